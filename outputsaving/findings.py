@@ -114,7 +114,7 @@ def checker(kind: str):
                 function(result, Path(path), *args, **kwargs)
             except MemoryError:
                 result.add("file.too_large_to_check")
-            except Exception as error:  # noqa: BLE001 - never a traceback at a learner
+            except Exception as error:
                 result.add("file.unexpected", error=type(error).__name__)
             return result
 

@@ -62,7 +62,9 @@ class ImageJ:
 
     def run_lines(self, macro: str, workdir: Path, **kwargs) -> list[str]:
         """Like :meth:`run`, returning the non-empty printed lines."""
-        return [line for line in self.run(macro, workdir, **kwargs).splitlines() if line]
+        return [
+            line for line in self.run(macro, workdir, **kwargs).splitlines() if line
+        ]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,103 @@
+"""Command line: ``outputsaving check ...`` and ``outputsaving demo``.
+
+Exit status: 0 when the file passes, 1 when it does not (the findings are on
+standard output), 2 for a usage error (including an unusable reference).
+Never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+USAGE_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="outputsaving",
+        description="Check the outputs of an image analysis: label mask, results "
+        "table, ROI set and settings.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="check one saved file")
+    kinds = check.add_subparsers(dest="kind", required=True)
+
+    labels = kinds.add_parser("labels", help="a label mask (TIFF, PNG, ...)")
+    labels.add_argument("file", type=Path)
+    labels.add_argument(
+        "--reference", type=Path, metavar="LABELS", help="reference label image"
+    )
+
+    table = kinds.add_parser("table", help="a results table (text)")
+    table.add_argument("file", type=Path)
+    table.add_argument(
+        "--sep", choices=("tab", "comma"), default="tab", help="expected delimiter"
+    )
+    table.add_argument(
+        "--labels", type=Path, metavar="LABELS", help="label image the table measures"
+    )
+
+    rois = kinds.add_parser("rois", help="an ImageJ ROI set (zip)")
+    rois.add_argument("file", type=Path)
+    rois.add_argument(
+        "--labels", type=Path, metavar="LABELS", help="label image the ROIs outline"
+    )
+
+    settings = kinds.add_parser("settings", help="a settings file (JSON)")
+    settings.add_argument("file", type=Path)
+
+    demo = commands.add_parser(
+        "demo", help="run activity 1 on the shipped image and check its outputs"
+    )
+    demo.add_argument(
+        "--output", type=Path, default=Path("demo_output"), help="output folder"
+    )
+    return parser
+
+
+def _check(args) -> int:
+    from outputsaving import labels, rois, settings, table
+    from outputsaving.reference import as_reference_labels
+
+    reference = getattr(args, "reference", None) or getattr(args, "labels", None)
+    if reference is not None:
+        try:
+            reference = as_reference_labels(reference)
+        except ValueError as error:
+            print(f"outputsaving: error: {error}", file=sys.stderr)
+            return USAGE_ERROR
+    if args.kind == "labels":
+        result = labels.check_label_mask(args.file, reference=reference)
+    elif args.kind == "table":
+        result = table.check_table(args.file, sep=args.sep, labels=reference)
+    elif args.kind == "rois":
+        result = rois.check_rois(args.file, labels=reference)
+    else:
+        result = settings.check_settings(args.file)
+    print(result.report())
+    return 0 if result.passed else 1
+
+
+def main(argv=None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        from outputsaving.demo import run_demo
+
+        return run_demo(args.output)
+    except KeyboardInterrupt:
+        return 130
+    except OSError as error:
+        print(f"outputsaving: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
