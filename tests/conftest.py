@@ -41,7 +41,7 @@ class ImageJ:
             self.xvfb_run,
             "-a",
             self.java,
-            "-Djava.awt.headless=true",
+            # Not java.awt.headless: the ROI manager needs a (virtual) display.
             "-jar",
             str(self.jar),
             "-batch",
