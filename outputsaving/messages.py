@@ -43,8 +43,476 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "({error}). Save it again; if this persists, tell your instructor.",
     ),
     # -- label mask (outputsaving.labels) ------------------------------------
+    "labels.not_an_image": (
+        E,
+        "Your file is {found}, not an image. Save the label mask as an image in "
+        "a lossless format such as TIFF.",
+    ),
+    "labels.unreadable": (
+        E,
+        "Your file looks like {found} but could not be read: it is probably "
+        "truncated or damaged. Save it again and check that saving finished "
+        "without an error.",
+    ),
+    "labels.image_too_large": (
+        E,
+        "Your image declares {pixels} pixel values, more than the {limit} this "
+        "check decodes. Check that you saved the 2-D label mask and not a larger "
+        "image or stack.",
+    ),
+    "labels.several_images": (
+        E,
+        "Your file holds {count} images, but a label mask file should hold only "
+        "one. Save the 2-D label image on its own.",
+    ),
+    "labels.not_2d": (
+        E,
+        "Your file holds an image of shape {shape}, but a label mask is a single "
+        "2-D image. Save only the 2-D label image, not a stack or several "
+        "channels.",
+    ),
+    "labels.lossy_jpeg": (
+        E,
+        "Your mask is saved with JPEG compression, which changes label values and "
+        "invents new ones along object edges. Save it in a lossless format such "
+        "as TIFF or 16-bit PNG.",
+    ),
+    "labels.lossy_tiff": (
+        E,
+        "Your TIFF is compressed with {compression}, a lossy method that changes "
+        "label values. Save it uncompressed or with a lossless compression such "
+        "as LZW or zlib.",
+    ),
+    "labels.lossy_format": (
+        E,
+        "Your mask is saved as {format}, a format that is usually lossy and "
+        "changes label values. Save it in a lossless format such as TIFF or "
+        "16-bit PNG.",
+    ),
+    "labels.colour": (
+        E,
+        "Your mask is a colour ({mode}) image, not one channel of label values: "
+        "the labels were probably turned into colours by a lookup table. Save the "
+        "label image itself rather than a coloured view of it.",
+    ),
+    "labels.grey_as_rgb": (
+        E,
+        "Your mask stores the same grey values three times, as an RGB colour "
+        "image, instead of one channel of labels. Save it as a single-channel "
+        "(greyscale) image.",
+    ),
+    "labels.extra_channels": (
+        E,
+        "Your mask has {count} channels ({mode}) instead of one channel of label "
+        "values. Save it as a single-channel greyscale image without transparency.",
+    ),
+    "labels.palette": (
+        E,
+        "Your mask is an indexed-colour (palette) image, so its pixels are colour "
+        "indices: ImageJ, for instance, rescales a 16-bit mask shown with a colour "
+        "lookup table to 8-bit indices when saving it as PNG. Save the label "
+        "image as TIFF or as a 16-bit greyscale PNG.",
+    ),
+    "labels.palette_tiff": (
+        N,
+        "Your TIFF stores a colour lookup table along with the labels; the label "
+        "values themselves are kept, so no change is needed.",
+    ),
+    "labels.dtype_imagej_cannot_open": (
+        E,
+        "Your mask is stored as {dtype}, a pixel type ImageJ cannot open. Save it "
+        "as unsigned 16-bit (or 32-bit for more than 65,535 objects).",
+    ),
+    "labels.signed_16bit": (
+        E,
+        "Your mask is signed 16-bit, and ImageJ adds 32768 to every pixel of such "
+        "images, so there the background is no longer 0. Save it as unsigned "
+        "16-bit.",
+    ),
+    "labels.signed_8bit": (
+        N,
+        "Your mask is signed 8-bit, which holds at most 127 labels (ImageJ reads "
+        "it as unsigned 8-bit). Unsigned 8-bit or 16-bit is the usual choice.",
+    ),
+    "labels.float32_in_imagej": (
+        N,
+        "Your mask is {dtype}, which ImageJ opens as 32-bit float: labels stay "
+        "exact up to 16,777,216 and yours go up to {highest}. Unsigned 16-bit is "
+        "the usual choice for up to 65,535 objects.",
+    ),
+    "labels.beyond_float32": (
+        E,
+        "Your largest label is {highest}, above 16,777,216: ImageJ opens {dtype} "
+        "masks as 32-bit float and would change such labels. Renumber the labels "
+        "consecutively from 1 before saving.",
+    ),
+    "labels.not_finite": (
+        E,
+        "Your mask contains {count} NaN or infinite values, but labels are whole "
+        "numbers with 0 for background. Check the steps before saving for "
+        "divisions or missing values.",
+    ),
+    "labels.not_integer": (
+        E,
+        "Your mask holds non-integer values such as {example}, but labels are "
+        "whole numbers. Save the label image itself, not a smoothed, resized or "
+        "normalised copy.",
+    ),
+    "labels.negative": (
+        E,
+        "Your mask has negative values (down to {lowest}), but labels are 0 for "
+        "background and positive whole numbers for objects. Check how you "
+        "computed or converted the labels before saving.",
+    ),
+    "labels.binary": (
+        E,
+        "Your mask gives the same value ({value}) to all {count} objects: it is a "
+        "binary mask, not a label image. Label the connected objects so that "
+        "each one gets its own number, then save that label image.",
+    ),
+    "labels.background_not_zero": (
+        E,
+        "Your mask's background has the value {value}, but label 0 must be the "
+        "background. Check that the mask is not inverted (objects dark on a light "
+        "background) before you label it.",
+    ),
+    "labels.no_objects": (
+        N,
+        "Your mask holds only background (0) and no labelled objects. Check that "
+        "you saved the label image after labelling.",
+    ),
+    "labels.shape_mismatch": (
+        E,
+        "Your mask is {found} pixels (rows x columns), but the input image is "
+        "{expected}. Save the label image of the whole input, not a cropped or "
+        "resized copy.",
+    ),
+    "labels.shape_transposed": (
+        E,
+        "Your mask is {found} pixels (rows x columns), but the input image is "
+        "{expected}: rows and columns are swapped. Save the label image without "
+        "transposing it.",
+    ),
+    "labels.wrapped_8bit": (
+        E,
+        "Your mask is 8-bit, but the reference has {count} objects: labels above "
+        "255 wrapped around (256 became 0, 257 became 1, ...), merging objects. "
+        "Save the label image as 16-bit.",
+    ),
+    "labels.too_many_for_8bit": (
+        E,
+        "Your mask is 8-bit, which holds at most 255 labels, but the reference has "
+        "{count} objects. Save the label image as 16-bit.",
+    ),
+    "labels.objects_lost": (
+        E,
+        "{count} of the {total} reference objects are background in your mask. "
+        "Check that you saved the final label image, labelled from the whole "
+        "mask.",
+    ),
+    "labels.objects_merged": (
+        E,
+        "{count} of the {total} reference objects share a label with another "
+        "object in your mask. Check that each object gets its own label and that "
+        "touching objects were kept apart.",
+    ),
+    "labels.objects_split": (
+        E,
+        "{count} of the {total} reference objects are split into several labels "
+        "in your mask. Check the connectivity you labelled with (diagonal "
+        "neighbours count as connected) and that you saved the final label image.",
+    ),
+    "labels.objects_extra": (
+        E,
+        "Your mask has {count} labelled objects where the reference has only "
+        "background. Check that you saved the label image after filtering objects "
+        "by size as the task asks.",
+    ),
+    "labels.outlines_differ": (
+        E,
+        "Every reference object has its own label in your mask, but {count} "
+        "pixels have a different label. Check that the mask was not resized, "
+        "smoothed or saved with lossy compression.",
+    ),
     # -- results table (outputsaving.table) ----------------------------------
+    "table.not_text": (
+        E,
+        "Your table is {what}, not a text file. Save the results table as "
+        "{expected_text} text.",
+    ),
+    "table.excel_workbook": (
+        E,
+        "Your table is a zip archive (an Excel workbook?), not a text file. Save "
+        "the results table as {expected_text} text.",
+    ),
+    "table.excel_xls": (
+        E,
+        "Your table is an old-style Office document (an Excel .xls workbook?), "
+        "not a text file. Save the results table as {expected_text} text.",
+    ),
+    "table.json": (
+        E,
+        "Your table is JSON text, not a table with one row per line. Save the "
+        "results table as {expected_text} text.",
+    ),
+    "table.utf16": (
+        E,
+        "Your table is UTF-16 text (as Excel's 'Unicode Text' writes it), which "
+        "many programs cannot read. Save the table as UTF-8 text.",
+    ),
+    "table.latin1": (
+        N,
+        "Your table is not UTF-8 text, so it was read as Latin-1 and characters "
+        "such as µ or ² may be misread. Save the table as UTF-8 text.",
+    ),
+    "table.empty": (
+        E,
+        "Your table holds only blank lines or spaces: no header and no rows. Run "
+        "the cell that measures and saves the table again.",
+    ),
+    "table.unreadable": (
+        E,
+        "Your table could not be split into columns, probably because a quote "
+        'mark (") is left open. Open the file in a text editor and check its '
+        "quote marks.",
+    ),
+    "table.wrong_delimiter": (
+        E,
+        "Your table's columns are separated by {found}, but {expected} were "
+        "expected. Save the table again as {expected_text} text.",
+    ),
+    "table.single_column": (
+        N,
+        "Your table has a single column ({name}), with no {expected} between "
+        "columns. If it should have several columns, save it as {expected_text} "
+        "text.",
+    ),
+    "table.no_header": (
+        E,
+        "The first row of your table holds numbers ({example}), not column names. "
+        "Save the table with a header row that names each column.",
+    ),
+    "table.no_rows": (
+        E,
+        "Your table has a header ({columns}) but no rows of measurements. Check "
+        "that objects were measured before the table was saved.",
+    ),
+    "table.ragged": (
+        E,
+        "Line {line} of your table has {found} fields, but the header has "
+        "{expected}; {count} of your {total} rows differ like this. Check that "
+        "every row has the same columns and that no value contains the delimiter.",
+    ),
+    "table.ragged_decimal_comma": (
+        E,
+        "Line {line} of your table has {found} fields, but the header has "
+        "{expected}: its numbers seem to use a decimal comma, which is also the "
+        "delimiter. Save the numbers with a point as decimal mark.",
+    ),
+    "table.pandas_index": (
+        E,
+        "Your table starts with an unnamed column of row numbers ({values}, ...): "
+        "the pandas index, not a measurement. Save the table without its index.",
+    ),
+    "table.unnamed_column": (
+        E,
+        "Some of your columns have no name ({count} in all, the first is column "
+        "{position}). Give every column a name in the header row.",
+    ),
+    "table.duplicate_column": (
+        E,
+        "Your table has more than one column named '{name}'. Give each column "
+        "its own name.",
+    ),
+    "table.decimal_comma": (
+        E,
+        "Your table writes numbers with a decimal comma, such as '{example}' in "
+        "column '{column}' (line {line}), but a point is expected. Save the "
+        "numbers with a point as decimal mark.",
+    ),
+    "table.missing_values": (
+        N,
+        "Your table has empty or NaN cells in number columns ({count} in all, the "
+        "first in column '{column}' on line {line}). Check that these "
+        "measurements were meant to be missing.",
+    ),
+    "table.row_count": (
+        E,
+        "Your table has {found} rows, but the image has {expected} objects. "
+        "Check that you measured the right label image, with one row per object.",
+    ),
+    "table.label_not_numbers": (
+        N,
+        "Your '{column}' column holds text such as '{example}', not label "
+        "numbers, so rows were matched to objects in label order.",
+    ),
+    "table.unknown_labels": (
+        E,
+        "Your label column names labels that are not in the image ({count} in "
+        "all, such as {example}). Check that you measured the same label image.",
+    ),
+    "table.missing_objects": (
+        E,
+        "Your table has no row for {count} of the {total} objects in the image, "
+        "such as label {example}. Check that every object was measured.",
+    ),
+    "table.duplicate_labels": (
+        E,
+        "Some labels are on more than one row of your table ({count} in all, such "
+        "as {example}), but each object needs exactly one row. Check that you "
+        "measured each object once.",
+    ),
+    "table.no_area_column": (
+        E,
+        "Your table has no area column; its columns are {columns}. Measure the "
+        "area of each object in pixels and save it in a column named 'area'.",
+    ),
+    "table.area_not_numbers": (
+        E,
+        "Your area column '{column}' holds text such as '{example}', not numbers. "
+        "Save the areas as plain numbers of pixels.",
+    ),
+    "table.area_missing": (
+        E,
+        "Some of your areas are empty or NaN ({count} in all, the first on line "
+        "{line}). Check that every object was measured.",
+    ),
+    "table.area_scaled": (
+        E,
+        "Your areas are the objects' pixel counts times {factor}, so they seem "
+        "to be in calibrated units. Measure the areas in pixels.",
+    ),
+    "table.area_mismatch": (
+        E,
+        "{count} of your {total} areas differ from the objects in the image: "
+        "label {label} has area {found} in your table but {expected} pixels in "
+        "the image. Check that you measured the same label image, in pixels.",
+    ),
     # -- ROI set (outputsaving.rois) -----------------------------------------
+    "rois.not_a_zip": (
+        E,
+        "Your file is {found}, but a ROI set is a zip archive of ImageJ ROIs. "
+        "Save all your ROIs together into one .zip file with roifile.",
+    ),
+    "rois.single_roi": (
+        E,
+        "Your file holds a single ROI, but a ROI set (zip) was expected. Save "
+        "all your ROIs together into one .zip file instead of one .roi file.",
+    ),
+    "rois.damaged_zip": (
+        E,
+        "Your zip file is damaged or incomplete ({error}), so its ROIs cannot be "
+        "read. Save the ROI set again and check that the saving cell finishes "
+        "without an error.",
+    ),
+    "rois.damaged_entries": (
+        E,
+        "{count} of the {total} entries in your zip are damaged and could not be "
+        "read (for example {names}). Save the ROI set again, overwriting the old "
+        "file.",
+    ),
+    "rois.unsafe_names": (
+        E,
+        "Your zip holds {count} entries with unsafe names that point outside the "
+        "archive (for example {names}), so it was not opened. Save your ROIs "
+        "under plain names such as their labels.",
+    ),
+    "rois.too_many_entries": (
+        E,
+        "Your zip holds {count} entries, more than the {limit} this check reads, "
+        "so it was not opened. Check that you saved one ROI per object.",
+    ),
+    "rois.entry_too_large": (
+        E,
+        "Your zip holds {count} entries that unpack to more than {limit} bytes "
+        "each (the largest to {size} bytes), far more than a ROI needs, so it was "
+        "not opened. Check that you saved only ROIs in the zip file.",
+    ),
+    "rois.total_too_large": (
+        E,
+        "Your zip unpacks to {size} bytes, more than the {limit} bytes this check "
+        "reads, so it was not opened. Check that you saved only ROIs in the zip "
+        "file.",
+    ),
+    "rois.zip_bomb": (
+        E,
+        "Your zip holds {count} entries that unpack to over {ratio} times their "
+        "packed size (for example {names}), which ROIs never do, so it was not "
+        "opened. Check that you saved only ROIs in the zip file.",
+    ),
+    "rois.not_rois": (
+        E,
+        "{count} of the {total} entries in your zip are not ImageJ ROIs (for "
+        "example {names}). Save only the ROIs themselves in the zip file, "
+        "written with roifile.",
+    ),
+    "rois.entry_names": (
+        E,
+        "{count} ROIs in your zip have names that do not end in .roi (for example "
+        "{names}), and ImageJ skips such entries when it opens the zip. Name each "
+        "entry after its ROI with the .roi extension.",
+    ),
+    "rois.empty": (
+        E,
+        "Your zip holds no ROIs. Check that your list of ROIs is not empty before "
+        "you save it.",
+    ),
+    "rois.duplicates": (
+        E,
+        "Your zip holds {count} ROIs that repeat earlier ones exactly (for "
+        "example {names}): a re-run of your code appended the ROIs to the "
+        "existing zip a second time. Save the zip so that it replaces the old "
+        "file instead of adding to it, and run the saving cell again.",
+    ),
+    "rois.not_areas": (
+        E,
+        "{count} of your ROIs are lines or points, not outlines of areas (for "
+        "example {names}). Save one closed outline (polygon) per object.",
+    ),
+    "rois.negative_coordinates": (
+        E,
+        "{count} of your ROIs have negative coordinates (for example {names}), "
+        "which lie outside any image. Check that you used the object outlines in "
+        "pixel coordinates of the image.",
+    ),
+    "rois.outside_image": (
+        E,
+        "{count} of your ROIs reach outside the {width} x {height} pixel image "
+        "(for example {names}). Check that you used the outlines of this image's "
+        "objects, in pixel coordinates.",
+    ),
+    "rois.count_mismatch": (
+        E,
+        "Your ROI set has {found} outlines, but the image has {expected} objects. "
+        "Check that you made exactly one ROI per object of the final label image.",
+    ),
+    "rois.xy_swapped": (
+        E,
+        "Your ROIs match the objects only when x and y are exchanged: the "
+        "coordinates were given as (row, column), but ImageJ expects (x, y). "
+        "Swap the two coordinate columns before you make the ROIs.",
+    ),
+    "rois.missing_objects": (
+        E,
+        "{count} objects have no ROI that outlines them (labels {labels}). "
+        "Check that you made a ROI for every object of the final label image.",
+    ),
+    "rois.extra_rois": (
+        E,
+        "{count} of your ROIs cover no object of the image (for example "
+        "{names}). Check that your ROIs come from this image's labels.",
+    ),
+    "rois.poor_match": (
+        E,
+        "{count} of your ROIs overlap an object but do not follow its outline "
+        "(for example {names}, at most {overlap}% overlap). Check that each ROI "
+        "traces the outline of one whole object.",
+    ),
+    "rois.same_object": (
+        E,
+        "{count} of your ROIs outline an object that another ROI already outlines "
+        "(for example {names}). Keep one ROI per object.",
+    ),
     # -- settings (outputsaving.settings) ------------------------------------
     "settings.not_text": (
         E,
@@ -100,5 +568,252 @@ MESSAGES: dict[str, tuple[str, str]] = {
         E,
         "Your settings hold an absolute path in '{where}' ({value}), which will "
         "not exist on another computer. Store file names or relative paths.",
+    ),
+    # -- activity 1 tasks (outputsaving.grading.activity1) -------------------
+    # task.*: common to every assignment (outputsaving.grading.common).
+    "task.not_implemented": (
+        E,
+        "You have not written {name} yet: it still raises NotImplementedError. "
+        "Replace that line with your code, then run the cell again.",
+    ),
+    "task.not_callable": (
+        E,
+        "{name} is a {found}, not a function. Define it with def, keeping the "
+        "name and arguments given in the notebook.",
+    ),
+    "task.function_failed": (
+        E,
+        "Your {name} stopped with {error}{detail}. Run its cell and the cell "
+        "that calls it to see which line fails.",
+    ),
+    "task.not_a_path": (
+        E,
+        "Your {name} returned {found}, but the path of the file it saved was "
+        "expected. End the function by returning that path.",
+    ),
+    "task.outside_output_dir": (
+        E,
+        "Your {name} saved its file at {path}, outside the output folder it was "
+        "given ({folder}). Build the file's path from the output folder argument.",
+    ),
+    "task.undefined": (
+        E,
+        "{name} is not defined. Run the cells above in order, from the top, "
+        "and check that none stops with an error.",
+    ),
+    # activity1.*: the output folder (task 1).
+    "activity1.output_dir_not_path": (
+        E,
+        "Your OUTPUT_DIR is {found}, but a pathlib Path was expected. Make it a "
+        "Path, so that file paths can be built from it on any system.",
+    ),
+    "activity1.output_dir_absolute": (
+        E,
+        "Your OUTPUT_DIR is the absolute path {path}, which will not exist on "
+        "another computer. Use a path relative to the notebook's folder.",
+    ),
+    "activity1.output_dir_missing": (
+        E,
+        "Your OUTPUT_DIR ({path}) does not exist. Create the folder in the same "
+        "cell where you set it, so that a fresh run works too.",
+    ),
+    "activity1.output_dir_not_folder": (
+        E,
+        "Your OUTPUT_DIR ({path}) is a file, not a folder. Choose a name that no "
+        "file in the notebook's folder has.",
+    ),
+    "activity1.output_dir_in_data": (
+        E,
+        "Your OUTPUT_DIR ({path}) is inside the folder of the input images, "
+        "which must stay untouched. Choose a separate folder for your outputs.",
+    ),
+    "activity1.output_dir_in_package": (
+        E,
+        "Your OUTPUT_DIR ({path}) is inside the installed course package, which "
+        "must stay untouched. Choose a folder next to your notebook instead.",
+    ),
+    "activity1.output_dir_outside": (
+        E,
+        "Your OUTPUT_DIR ({path}) is outside the notebook's folder, so your "
+        "outputs are not handed in with the notebook. Choose a folder inside "
+        "the notebook's folder.",
+    ),
+    "activity1.output_dir_is_notebook_folder": (
+        E,
+        "Your OUTPUT_DIR is the notebook's own folder, where saved files can "
+        "clash with the course's files. Choose a subfolder for your outputs.",
+    ),
+    # activity1.*: the saved files (tasks 2 to 5).
+    "activity1.mask_not_tiff": (
+        E,
+        "Your label mask is {found}, a lossless format, but this task asks for "
+        "a TIFF file. Save the mask as TIFF.",
+    ),
+    "activity1.rois_count": (
+        E,
+        "Your ROI set holds {found} ROIs, but the image has {expected} objects. "
+        "Save one ROI per object, and check that re-running does not add more.",
+    ),
+    "activity1.settings_input_file": (
+        E,
+        "Your settings name the input file {found}, but the analysis read "
+        "{expected}. Save the file name of the image you analysed.",
+    ),
+    "activity1.settings_checksum": (
+        E,
+        "Your settings' 'input_sha256' is not the checksum of the input image. "
+        "Compute it from the bytes of the image file you analysed.",
+    ),
+    "activity1.settings_sizes": (
+        E,
+        "Your settings hold min_size {min_found} and max_size {max_found}, but "
+        "the analysis used {min_expected} and {max_expected}. Save the size "
+        "limits of the parameters cell.",
+    ),
+    "activity1.settings_rerun_failed": (
+        E,
+        "The analysis could not be re-run from your settings file: {reason}. "
+        "Check the entries named in this message.",
+    ),
+    "activity1.settings_rerun_differs": (
+        E,
+        "Re-running the analysis from your settings gave {found} objects, but "
+        "the analysis gave {expected}. Check that your settings hold the input "
+        "and the size limits the analysis used.",
+    ),
+    "activity1.rerun_not_labels": (
+        E,
+        "Your rerun_from_settings returned {found}, but a label image (a 2-D "
+        "array) was expected. Return the labels the re-run analysis made.",
+    ),
+    "activity1.rerun_differs": (
+        E,
+        "The labels your rerun_from_settings returned differ from the "
+        "analysis' labels ({found}). Check that it reads the input file and "
+        "the size limits from the settings file.",
+    ),
+    # -- activity 2 tasks (outputsaving.grading.activity2) -------------------
+    "activity2.wrong_format": (
+        E,
+        "Your file is {found}, but {expected} was asked for. Save it in that "
+        "format; the file name's extension alone does not change the format.",
+    ),
+    "activity2.png_not_16bit": (
+        E,
+        "Your PNG is {mode}, but a 16-bit PNG was asked for. Save the labels as "
+        "unsigned 16-bit, so that up to 65,535 objects keep their own value.",
+    ),
+    "activity2.png_not_colour": (
+        E,
+        "Your PNG is {mode}, but a colour-mapped PNG was asked for. Save the "
+        "labels with a colour map burnt in, as a figure shows them.",
+    ),
+    "activity2.png_one_colour": (
+        E,
+        "All objects in your colour PNG have the same colour. Apply a colour map "
+        "to the label values, so that each object gets its own colour.",
+    ),
+    "activity2.image_size": (
+        E,
+        "Your image is {found} pixels, but the label image is {expected}. Save "
+        "the label image itself, not a figure with axes or margins.",
+    ),
+    "activity2.compare_not_dict": (
+        E,
+        "Your compare_labels returned {found}, but a dictionary with the keys "
+        "{keys} was expected. Return one dictionary holding the three counts.",
+    ),
+    "activity2.compare_missing_key": (
+        E,
+        "The dictionary your compare_labels returned has no '{key}' entry. "
+        "Return a dictionary with the keys {keys}.",
+    ),
+    "activity2.compare_wrong": (
+        E,
+        "For {case}, your compare_labels gave '{key}' = {found}, but {expected} "
+        "was expected. Re-read the definition of '{key}' in the task.",
+    ),
+    "activity2.choice_missing": (
+        E,
+        "You have not answered {name} yet. Set it to True or False, without "
+        "quotes, and run the cell again.",
+    ),
+    "activity2.choice_not_bool": (
+        E,
+        "Your {name} is {found}, but True or False was expected. Set it to True "
+        "or False, without quotes.",
+    ),
+    "activity2.choice_wrong": (
+        E,
+        "Your {name} is not the expected judgement of {format} for label images. "
+        "Look again at what your comparison found for that format.",
+    ),
+    # -- quiz (outputsaving.grading.quiz) ------------------------------------
+    "quiz.not_answered": (
+        E,
+        "You have not answered {name} yet: it is still empty. Write your answer "
+        "after the equals sign and run the cell again.",
+    ),
+    "quiz.not_text": (
+        E,
+        "Your {name} is {found}, but this blank needs text in quotes. Write your "
+        'answer as a string, such as "my answer".',
+    ),
+    "quiz.not_true_false": (
+        E,
+        "Your {name} is {found}, which is neither true nor false. Answer with "
+        "True or False, without quotes.",
+    ),
+    "quiz.items_count": (
+        E,
+        "Your answer lists {found} items, but the blank asks for {expected}. "
+        "Separate them with commas.",
+    ),
+    "quiz.types_count": (
+        E,
+        "You named {found} of the {expected} output types. Think of the three "
+        "things an image analysis leaves behind that you can open again later.",
+    ),
+    "quiz.types_unknown": (
+        E,
+        "'{item}' is not one of the output types this question is about. Name "
+        "what the analysis produces, separated by commas.",
+    ),
+    "quiz.types_input": (
+        E,
+        "'{item}' is what the analysis starts from, not what it produces. Name "
+        "the outputs of the analysis instead.",
+    ),
+    "quiz.types_format": (
+        E,
+        "'{item}' is a file format, but the question asks what kind of data you "
+        "save. Name what the files hold instead.",
+    ),
+    "quiz.types_repeated": (
+        E,
+        "'{first}' and '{second}' name the same output type. Name three "
+        "different ones.",
+    ),
+    "quiz.format_wrong": (
+        E,
+        "'{found}' is not the word this blank expects. Think about what lets "
+        "different programs, on different computers, read the same file.",
+    ),
+    "quiz.format_named_format": (
+        E,
+        "'{found}' names one particular format, but the blank asks for a "
+        "property that good formats share. Describe what lets other software "
+        "open the file.",
+    ),
+    "quiz.format_lossless": (
+        E,
+        "'{found}' is about keeping the pixel values, but this blank is about "
+        "which software can open your file. Think about opening it in another "
+        "program.",
+    ),
+    "quiz.statement_wrong": (
+        E,
+        "Your answer to “{statement}” is not the expected one. Think about "
+        "{hint}.",
     ),
 }
