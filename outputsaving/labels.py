@@ -528,7 +528,7 @@ def _check_values(result: CheckResult, array: np.ndarray, reference) -> None:
         labels = labels.astype(labels.dtype.newbyteorder("="))
     if not _check_dtype(result, labels):
         return
-    values, counts = np.unique(labels, return_counts=True)
+    values, counts = _value_counts(labels)
     objects = values[values != 0]
     if reference is not None and labels.shape != reference.shape:
         _add_shape_finding(result, labels.shape, reference.shape)
@@ -537,7 +537,7 @@ def _check_values(result: CheckResult, array: np.ndarray, reference) -> None:
         reference_for_background = reference
     reference_count = None
     if reference is not None:
-        reference_values = np.unique(reference)
+        reference_values, _ = _value_counts(reference)
         reference_count = int(np.count_nonzero(reference_values))
     binary = _check_binary(result, labels, objects, reference_count)
     background = _check_background(
@@ -632,7 +632,7 @@ def _check_background(result, labels, values, counts, reference) -> bool:
         under = labels[reference == 0]
         if under.size == 0:
             return False
-        under_values, under_counts = np.unique(under, return_counts=True)
+        under_values, under_counts = _value_counts(under)
         background = under_values[np.argmax(under_counts)]
         if background == 0:
             return False
@@ -652,6 +652,43 @@ def _check_background(result, labels, values, counts, reference) -> bool:
     return True
 
 
+#: Largest label value counted with bincount (linear time) instead of sorting.
+_BINCOUNT_LIMIT = 1 << 26
+
+
+def _countable(array: np.ndarray) -> bool:
+    """True for integer arrays with values in 0.._BINCOUNT_LIMIT."""
+    if array.dtype.kind not in "iub" or array.size == 0:
+        return False
+    low, high = array.min(), array.max()
+    return low >= 0 and high < _BINCOUNT_LIMIT
+
+
+def _value_counts(array: np.ndarray):
+    """Distinct values of ``array`` and their counts, sorted by value.
+
+    Label images hold small non-negative integers: count them in linear time
+    with bincount, and sort only other arrays.
+    """
+    if not _countable(array):
+        return np.unique(array, return_counts=True)
+    counts = np.bincount(array.ravel())
+    values = np.flatnonzero(counts)
+    return values.astype(array.dtype), counts[values]
+
+
+def _compact(array: np.ndarray):
+    """Distinct values of ``array`` and each pixel's index among them (raveled)."""
+    if not _countable(array):
+        values, inverse = np.unique(array, return_inverse=True)
+        return values, inverse.ravel()
+    present = np.bincount(array.ravel()) > 0
+    values = np.flatnonzero(present)
+    lookup = np.cumsum(present) - 1
+    index_type = np.int32 if values.size < 2**31 else np.int64
+    return values.astype(array.dtype), lookup.astype(index_type)[array.ravel()]
+
+
 def _contingency(first: np.ndarray, second: np.ndarray):
     """Pair counts of two label images of the same shape.
 
@@ -663,10 +700,10 @@ def _contingency(first: np.ndarray, second: np.ndarray):
         For each of the K pairs that occur, the index of its value in
         ``first_values`` and in ``second_values``, and its pixel count.
     """
-    first_values, first_inverse = np.unique(first, return_inverse=True)
-    second_values, second_inverse = np.unique(second, return_inverse=True)
+    first_values, first_inverse = _compact(first)
+    second_values, second_inverse = _compact(second)
     width = second_values.size
-    pairs = first_inverse.ravel().astype(np.int64) * width + second_inverse.ravel()
+    pairs = first_inverse.astype(np.int64) * width + second_inverse
     codes, counts = np.unique(pairs, return_counts=True)
     first_index, second_index = np.divmod(codes, width)
     return first_values, second_values, first_index, second_index, counts
@@ -684,12 +721,20 @@ def _dominant(group: np.ndarray, other: np.ndarray, counts: np.ndarray, size: in
 
 
 def _same_partition(first: np.ndarray, second: np.ndarray) -> bool:
-    """True when two label images are equal up to a renumbering."""
-    _, _, first_index, second_index, _ = _contingency(first, second)
-    return (
-        np.unique(first_index).size == first_index.size
-        and np.unique(second_index).size == second_index.size
-    )
+    """True when two label images are equal up to a renumbering.
+
+    Linear time: map each value of ``first`` to the ``second`` value at one of
+    its pixels, then check that the map holds at every pixel and is one-to-one.
+    """
+    first_values, first_index = _compact(first)
+    second_values, second_index = _compact(second)
+    if first_values.size != second_values.size:
+        return False
+    mapping = np.empty(first_values.size, dtype=second_index.dtype)
+    mapping[first_index] = second_index
+    if not np.array_equal(mapping[first_index], second_index):
+        return False
+    return np.unique(mapping).size == mapping.size
 
 
 def _compare_objects(result, labels, reference, reference_count) -> None:
@@ -699,6 +744,8 @@ def _compare_objects(result, labels, reference, reference_count) -> None:
             result.add("labels.wrapped_8bit", count=reference_count)
         else:
             result.add("labels.too_many_for_8bit", count=reference_count)
+        return
+    if _same_partition(reference, labels):
         return
     ref_values, mask_values, ref_index, mask_index, counts = _contingency(
         reference, labels
