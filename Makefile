@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LINTED := outputsaving tests benchmarks scripts
 
-.PHONY: demo test lint lab data benchmark clean
+.PHONY: demo test lint lab data notebooks benchmark clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lab: $(STAMP)
 
 data: $(STAMP)
 	$(BIN)/python scripts/make_data.py
+
+# Regenerate the student (notebooks/) and executed solution (solutions/) versions.
+notebooks: $(STAMP)
+	$(BIN)/python scripts/build_notebooks.py
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_checks.py

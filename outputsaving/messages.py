@@ -813,7 +813,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "quiz.statement_wrong": (
         E,
-        "Your answer to “{statement}” is not the expected one. Think about "
-        "{hint}.",
+        "Your answer to “{statement}” is not the expected one. Think about {hint}.",
     ),
 }

@@ -1,0 +1,35 @@
+"""nbgrader configuration of the course "Output saving".
+
+The repository root is the course directory: edit the notebooks in
+``source/<assignment>/``; ``make notebooks`` generates the student versions
+into ``notebooks/<assignment>/`` (nbgrader's release directory) and the
+executed solution versions into ``solutions/<assignment>/``.
+"""
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import GetGrades
+
+from outputsaving.grading.feedback import HideHiddenTests
+
+c = get_config()  # noqa: F821 (nbgrader provides get_config)
+
+c.CourseDirectory.course_id = "output-saving"
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "notebooks"
+# The gradebook stays nbgrader's default: gradebook.db at the course root
+# (ignored by git).
+
+# What learners see in place of each solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# A notebook runs in a few seconds; a cell that takes minutes is stuck.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+
+# Feedback shows a hidden test's verdict and message, never its source.
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    HideHiddenTests,
+    CSSHTMLHeaderPreprocessor,
+]

@@ -1,0 +1,424 @@
+"""Grading of activity 1, "Save file outputs".
+
+The notebook's test cells call the ``grade_*`` functions; the self-check cells
+call :mod:`outputsaving.selfcheck`, which prints the results of the ``*_result``
+functions. Both compare the learner's files with a reference computed here,
+independently of the notebook, from the shipped input image.
+
+Visible tests (``grade_saved_*``) check the files the notebook saved into
+``OUTPUT_DIR``. Hidden tests (``grade_label_mask`` ...) call the learner's
+save function with a fresh empty folder, so that only what the function writes
+counts, and check the file strictly: for the ROIs the function runs twice into
+the same folder; for the settings the analysis is re-run from the saved file in
+a fresh Python process.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import subprocess
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path, PurePath, PureWindowsPath
+
+import numpy as np
+import tifffile
+
+from outputsaving.analysis import segment_shapes
+from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
+from outputsaving.files import FORMAT_NAMES, sniff_format
+from outputsaving.findings import CheckResult
+from outputsaving.grading.common import (
+    as_learner_path,
+    assert_passes,
+    call_learner_function,
+    fresh_output_dir,
+    is_inside,
+    task_result,
+)
+from outputsaving.grading.rerun import BAD_SETTINGS
+from outputsaving.labels import check_label_mask
+from outputsaving.rois import check_rois
+from outputsaving.settings import check_settings, file_sha256
+from outputsaving.table import check_table
+
+__all__ = [
+    "INPUT_NAME",
+    "MAX_SIZE",
+    "MIN_SIZE",
+    "grade_label_mask",
+    "grade_output_dir",
+    "grade_output_dir_exists",
+    "grade_rois",
+    "grade_saved_label_mask",
+    "grade_saved_rois",
+    "grade_saved_settings",
+    "grade_saved_table",
+    "grade_settings",
+    "grade_table",
+    "label_mask_result",
+    "output_dir_result",
+    "reference_labels",
+    "rerun_in_fresh_process",
+    "rois_result",
+    "settings_result",
+    "table_result",
+]
+
+#: The input image and size limits of the activity (the ImageJ template's).
+INPUT_NAME = RANDOM_SHAPES
+MIN_SIZE = 0
+MAX_SIZE = 1000
+#: Seconds the fresh-process re-run may take.
+RERUN_TIMEOUT = 120
+
+_INPUT_NAMES = (RANDOM_SHAPES, MANY_NUCLEI)
+
+
+@functools.cache
+def _reference() -> np.ndarray:
+    image = tifffile.imread(data_path(INPUT_NAME))
+    labels = segment_shapes(image, min_size=MIN_SIZE, max_size=MAX_SIZE)
+    labels.flags.writeable = False
+    return labels
+
+
+def reference_labels() -> np.ndarray:
+    """Return the reference labels, computed from the shipped input image.
+
+    Returns
+    -------
+    labels : (200, 200) ndarray of int32
+        A copy; label 0 is background.
+    """
+    return _reference().copy()
+
+
+# -- task 1: the output folder ----------------------------------------------------
+
+
+def output_dir_result(output_dir, /, *, strict: bool = True) -> CheckResult:
+    """Check the learner's ``OUTPUT_DIR``.
+
+    Parameters
+    ----------
+    output_dir : Path
+        The learner's output folder, as set in the notebook.
+    strict : bool, optional
+        Also check that the folder is relative, portable and separate from the
+        input images, the course package and the notebook's own files (the
+        notebook's folder is the current working directory). When False, check
+        only that it is a pathlib Path to an existing folder.
+    """
+    result = task_result("output folder", output_dir)
+    if not isinstance(output_dir, (str, PurePath)) or not str(output_dir):
+        result.add("activity1.output_dir_not_path", found=_describe(output_dir))
+        return result
+    if not isinstance(output_dir, PurePath):
+        result.add("activity1.output_dir_not_path", found=_describe(output_dir))
+    text = str(output_dir)
+    folder = Path(output_dir)
+    absolute = (
+        folder.is_absolute()
+        or PureWindowsPath(text).drive != ""
+        or text.startswith(("~", "\\"))
+    )
+    if not folder.exists():
+        result.add("activity1.output_dir_missing", path=text)
+    elif not folder.is_dir():
+        result.add("activity1.output_dir_not_folder", path=text)
+    if not strict:
+        return result
+    if absolute:
+        result.add("activity1.output_dir_absolute", path=text)
+    notebook_folder = Path.cwd().resolve()
+    resolved = folder.expanduser().resolve()
+    if _in_input_folder(resolved, notebook_folder):
+        result.add("activity1.output_dir_in_data", path=text)
+    elif is_inside(resolved, Path(str(resources.files("outputsaving")))):
+        result.add("activity1.output_dir_in_package", path=text)
+    elif resolved == notebook_folder:
+        result.add("activity1.output_dir_is_notebook_folder")
+    elif not absolute and not is_inside(resolved, notebook_folder):
+        result.add("activity1.output_dir_outside", path=text)
+    return result
+
+
+def _describe(value) -> str:
+    if isinstance(value, str):
+        return f"the text {value!r}" if value else "an empty text"
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
+def _in_input_folder(folder: Path, notebook_folder: Path) -> bool:
+    """True when ``folder`` is, or is inside, a folder holding the input images.
+
+    Folders that also hold the notebook are not counted: a learner may keep
+    the image next to a standalone copy of the notebook.
+    """
+    if is_inside(folder, data_path(INPUT_NAME).parent):
+        return True
+    for candidate in (folder, *folder.parents):
+        if is_inside(notebook_folder, candidate):
+            return False
+        if any((candidate / name).is_file() for name in _INPUT_NAMES):
+            return True
+    return False
+
+
+def grade_output_dir_exists(output_dir, /) -> None:
+    """Visible test of task 1: ``OUTPUT_DIR`` is a pathlib Path to a folder."""
+    __tracebackhide__ = True
+    assert_passes(output_dir_result(output_dir, strict=False))
+
+
+def grade_output_dir(output_dir, /) -> None:
+    """Hidden test of task 1: the folder is relative, portable and separate."""
+    __tracebackhide__ = True
+    assert_passes(output_dir_result(output_dir, strict=True))
+
+
+# -- tasks 2 to 5: the saved files ----------------------------------------------------
+
+
+def _saved_path(result: CheckResult, value, output_dir, *, name: str) -> Path | None:
+    """The learner's returned path, checked to lie in ``output_dir``."""
+    path = as_learner_path(result, value, name=name)
+    if path is None or output_dir is None:
+        return path
+    if path.exists() and not is_inside(path, Path(output_dir)):
+        result.add("task.outside_output_dir", name=name, path=path, folder=output_dir)
+    return path
+
+
+def label_mask_result(path, /, output_dir=None, *, name="save_label_mask"):
+    """Check a saved label mask: lossless TIFF, the reference's objects.
+
+    Parameters
+    ----------
+    path : str or Path
+        What the learner's save function returned.
+    output_dir : str or Path, optional
+        The folder it was given; the file must be inside it.
+    name : str, optional
+        The function's name, for messages.
+
+    Returns
+    -------
+    list of CheckResult
+        The task-level result, then the checker's (when there is a file).
+    """
+    task = task_result("label mask", path)
+    path = _saved_path(task, path, output_dir, name=name)
+    if path is None:
+        return [task]
+    check = check_label_mask(path, reference=_reference())
+    if check.passed:
+        fmt = sniff_format(path)
+        if fmt != "tiff":
+            task.add("activity1.mask_not_tiff", found=FORMAT_NAMES.get(fmt, fmt))
+    return [task, check]
+
+
+def table_result(path, /, output_dir=None, *, name="save_table"):
+    """Check a saved table: tab-delimited, no index, the reference's areas."""
+    task = task_result("table", path)
+    path = _saved_path(task, path, output_dir, name=name)
+    if path is None:
+        return [task]
+    return [task, check_table(path, sep="tab", labels=_reference())]
+
+
+def rois_result(path, /, output_dir=None, *, name="save_rois"):
+    """Check a saved ROI set: an ImageJ ROI zip with one ROI per object."""
+    task = task_result("ROI set", path)
+    path = _saved_path(task, path, output_dir, name=name)
+    if path is None:
+        return [task]
+    check = check_rois(path, labels=_reference())
+    expected = int(_reference().max())
+    content = check.content
+    if check.passed and isinstance(content, list) and len(content) != expected:
+        task.add("activity1.rois_count", found=len(content), expected=expected)
+    return [task, check]
+
+
+def settings_result(path, /, output_dir=None, *, name="save_settings"):
+    """Check a saved settings file: valid, and the activity's input and limits."""
+    task = task_result("settings", path)
+    path = _saved_path(task, path, output_dir, name=name)
+    if path is None:
+        return [task]
+    check = check_settings(path)
+    settings = check.content
+    if isinstance(settings, dict):
+        _compare_settings(task, settings)
+    return [task, check]
+
+
+def _compare_settings(result: CheckResult, settings: dict) -> None:
+    name = settings.get("input_file")
+    # A name with folders is the settings checker's finding, not repeated here.
+    plain = isinstance(name, str) and name == PureWindowsPath(name).name
+    if plain and name != INPUT_NAME:
+        found = repr(name)[:80]
+        result.add("activity1.settings_input_file", found=found, expected=INPUT_NAME)
+    elif name == INPUT_NAME and "input_sha256" in settings:
+        checksum = settings["input_sha256"]
+        expected = file_sha256(data_path(INPUT_NAME))
+        if not isinstance(checksum, str) or checksum.lower() != expected:
+            result.add("activity1.settings_checksum")
+    found = (settings.get("min_size"), settings.get("max_size"))
+    if (
+        "min_size" in settings
+        and "max_size" in settings
+        and found
+        != (
+            MIN_SIZE,
+            MAX_SIZE,
+        )
+    ):
+        result.add(
+            "activity1.settings_sizes",
+            min_found=found[0],
+            max_found=found[1],
+            min_expected=MIN_SIZE,
+            max_expected=MAX_SIZE,
+        )
+
+
+# -- visible tests: the files the notebook saved -----------------------------------
+
+
+def grade_saved_label_mask(path, output_dir, /) -> None:
+    """Visible test of task 2: the saved mask passes, inside ``OUTPUT_DIR``."""
+    __tracebackhide__ = True
+    assert_passes(*label_mask_result(path, output_dir))
+
+
+def grade_saved_table(path, output_dir, /) -> None:
+    """Visible test of task 3: the saved table passes, inside ``OUTPUT_DIR``."""
+    __tracebackhide__ = True
+    assert_passes(*table_result(path, output_dir))
+
+
+def grade_saved_rois(path, output_dir, /) -> None:
+    """Visible test of task 4: the saved ROI set passes, inside ``OUTPUT_DIR``."""
+    __tracebackhide__ = True
+    assert_passes(*rois_result(path, output_dir))
+
+
+def grade_saved_settings(path, output_dir, /) -> None:
+    """Visible test of task 5: the saved settings pass, inside ``OUTPUT_DIR``."""
+    __tracebackhide__ = True
+    assert_passes(*settings_result(path, output_dir))
+
+
+# -- hidden tests: the learner's functions, run into a fresh folder ------------------
+
+
+def grade_label_mask(save_label_mask, labels, /) -> None:
+    """Hidden test of task 2: ``save_label_mask`` into a fresh folder."""
+    __tracebackhide__ = True
+    folder = fresh_output_dir()
+    path = call_learner_function(
+        save_label_mask, np.array(labels, copy=True), folder, name="save_label_mask"
+    )
+    assert_passes(*label_mask_result(path, folder))
+
+
+def grade_table(save_table, table, /) -> None:
+    """Hidden test of task 3: ``save_table`` into a fresh folder."""
+    __tracebackhide__ = True
+    folder = fresh_output_dir()
+    path = call_learner_function(save_table, table.copy(), folder, name="save_table")
+    assert_passes(*table_result(path, folder))
+
+
+def grade_rois(save_rois, rois, /) -> None:
+    """Hidden test of task 4: ``save_rois`` twice into the same fresh folder."""
+    __tracebackhide__ = True
+    folder = fresh_output_dir()
+    for _ in range(2):
+        path = call_learner_function(
+            save_rois, copy.deepcopy(rois), folder, name="save_rois"
+        )
+    assert_passes(*rois_result(path, folder))
+
+
+def grade_settings(save_settings, rerun_from_settings, /) -> None:
+    """Hidden test of task 5: save into a fresh folder, re-run in a fresh process.
+
+    The settings must pass; the analysis re-run from them in a new Python
+    process must give the reference labels; and the learner's
+    ``rerun_from_settings`` must give them too.
+    """
+    __tracebackhide__ = True
+    folder = fresh_output_dir()
+    path = call_learner_function(save_settings, folder, name="save_settings")
+    assert_passes(*settings_result(path, folder))
+    result = task_result("settings", path)
+    labels, reason = rerun_in_fresh_process(path)
+    reference = _reference()
+    if labels is None:
+        result.add("activity1.settings_rerun_failed", reason=reason)
+    elif not np.array_equal(labels, reference):
+        result.add(
+            "activity1.settings_rerun_differs",
+            found=int(labels.max()),
+            expected=int(reference.max()),
+        )
+    assert_passes(result)
+    rerun = call_learner_function(
+        rerun_from_settings, Path(path), name="rerun_from_settings"
+    )
+    assert_passes(_rerun_result(rerun, reference))
+
+
+def _rerun_result(rerun, reference: np.ndarray) -> CheckResult:
+    result = task_result("re-run", "")
+    if not isinstance(rerun, np.ndarray) or rerun.ndim != 2:
+        shape = getattr(rerun, "shape", None)
+        found = _describe(rerun) if shape is None else f"an array of shape {shape}"
+        result.add("activity1.rerun_not_labels", found=found)
+    elif rerun.shape != reference.shape:
+        result.add("activity1.rerun_differs", found=f"shape {rerun.shape}")
+    elif not np.array_equal(rerun, reference):
+        count = int(np.count_nonzero(rerun != reference))
+        result.add("activity1.rerun_differs", found=f"{count} pixels differ")
+    return result
+
+
+def rerun_in_fresh_process(settings_path, /) -> tuple[np.ndarray | None, str]:
+    """Re-run the reference analysis from a settings file in a new process.
+
+    Returns
+    -------
+    labels : (M, N) ndarray or None
+        None when the re-run failed.
+    reason : str
+        Why it failed, in a learner's words; empty on success.
+    """
+    with tempfile.TemporaryDirectory(prefix="outputsaving-rerun-") as tmp:
+        output = Path(tmp) / "labels.npy"
+        command = [sys.executable, "-m", "outputsaving.grading.rerun"]
+        command += [str(Path(settings_path).resolve()), str(output)]
+        try:
+            completed = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                timeout=RERUN_TIMEOUT,
+                check=False,
+                cwd=tmp,
+            )
+        except subprocess.TimeoutExpired:
+            return None, f"it took more than {RERUN_TIMEOUT} s"
+        lines = completed.stderr.strip().splitlines()
+        if completed.returncode == BAD_SETTINGS and lines:
+            return None, lines[-1]
+        if completed.returncode != 0 or not output.is_file():
+            return None, "the re-run stopped with an unexpected error"
+        return np.load(output), ""

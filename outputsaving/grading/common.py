@@ -1,0 +1,160 @@
+"""Pieces shared by the graders of every assignment.
+
+- :func:`fresh_output_dir` gives a new, empty folder, so that a hidden test
+  sees only what the learner's function writes (not files that were merely
+  handed in with the notebook).
+- :func:`call_learner_function` calls a learner's function and turns any
+  exception into a learner-facing :class:`AssertionError`.
+- :func:`assert_passes` turns a :class:`~outputsaving.findings.CheckResult`
+  that did not pass into an :class:`AssertionError` whose message is the
+  findings, never a traceback of the checker's internals.
+
+Frames of these helpers set ``__tracebackhide__`` so that IPython (and so
+nbgrader's feedback) shows the test cell's line and the message, not how the
+grader works.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from pathlib import Path, PurePath
+
+from outputsaving.findings import CheckResult
+from outputsaving.messages import MESSAGES
+
+__all__ = [
+    "as_learner_path",
+    "assert_passes",
+    "call_learner_function",
+    "failure_message",
+    "fresh_output_dir",
+    "is_inside",
+    "message",
+    "task_result",
+]
+
+_FRESH_DIRS: list[Path] = []
+
+
+def fresh_output_dir(*, prefix: str = "outputsaving-grading-") -> Path:
+    """Return a new empty folder in the system's temporary folder.
+
+    The folders are removed when the Python process ends.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    _FRESH_DIRS.append(folder)
+    return folder
+
+
+@atexit.register
+def _remove_fresh_dirs() -> None:
+    for folder in _FRESH_DIRS:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def task_result(kind: str, path="") -> CheckResult:
+    """Return an empty :class:`CheckResult` for task-level findings.
+
+    Parameters
+    ----------
+    kind : str
+        What is checked, in words, such as ``"output folder"``.
+    path : str or Path, optional
+        The file or folder checked, if any.
+    """
+    return CheckResult(kind=kind, path=str(path))
+
+
+def failure_message(result: CheckResult, /) -> str:
+    """Return the learner-facing text of a result: errors first, then notes."""
+    lines = [finding.message for finding in result.errors]
+    lines += [f"Note: {finding.message}" for finding in result.notes]
+    return "\n".join(lines)
+
+
+def assert_passes(*results: CheckResult) -> None:
+    """Raise :class:`AssertionError` unless every result passed.
+
+    The message lists the findings of the results that did not pass, in the
+    words of :mod:`outputsaving.messages`.
+    """
+    __tracebackhide__ = True
+    failed = [result for result in results if not result.passed]
+    if failed:
+        message = "\n".join(failure_message(result) for result in failed)
+        raise AssertionError(message) from None
+
+
+def call_learner_function(function, /, *args, name: str | None = None):
+    """Call a learner's function; turn an exception into a learner message.
+
+    Parameters
+    ----------
+    function : callable
+        The learner's function.
+    *args
+        Its arguments.
+    name : str, optional
+        The function's name for messages; its ``__name__`` by default.
+
+    Returns
+    -------
+    object
+        What the function returned.
+
+    Raises
+    ------
+    AssertionError
+        With ``task.not_implemented`` when the function still raises
+        :class:`NotImplementedError`, ``task.not_callable`` when it is not a
+        function, or ``task.function_failed`` for any other exception.
+    """
+    __tracebackhide__ = True
+    name = name or getattr(function, "__name__", "your function")
+    result = task_result("function", name)
+    if not callable(function):
+        result.add("task.not_callable", name=name, found=type(function).__name__)
+        assert_passes(result)
+    try:
+        return function(*args)
+    except NotImplementedError:
+        result.add("task.not_implemented", name=name)
+    except Exception as error:
+        detail = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+        result.add(
+            "task.function_failed",
+            name=name,
+            error=type(error).__name__,
+            detail=f": {detail}" if detail else "",
+        )
+    assert_passes(result)
+    return None
+
+
+def as_learner_path(result: CheckResult, value, /, *, name: str) -> Path | None:
+    """Return ``value`` as a Path, or add ``task.not_a_path`` and return None.
+
+    Learners' save functions return the path of the file they wrote; a string
+    is accepted as well as a :class:`pathlib.Path`.
+    """
+    if isinstance(value, (str, PurePath)) and str(value):
+        return Path(value)
+    found = "None" if value is None else f"a {type(value).__name__}"
+    result.add("task.not_a_path", name=name, found=found)
+    return None
+
+
+def is_inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` (resolved) lies inside ``folder`` (resolved)."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def message(code: str, /, **values) -> str:
+    """Return the text of one message of :mod:`outputsaving.messages`."""
+    return MESSAGES[code][1].format(**values)

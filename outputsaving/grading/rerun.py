@@ -1,0 +1,97 @@
+"""Re-run activity 1's analysis from a settings file, as a fresh process does.
+
+The grader runs ``python -m outputsaving.grading.rerun SETTINGS LABELS_NPY`` in
+a new Python process, so that nothing of the learner's session (variables,
+imported modules, open files) can help: the labels come from the settings file
+and the input image alone. The input is found by its name among the course's
+shipped images, and its checksum must match the one in the settings.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import tifffile
+
+from outputsaving.analysis import segment_shapes
+from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
+from outputsaving.settings import file_sha256
+
+__all__ = ["RerunError", "main", "rerun_from_settings"]
+
+#: Exit status of :func:`main` when the settings cannot be used.
+BAD_SETTINGS = 2
+
+
+class RerunError(ValueError):
+    """The settings do not allow a re-run; the message says why, for learners."""
+
+
+def rerun_from_settings(settings_path, /) -> np.ndarray:
+    """Return the labels of the analysis re-run from a settings file.
+
+    Parameters
+    ----------
+    settings_path : str or Path
+        A settings JSON file (see :mod:`outputsaving.settings`).
+
+    Returns
+    -------
+    labels : (M, N) ndarray of int32
+        Label 0 is background.
+
+    Raises
+    ------
+    RerunError
+        When the input is not one of the course's images, its checksum
+        differs, or the size limits are missing or not numbers.
+    """
+    try:
+        settings = json.loads(Path(settings_path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        msg = f"the file could not be read as JSON ({type(error).__name__})"
+        raise RerunError(msg) from None
+    if not isinstance(settings, dict):
+        msg = "the file does not hold a JSON object"
+        raise RerunError(msg)
+    name = settings.get("input_file")
+    if name not in (RANDOM_SHAPES, MANY_NUCLEI):
+        msg = f"the input file {json.dumps(name)} is not one of the course's images"
+        raise RerunError(msg)
+    path = data_path(name)
+    if settings.get("input_sha256") != file_sha256(path):
+        msg = "the input image's checksum differs from 'input_sha256'"
+        raise RerunError(msg)
+    limits = {}
+    for key in ("min_size", "max_size"):
+        value = settings.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            msg = f"'{key}' is {json.dumps(value)}, not a number of pixels"
+            raise RerunError(msg)
+        limits[key] = value
+    if limits["min_size"] > limits["max_size"]:
+        msg = "'min_size' is larger than 'max_size'"
+        raise RerunError(msg)
+    return segment_shapes(tifffile.imread(path), **limits)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``SETTINGS LABELS_NPY``; exit 2 with the reason if unusable."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m outputsaving.grading.rerun SETTINGS LABELS_NPY")
+        return BAD_SETTINGS
+    try:
+        labels = rerun_from_settings(args[0])
+    except RerunError as error:
+        print(error, file=sys.stderr)
+        return BAD_SETTINGS
+    np.save(args[1], labels)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Self-checks for the notebooks: a friendly printed verdict on your work.
+
+Each function prints one line saying whether your output passes, then the
+findings that need your attention, in the words of
+:mod:`outputsaving.messages`: what was found, what was expected and what to do
+next, never the solution's code. They run the same checks as the graded
+tests, in well under a second, and never raise for a bad file.
+
+Activity 1::
+
+    from outputsaving import selfcheck
+    selfcheck.output_folder(OUTPUT_DIR)
+    selfcheck.label_mask(label_mask_path, OUTPUT_DIR)
+"""
+
+from __future__ import annotations
+
+from outputsaving.findings import CheckResult
+
+__all__ = [
+    "compare_labels",
+    "format_choices",
+    "label_mask",
+    "mask_formats",
+    "nuclei_mask",
+    "output_folder",
+    "quiz_answer",
+    "rois",
+    "settings",
+    "show",
+    "table",
+    "table_csv",
+]
+
+
+def show(*results: CheckResult, what: str) -> bool:
+    """Print a verdict on ``what`` and the findings of ``results``.
+
+    Parameters
+    ----------
+    *results : CheckResult
+        The results of the checks of one output.
+    what : str
+        What was checked, for the verdict line, such as ``"label mask"``.
+
+    Returns
+    -------
+    bool
+        True when every result passed.
+    """
+    errors = [finding for result in results for finding in result.errors]
+    notes = [finding for result in results for finding in result.notes]
+    if errors:
+        print(f"Your {what} does not pass yet:")
+        lines = [f"  - {finding.message}" for finding in errors]
+    else:
+        print(f"Your {what} passes.")
+        lines = []
+    lines += [f"  Note: {finding.message}" for finding in notes]
+    if lines:
+        print("\n".join(lines))
+    return not errors
+
+
+def _activity1():
+    from outputsaving.grading import activity1
+
+    return activity1
+
+
+def output_folder(output_dir, /) -> None:
+    """Activity 1, task 1: check ``OUTPUT_DIR``."""
+    show(_activity1().output_dir_result(output_dir), what="output folder")
+
+
+def label_mask(path, output_dir=None, /) -> None:
+    """Activity 1, task 2: check the saved label mask against the analysis."""
+    show(*_activity1().label_mask_result(path, output_dir), what="label mask")
+
+
+def table(path, output_dir=None, /) -> None:
+    """Activity 1, task 3: check the saved results table against the analysis."""
+    show(*_activity1().table_result(path, output_dir), what="results table")
+
+
+def rois(path, output_dir=None, /) -> None:
+    """Activity 1, task 4: check the saved ROI set against the analysis."""
+    show(*_activity1().rois_result(path, output_dir), what="ROI set")
+
+
+def settings(path, output_dir=None, /) -> None:
+    """Activity 1, task 5: check the saved settings file."""
+    show(*_activity1().settings_result(path, output_dir), what="settings file")
+
+
+# -- activity 2 and the quiz ----------------------------------------------------
+
+
+def _activity2():
+    from outputsaving.grading import activity2
+
+    return activity2
+
+
+def table_csv(path, output_dir=None, /) -> None:
+    """Activity 2, task 2: check the comma-separated table against the analysis."""
+    show(*_activity2().table_csv_result(path, output_dir), what="comma-separated table")
+
+
+def mask_formats(png16_path, jpeg_path, colour_png_path, output_dir=None, /) -> None:
+    """Activity 2, task 3: check the mask saved as 16-bit PNG, JPEG and colour PNG."""
+    paths = {"png16": png16_path, "jpeg": jpeg_path, "colour_png": colour_png_path}
+    words = {"png16": "16-bit PNG", "jpeg": "JPEG", "colour_png": "colour PNG"}
+    for fmt, path in paths.items():
+        results = _activity2().mask_format_result(path, output_dir, fmt=fmt)
+        show(*results, what=words[fmt])
+
+
+def compare_labels(function, /) -> None:
+    """Activity 2, task 4: try ``compare_labels`` on two small examples."""
+    result = _activity2().compare_labels_result(function, cases=2)
+    show(result, what="compare_labels (on two small examples)")
+
+
+def format_choices(png16, jpeg, colour_png, /) -> None:
+    """Activity 2, task 5: check that each answer is True or False (not if right)."""
+    result = _activity2().format_choices_result(png16, jpeg, colour_png)
+    if result.passed:
+        print(
+            "Your three answers are True or False, so they can be graded; whether "
+            "they are right shows when your notebook is graded."
+        )
+    else:
+        show(result, what="answers")
+
+
+def nuclei_mask(path, output_dir=None, /) -> None:
+    """Activity 2, task 6: check the saved nuclei mask against the analysis."""
+    show(*_activity2().nuclei_mask_result(path, output_dir), what="nuclei mask")
+
+
+def quiz_answer(answer, /, *, question: str) -> None:
+    """Quiz: check that an answer can be graded (not whether it is right)."""
+    from outputsaving.grading import quiz
+
+    result = quiz.answer_form_result(answer, question=question)
+    number = question.removeprefix("q")
+    if result.passed:
+        print(
+            f"Your answer to question {number} can be graded; whether it is right "
+            "shows when your notebook is graded."
+        )
+    else:
+        show(result, what=f"answer to question {number}")

@@ -1,0 +1,210 @@
+"""Generate every notebook learners get from the instructor's ``source/``.
+
+For each assignment ``source/<assignment>/``:
+
+- the student version, made by nbgrader itself
+  (``nbgrader generate_assignment <assignment> --force``), goes to
+  ``notebooks/<assignment>/`` (nbgrader's release directory);
+- the solution version for self-study goes to
+  ``solutions/<assignment>/``: the source with the hidden tests removed (by
+  nbgrader's own ``ClearHiddenTests``) and the solution marker lines removed,
+  then executed so that its figures and outputs show. It runs in a throwaway
+  folder (``build/solution_runs/<assignment>/``, ignored by git), so the files
+  it saves are never committed.
+
+nbgrader runs in a temporary copy of the course, so the course's gradebook is
+never touched. Cell sources and metadata are deterministic (no execution
+timing metadata), so a test can compare a fresh build with the committed files.
+
+Usage::
+
+    python scripts/build_notebooks.py                # notebooks/ and solutions/
+    python scripts/build_notebooks.py --output DIR   # DIR/notebooks, DIR/solutions
+    python scripts/build_notebooks.py --no-execute   # solutions without outputs
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbgrader.preprocessors import ClearHiddenTests
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = "source"
+STUDENT = "notebooks"
+SOLUTIONS = "solutions"
+RUNS = Path("build") / "solution_runs"
+#: Seconds a solution cell may run before the build gives up.
+CELL_TIMEOUT = 120
+
+_SOLUTION_MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$")
+_MARKDOWN_MARKER = re.compile(r"^\s*=+\s*(BEGIN|END) SOLUTION\s*=+\s*$")
+
+
+def assignments(root: Path = ROOT) -> list[str]:
+    """Return the names of the assignments: the folders of ``source/``."""
+    return sorted(
+        folder.name
+        for folder in (root / SOURCE).iterdir()
+        if folder.is_dir() and any(folder.glob("*.ipynb"))
+    )
+
+
+def normalise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop what changes from run to run: timing metadata, kernel details."""
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("collapsed", None)
+        cell.metadata.pop("scrolled", None)
+    language = notebook.metadata.get("language_info", {})
+    notebook.metadata["language_info"] = {"name": language.get("name", "python")}
+    notebook.metadata.pop("widgets", None)
+    return notebook
+
+
+def write(notebook: nbformat.NotebookNode, path: Path) -> None:
+    """Write a notebook validated, with a final newline, in nbformat 4."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.validate(notebook)
+    path.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
+
+
+def student_versions(root: Path, output: Path, names: list[str]) -> list[Path]:
+    """Run ``nbgrader generate_assignment`` in a copy of the course."""
+    written = []
+    with tempfile.TemporaryDirectory(prefix="outputsaving-course-") as tmp:
+        course = Path(tmp)
+        shutil.copy2(root / "nbgrader_config.py", course / "nbgrader_config.py")
+        shutil.copytree(root / SOURCE, course / SOURCE)
+        for name in names:
+            command = [sys.executable, "-m", "nbgrader", "generate_assignment", name]
+            command += ["--force", "--no-db", "--log-level=WARN"]
+            subprocess.run(command, cwd=course, check=True, env=_environment())
+            target = output / STUDENT / name
+            shutil.rmtree(target, ignore_errors=True)
+            for path in sorted((course / STUDENT / name).rglob("*")):
+                if path.is_dir():
+                    continue
+                destination = target / path.relative_to(course / STUDENT / name)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                if path.suffix == ".ipynb":
+                    write(normalise(nbformat.read(path, as_version=4)), destination)
+                else:
+                    shutil.copy2(path, destination)
+                written.append(destination)
+    return written
+
+
+def _environment() -> dict[str, str]:
+    """This Python's scripts first on PATH: nbgrader runs tools by name."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
+    return env
+
+
+def solution_version(source: Path) -> nbformat.NotebookNode:
+    """Return the source notebook without hidden tests and solution markers."""
+    notebook = nbformat.read(source, as_version=4)
+    notebook, _ = ClearHiddenTests().preprocess(notebook, {})
+    for cell in notebook.cells:
+        marker = _SOLUTION_MARKER if cell.cell_type == "code" else _MARKDOWN_MARKER
+        lines = cell.source.splitlines()
+        cell.source = "\n".join(line for line in lines if not marker.match(line))
+        cell.metadata.pop("nbgrader", None)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return notebook
+
+
+def execute(notebook: nbformat.NotebookNode, workdir: Path) -> nbformat.NotebookNode:
+    """Execute a notebook with ``workdir`` as its working directory."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    client.execute()
+    return notebook
+
+
+def solution_versions(
+    root: Path, output: Path, names: list[str], *, run: bool = True
+) -> list[Path]:
+    """Write the (executed) solution version of every source notebook."""
+    written = []
+    for name in names:
+        target = output / SOLUTIONS / name
+        shutil.rmtree(target, ignore_errors=True)
+        for source in sorted((root / SOURCE / name).glob("*.ipynb")):
+            notebook = solution_version(source)
+            if run:
+                workdir = output / RUNS / name
+                notebook = execute(notebook, workdir)
+            destination = target / source.name
+            write(normalise(notebook), destination)
+            written.append(destination)
+    return written
+
+
+def build(
+    output: Path = ROOT,
+    *,
+    root: Path = ROOT,
+    names: list[str] | None = None,
+    run: bool = True,
+) -> list[Path]:
+    """Generate the student and solution versions of the assignments.
+
+    Parameters
+    ----------
+    output : Path, optional
+        Where ``notebooks/`` and ``solutions/`` are written (the course root
+        by default; a temporary folder in the tests).
+    root : Path, optional
+        The course root holding ``nbgrader_config.py`` and ``source/``.
+    names : list of str, optional
+        The assignments to build; all of them by default.
+    run : bool, optional
+        Execute the solution versions (default), so they show their outputs.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    names = assignments(root) if names is None else list(names)
+    written = student_versions(root, output, names)
+    written += solution_versions(root, output, names, run=run)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=ROOT, help="default: repo")
+    parser.add_argument("--no-execute", action="store_true", help="skip execution")
+    parser.add_argument("assignment", nargs="*", help="default: all assignments")
+    args = parser.parse_args(argv)
+    written = build(args.output, names=args.assignment or None, run=not args.no_execute)
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

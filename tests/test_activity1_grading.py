@@ -1,0 +1,316 @@
+"""Activity 1 graded by the real nbgrader: full marks, zero, and typical mistakes.
+
+One throwaway course copy; every submission is built from the generated
+student version with answer cells replaced (found by their grade_id); ONE
+``nbgrader autograde`` grades them all, then ``nbgrader generate_feedback``.
+Each mistake must get exactly the expected grade per graded cell, and its
+feedback must name the problem in a learner's words.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from nbgrader_course import Course, answer_cell, grade_ids, with_answers
+
+ASSIGNMENT = "activity1"
+T1 = "a1_task1_output_dir"
+T2 = "a1_task2_save_label_mask"
+T3 = "a1_task3_save_table"
+T4 = "a1_task4_save_rois"
+T5 = "a1_task5_save_settings"
+
+POINTS = {
+    "a1_task1_output_dir_visible": 1,
+    "a1_task1_output_dir_hidden": 1,
+    "a1_task2_mask_lossless_visible": 2,
+    "a1_task2_mask_fresh_folder_hidden": 3,
+    "a1_task3_table_tab_visible": 2,
+    "a1_task3_table_fresh_folder_hidden": 2,
+    "a1_task4_rois_zip_visible": 2,
+    "a1_task4_rois_rerun_hidden": 2,
+    "a1_task5_settings_visible": 2,
+    "a1_task5_settings_rerun_hidden": 3,
+}
+TASK2 = {"a1_task2_mask_lossless_visible", "a1_task2_mask_fresh_folder_hidden"}
+TASK3 = {"a1_task3_table_tab_visible", "a1_task3_table_fresh_folder_hidden"}
+TASK4 = {"a1_task4_rois_zip_visible", "a1_task4_rois_rerun_hidden"}
+TASK5 = {"a1_task5_settings_visible", "a1_task5_settings_rerun_hidden"}
+VISIBLE_SAVES = {
+    "a1_task2_mask_lossless_visible",
+    "a1_task3_table_tab_visible",
+    "a1_task4_rois_zip_visible",
+    "a1_task5_settings_visible",
+}
+
+
+def _mask(body: str) -> str:
+    return f"def save_label_mask(labels, output_dir):\n{body}"
+
+
+def _table(call: str, name: str = "results.txt") -> str:
+    return (
+        "def save_table(table, output_dir):\n"
+        f'    path = Path(output_dir) / "{name}"\n'
+        f"    {call}\n"
+        "    return path\n"
+    )
+
+
+# name: (answers replaced, or a function of the solution's answers giving them;
+#        grade_ids expected to fail; key words of the feedback)
+MISTAKES = {
+    "mask_jpeg": (
+        {
+            T2: "from PIL import Image\n\n"
+            + _mask(
+                '    path = Path(output_dir) / "label_mask.jpg"\n'
+                "    Image.fromarray(labels.astype(np.uint8)).save(path, quality=90)\n"
+                "    return path\n"
+            )
+        },
+        TASK2,
+        ["JPEG", "lossless"],
+    ),
+    "mask_int64": (
+        {
+            T2: _mask(
+                '    path = Path(output_dir) / "label_mask.tif"\n'
+                "    tifffile.imwrite(path, labels.astype(np.int64))\n"
+                "    return path\n"
+            )
+        },
+        TASK2,
+        ["64-bit", "ImageJ cannot open", "16-bit"],
+    ),
+    "mask_float64": (
+        {
+            T2: _mask(
+                '    path = Path(output_dir) / "label_mask.tif"\n'
+                "    tifffile.imwrite(path, labels / 1.0)\n"
+                "    return path\n"
+            )
+        },
+        TASK2,
+        ["float", "ImageJ cannot open"],
+    ),
+    "mask_binary": (
+        {
+            T2: _mask(
+                '    path = Path(output_dir) / "label_mask.tif"\n'
+                "    tifffile.imwrite(path, ((labels > 0) * 255).astype(np.uint8))\n"
+                "    return path\n"
+            )
+        },
+        TASK2,
+        ["binary mask", "its own number"],
+    ),
+    "mask_rgb_colour_map": (
+        {
+            T2: _mask(
+                '    path = Path(output_dir) / "label_mask.tif"\n'
+                "    coloured = color.label2rgb(labels, bg_label=0)\n"
+                "    tifffile.imwrite(path, (coloured * 255).astype(np.uint8))\n"
+                "    return path\n"
+            )
+        },
+        TASK2,
+        ["colour", "lookup table"],
+    ),
+    "table_comma": (
+        {T3: _table("table.to_csv(path, index=False)", "results.csv")},
+        TASK3,
+        ["separated by", "tab"],
+    ),
+    "table_index": (
+        {T3: _table('table.to_csv(path, sep="\\t")')},
+        TASK3,
+        ["index", "row numbers"],
+    ),
+    "table_decimal_comma": (
+        {T3: _table('table.to_csv(path, sep="\\t", index=False, decimal=",")')},
+        TASK3,
+        ["decimal comma", "point"],
+    ),
+    "rois_appended": (
+        {
+            T4: "def save_rois(rois, output_dir):\n"
+            '    path = Path(output_dir) / "rois.zip"\n'
+            "    roifile.roiwrite(path, rois)\n"
+            "    return path\n"
+        },
+        # Run once by the grader's notebook run, the zip is right; run twice,
+        # it holds every ROI twice.
+        {"a1_task4_rois_rerun_hidden"},
+        ["repeat", "appended", "replaces the old file"],
+    ),
+    "rois_xy_swapped": (
+        {
+            T4: "def save_rois(rois, output_dir):\n"
+            '    path = Path(output_dir) / "rois.zip"\n'
+            "    # rebuild each outline from its points, as (row, column)\n"
+            "    rebuilt = [\n"
+            "        roifile.ImagejRoi.frompoints(roi.coordinates()[:, ::-1])\n"
+            "        for roi in rois\n"
+            "    ]\n"
+            '    roifile.roiwrite(path, rebuilt, mode="w")\n'
+            "    return path\n"
+        },
+        TASK4,
+        ["x and y", "(row, column)"],
+    ),
+    # From autograded/<student>/activity1/, ../../../data is the course copy's
+    # data/ folder, which holds the input images (../../data from notebooks/).
+    "output_in_data_folder": (
+        {T1: 'OUTPUT_DIR = Path("../../../data")\nOUTPUT_DIR.mkdir(exist_ok=True)\n'},
+        {"a1_task1_output_dir_hidden"},
+        ["input images", "separate folder"],
+    ),
+    "output_absolute_windows": (
+        {
+            T1: 'OUTPUT_DIR = Path("C:/Users/ana/Desktop/output")\n'
+            "OUTPUT_DIR.mkdir(parents=True, exist_ok=True)\n"
+        },
+        {"a1_task1_output_dir_hidden"},
+        ["absolute path", "another computer", "relative"],
+    ),
+    "output_absolute_missing": (
+        {T1: 'OUTPUT_DIR = Path("/Users/ana/output")\n'},
+        {"a1_task1_output_dir_visible", "a1_task1_output_dir_hidden"} | VISIBLE_SAVES,
+        ["does not exist", "absolute path"],
+    ),
+    "settings_absolute_input": (
+        # The solution's save_settings, storing the input's absolute path.
+        lambda answers: {
+            T5: answers[T5].replace(
+                '"input_file": INPUT_PATH.name',
+                '"input_file": str(INPUT_PATH.resolve())',
+            )
+        },
+        TASK5,
+        ["absolute path", "another computer"],
+    ),
+}
+
+
+def _strip_markers(source: str) -> str:
+    marker = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$")
+    return "\n".join(line for line in source.splitlines() if not marker.match(line))
+
+
+def _answers(course: Course, name: str) -> dict[str, str]:
+    """The solution's answers with a mistake's answers written over them."""
+    source = course.source_notebook(ASSIGNMENT)
+    answers = {
+        grade_id: _strip_markers(answer_cell(source, grade_id).source)
+        for grade_id in grade_ids(source, kind="solution")
+    }
+    if name == "solution":
+        return answers
+    changes = MISTAKES[name][0]
+    changes = changes(answers) if callable(changes) else changes
+    assert all(answers[key] != code for key, code in changes.items())
+    answers.update(changes)
+    return answers
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Course:
+    """Every submission autograded in one run, with feedback generated."""
+    assert not Path("/Users/ana").exists()
+    course = Course.copy_of_repo(
+        tmp_path_factory.mktemp("a1"), assignments=[ASSIGNMENT]
+    )
+    course.generate(ASSIGNMENT)
+    student = course.student_notebook(ASSIGNMENT)
+    course.submit("untouched", ASSIGNMENT, student)
+    for name in ["solution", *MISTAKES]:
+        course.submit(name, ASSIGNMENT, with_answers(student, _answers(course, name)))
+    course.autograde(ASSIGNMENT)
+    course.generate_feedback(ASSIGNMENT)
+    assert not Path("/Users/ana").exists()
+    return course
+
+
+def _feedback_text(course: Course, student: str) -> str:
+    raw = course.feedback(ASSIGNMENT, student)
+    return html.unescape(re.sub(r"<[^>]+>", " ", raw))
+
+
+def _feedback_errors(course: Course, student: str) -> str:
+    """The error outputs of the feedback: what the tests told the learner."""
+    raw = course.feedback(ASSIGNMENT, student)
+    blocks = re.findall(
+        r'class="[^"]*output_error[^"]*">\s*<pre>(.*?)</pre>', raw, re.S
+    )
+    return "\n".join(html.unescape(re.sub(r"<[^>]+>", "", block)) for block in blocks)
+
+
+def test_points_add_up_to_twenty():
+    assert sum(POINTS.values()) == 20
+
+
+def test_graded_cells_are_the_expected_ones(graded):
+    source = graded.source_notebook(ASSIGNMENT)
+    assert grade_ids(source, kind="grade") == list(POINTS)
+    for grade_id, points in POINTS.items():
+        assert answer_cell(source, grade_id).metadata["nbgrader"]["points"] == points
+
+
+def test_solution_gets_full_marks(graded):
+    scores = graded.scores(ASSIGNMENT)["solution"]
+    assert {k: v.score for k, v in scores.items()} == POINTS
+
+
+def test_untouched_student_version_gets_zero_and_grades_without_errors(graded):
+    scores = graded.scores(ASSIGNMENT)["untouched"]
+    assert set(scores) == set(POINTS)
+    assert all(outcome.score == 0 for outcome in scores.values())
+    text = _feedback_errors(graded, "untouched")
+    assert "You have not written save_label_mask yet" in text
+    assert "NotImplementedError" in text
+
+
+@pytest.mark.parametrize("name", list(MISTAKES))
+def test_mistake_gets_expected_partial_score(graded, name):
+    failing = MISTAKES[name][1]
+    scores = graded.scores(ASSIGNMENT)[name]
+    expected = {k: (0 if k in failing else v) for k, v in POINTS.items()}
+    assert {k: v.score for k, v in scores.items()} == expected
+
+
+@pytest.mark.parametrize("name", list(MISTAKES))
+def test_mistake_feedback_names_the_problem(graded, name):
+    text = _feedback_errors(graded, name)
+    for words in MISTAKES[name][2]:
+        assert words in text, f"{name}: {words!r} not in the feedback"
+
+
+@pytest.mark.parametrize("name", ["solution", "untouched", *MISTAKES])
+def test_feedback_does_not_show_hidden_tests(graded, name):
+    raw = graded.feedback(ASSIGNMENT, name)
+    assert "HIDDEN TESTS" not in raw
+    source = graded.source_notebook(ASSIGNMENT)
+    hidden_calls = [
+        line.strip()
+        for cell in source.cells
+        if "BEGIN HIDDEN TESTS" in cell.source
+        for line in cell.source.split("### BEGIN HIDDEN TESTS")[1].splitlines()
+        if line.strip().startswith("activity1.")
+    ]
+    assert len(hidden_calls) == 5
+    text = _feedback_text(graded, name)
+    for call in hidden_calls:
+        assert call not in text
+        assert call.split("(")[0] + "(" not in text
+
+
+def test_feedback_shows_a_message_not_the_graders_internals(graded):
+    text = _feedback_errors(graded, "mask_int64")
+    assert "64-bit" in text
+    assert "outputsaving/grading" not in text
+    assert "assert_passes" not in text
+    assert "Traceback" not in text

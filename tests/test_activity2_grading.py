@@ -1,0 +1,247 @@
+"""Activity 2 graded by the real nbgrader: solution, untouched and typical mistakes.
+
+Every submission of the catalogue is graded in one ``nbgrader autograde`` run.
+The small, fast tests at the end check :mod:`outputsaving.grading.activity2`
+directly.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from nbgrader_course import Course, answer_cell, grade_ids, with_answers
+
+from outputsaving.grading import activity2
+
+ASSIGNMENT = "activity2"
+FULL_MARKS = 17
+
+_SOLUTION_LINE = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+
+#: Mistakes: student -> (grade_id of the answer cell, new source).
+MISTAKES = {
+    "nuclei_8bit": (
+        "a2_task6_save_nuclei_mask",
+        """
+def save_nuclei_mask(labels, output_dir):
+    path = Path(output_dir) / "nuclei_labels.png"
+    Image.fromarray(np.asarray(labels).astype(np.uint8)).save(path)
+    return path
+""",
+    ),
+    "table_tab": (
+        "a2_task2_save_table_csv",
+        """
+def save_table_csv(table, output_dir):
+    path = Path(output_dir) / "results.csv"
+    table.to_csv(path, sep="\\t", index=False)
+    return path
+""",
+    ),
+    "jpeg_good": (
+        "a2_task5_format_choices",
+        """
+PNG16_GOOD_FOR_LABELS = True
+JPEG_GOOD_FOR_LABELS = True  # it looks the same to me
+COLOUR_PNG_GOOD_FOR_LABELS = False
+""",
+    ),
+    "compare_pixels": (
+        "a2_task4_compare_labels",
+        """
+def compare_labels(original, reread):
+    return {
+        "values_before": len(np.unique(original)),
+        "values_after": len(np.unique(reread)),
+        "objects_changed": int(np.count_nonzero(original != reread)),
+    }
+""",
+    ),
+}
+
+#: Per mistake: the graded cells expected to fail (all others get full marks),
+#: and words the feedback must show.
+EXPECTED = {
+    "nuclei_8bit": (
+        {"a2_task6_nuclei_mask_visible", "a2_task6_nuclei_mask_hidden"},
+        "labels above 255 wrapped around",
+    ),
+    "table_tab": (
+        {"a2_task2_table_csv_visible", "a2_task2_table_csv_hidden"},
+        "separated by tabs, but commas were expected",
+    ),
+    "jpeg_good": (
+        {"a2_task5_jpeg_choice"},
+        "is not the expected judgement of a JPEG",
+    ),
+    "compare_pixels": (
+        {"a2_task4_compare_hidden"},
+        "one background pixel changed to 7",
+    ),
+}
+
+
+def solution_answers(course: Course) -> dict[str, str]:
+    """The source's answer cells, without the solution marker lines."""
+    source = course.source_notebook(ASSIGNMENT)
+    answers = {}
+    for grade_id in grade_ids(source, kind="solution"):
+        lines = answer_cell(source, grade_id).source.splitlines()
+        answers[grade_id] = "\n".join(
+            line for line in lines if not _SOLUTION_LINE.match(line)
+        )
+    return answers
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The course copy after one autograde of every submission, with feedback."""
+    course = Course.copy_of_repo(
+        tmp_path_factory.mktemp("activity2"), assignments=[ASSIGNMENT]
+    )
+    course.generate(ASSIGNMENT)
+    student = course.student_notebook(ASSIGNMENT)
+    solution = solution_answers(course)
+    course.submit("solution", ASSIGNMENT, with_answers(student, solution))
+    course.submit("untouched", ASSIGNMENT, student)
+    for name, (grade_id, code) in MISTAKES.items():
+        answers = {**solution, grade_id: code.strip()}
+        course.submit(name, ASSIGNMENT, with_answers(student, answers))
+    course.autograde(ASSIGNMENT)
+    course.generate_feedback(ASSIGNMENT)
+    return course
+
+
+def test_the_solution_gets_full_marks(graded):
+    assert graded.totals(ASSIGNMENT)["solution"] == (FULL_MARKS, FULL_MARKS)
+
+
+def test_the_untouched_notebook_gets_zero_without_errors(graded):
+    # autograde would have failed (RuntimeError) on a grading error.
+    assert graded.totals(ASSIGNMENT)["untouched"] == (0, FULL_MARKS)
+
+
+@pytest.mark.parametrize("student", sorted(MISTAKES))
+def test_each_mistake_costs_exactly_its_tests(graded, student):
+    failing, _ = EXPECTED[student]
+    scores = graded.scores(ASSIGNMENT)[student]
+    assert {grade_id for grade_id, grade in scores.items() if not grade.full} == failing
+    assert all(scores[grade_id].score == 0 for grade_id in failing)
+
+
+@pytest.mark.parametrize("student", sorted(MISTAKES))
+def test_feedback_names_the_problem(graded, student):
+    _, words = EXPECTED[student]
+    html = graded.feedback(ASSIGNMENT, student)
+    assert words in html
+
+
+@pytest.mark.parametrize("student", ["solution", "untouched", *sorted(MISTAKES)])
+def test_feedback_does_not_show_hidden_tests(graded, student):
+    html = graded.feedback(ASSIGNMENT, student)
+    assert "HIDDEN TESTS" not in html
+    for call in ("grade_mask_format", "grade_format_choice", "grade_nuclei_mask("):
+        assert call not in html
+
+
+def test_the_student_version_hides_solutions_and_hidden_tests(graded):
+    text = (
+        (graded.root / "notebooks" / ASSIGNMENT)
+        .joinpath("activity2_customise_saving.ipynb")
+        .read_text(encoding="utf-8")
+    )
+    for secret in (
+        "BEGIN SOLUTION",
+        "HIDDEN TESTS",
+        "grade_format_choice",
+        "np.uint16",
+        "GOOD_FOR_LABELS = ",
+    ):
+        assert secret not in text
+
+
+# -- the grading module, directly ------------------------------------------------------
+
+
+def reference_compare(original, reread):
+    original, reread = np.asarray(original), np.asarray(reread)
+    changed = [
+        label
+        for label in np.unique(original)
+        if label and np.any(reread[original == label] != label)
+    ]
+    return {
+        "values_before": len(np.unique(original)),
+        "values_after": len(np.unique(reread)),
+        "objects_changed": len(changed),
+    }
+
+
+@pytest.mark.parametrize("case", activity2.compare_cases(), ids=lambda case: case[0])
+def test_compare_cases_expect_what_the_definition_gives(case):
+    _, original, reread, expected = case
+    assert reference_compare(original, reread) == expected
+
+
+@pytest.mark.parametrize(
+    ("function", "code", "words"),
+    [
+        (lambda a, b: [1, 2, 3], "activity2.compare_not_dict", "a list"),
+        (
+            lambda a, b: {"values_before": 3},
+            "activity2.compare_missing_key",
+            "values_after",
+        ),
+        (
+            lambda a, b: {**reference_compare(a, b), "values_before": 2},
+            "activity2.compare_wrong",
+            "an image and its identical copy",
+        ),
+        (lambda a, b: 1 / 0, "task.function_failed", "ZeroDivisionError"),
+        ("compare", "task.not_callable", "str"),
+    ],
+)
+def test_compare_labels_result_names_the_problem(function, code, words):
+    result = activity2.compare_labels_result(function)
+    assert result.codes == [code]
+    assert words in result.findings[0].message
+    with pytest.raises(AssertionError, match=re.escape(words)):
+        activity2.grade_compare_labels(function)
+
+
+def test_compare_labels_result_passes_the_reference():
+    assert activity2.compare_labels_result(reference_compare).passed
+
+
+@pytest.mark.parametrize(
+    ("answer", "fmt", "codes"),
+    [
+        (True, "png16", []),
+        (np.bool_(False), "jpeg", []),
+        (False, "colour_png", []),
+        (False, "png16", ["activity2.choice_wrong"]),
+        (True, "jpeg", ["activity2.choice_wrong"]),
+        ("False", "jpeg", ["activity2.choice_not_bool"]),
+        (None, "colour_png", ["activity2.choice_missing"]),
+    ],
+)
+def test_format_choices(answer, fmt, codes):
+    assert activity2.check_format_choice(answer, fmt=fmt).codes == codes
+
+
+def test_format_choices_result_checks_only_the_form():
+    assert activity2.format_choices_result(True, True, True).passed
+    result = activity2.format_choices_result("yes", None, False)
+    assert result.codes == ["activity2.choice_not_bool", "activity2.choice_missing"]
+
+
+def test_mask_format_result_names_a_wrong_format(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "mask.png"
+    Image.fromarray(activity2.shapes_labels().astype(np.uint8)).save(path, "JPEG")
+    (task,) = activity2.mask_format_result(path, tmp_path, fmt="png16")
+    assert task.codes == ["activity2.wrong_format"]
+    assert "a JPEG image, but a PNG image" in task.findings[0].message

@@ -1,0 +1,235 @@
+"""Activity 1's grading helpers, called directly (no nbgrader).
+
+The whole notebook graded by nbgrader is in ``test_activity1_grading.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import roifile
+import tifffile
+
+from outputsaving.analysis import measure_objects
+from outputsaving.datasets import RANDOM_SHAPES, data_path
+from outputsaving.grading import activity1
+from outputsaving.grading.rerun import rerun_from_settings as reference_rerun
+from outputsaving.rois import rois_from_labels
+from outputsaving.settings import make_settings
+
+
+@pytest.fixture
+def labels():
+    return activity1.reference_labels()
+
+
+@pytest.fixture
+def in_notebook_folder(tmp_path, monkeypatch):
+    """The current folder plays the notebook's folder."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _codes(output_dir) -> list[str]:
+    return activity1.output_dir_result(output_dir).codes
+
+
+def test_reference_keeps_six_of_the_seven_shapes(labels):
+    # The shipped image: 7 shapes, one of 1288 px, larger than MAX_SIZE.
+    assert labels.shape == (200, 200)
+    assert labels.dtype == np.int32
+    areas = np.bincount(labels.ravel())[1:]
+    assert areas.tolist() == [583, 567, 822, 781, 613, 496]
+    assert activity1.reference_labels() is not activity1.reference_labels()
+
+
+def test_good_output_dir_passes(in_notebook_folder):
+    (in_notebook_folder / "output").mkdir()
+    assert _codes(Path("output")) == []
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (lambda: "output", "activity1.output_dir_not_path"),
+        (lambda: None, "activity1.output_dir_not_path"),
+        (lambda: Path("missing"), "activity1.output_dir_missing"),
+        (lambda: Path("."), "activity1.output_dir_is_notebook_folder"),
+        (lambda: Path("C:/Users/ana/output"), "activity1.output_dir_absolute"),
+        (lambda: Path("~/output"), "activity1.output_dir_absolute"),
+        (lambda: Path("/Users/ana/output"), "activity1.output_dir_absolute"),
+        (
+            lambda: data_path(RANDOM_SHAPES).parent,
+            "activity1.output_dir_in_data",
+        ),
+        (
+            lambda: data_path(RANDOM_SHAPES).parent.parent,
+            "activity1.output_dir_in_package",
+        ),
+    ],
+)
+def test_bad_output_dirs_are_reported(in_notebook_folder, make, code):
+    (in_notebook_folder / "output").mkdir()
+    (in_notebook_folder / "C:/Users/ana/output").mkdir(parents=True)
+    assert code in _codes(make())
+
+
+def test_folder_of_a_data_copy_outside_the_notebook_folder(tmp_path, monkeypatch):
+    notebook = tmp_path / "notebooks" / "activity1"
+    notebook.mkdir(parents=True)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / RANDOM_SHAPES).write_bytes(b"image")
+    monkeypatch.chdir(notebook)
+    assert _codes(Path("../../data")) == ["activity1.output_dir_in_data"]
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    assert _codes(Path("../../elsewhere")) == ["activity1.output_dir_outside"]
+
+
+def test_image_next_to_a_standalone_notebook_is_allowed(in_notebook_folder):
+    (in_notebook_folder / RANDOM_SHAPES).write_bytes(b"image")
+    (in_notebook_folder / "output").mkdir()
+    assert _codes(Path("output")) == []
+
+
+def test_visible_output_dir_test_checks_only_existence(in_notebook_folder):
+    (in_notebook_folder / "C:/x").mkdir(parents=True)
+    activity1.grade_output_dir_exists(Path("C:/x"))
+    with pytest.raises(AssertionError, match="absolute path"):
+        activity1.grade_output_dir(Path("C:/x"))
+    with pytest.raises(AssertionError, match="does not exist"):
+        activity1.grade_output_dir_exists(Path("nowhere"))
+
+
+def _save_uint16(labels, output_dir):
+    path = output_dir / "label_mask.tif"
+    tifffile.imwrite(path, labels.astype(np.uint16))
+    return path
+
+
+def test_label_mask_grading_passes_a_good_mask(labels):
+    activity1.grade_label_mask(_save_uint16, labels)
+
+
+def test_label_mask_in_png_passes_checker_but_not_the_task(labels, tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "mask.png"
+    Image.fromarray(labels.astype(np.uint16)).save(path)
+    results = activity1.label_mask_result(path, tmp_path)
+    assert results[1].passed
+    assert results[0].codes == ["activity1.mask_not_tiff"]
+
+
+def test_mask_saved_elsewhere_is_reported(labels, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    def save_elsewhere(labels, output_dir):
+        return _save_uint16(labels, elsewhere)
+
+    with pytest.raises(AssertionError, match="outside the output folder"):
+        activity1.grade_label_mask(save_elsewhere, labels)
+
+
+def test_shipped_file_does_not_count(labels, tmp_path):
+    """A function that returns a path it did not write fails in a fresh folder."""
+    shipped = _save_uint16(labels, tmp_path)
+
+    def save_nothing(labels, output_dir):
+        return output_dir / shipped.name
+
+    activity1.grade_saved_label_mask(shipped, tmp_path)
+    with pytest.raises(AssertionError, match="No file was found"):
+        activity1.grade_label_mask(save_nothing, labels)
+
+
+def test_table_grading(labels):
+    table = measure_objects(labels)
+
+    def save_table(table, output_dir):
+        path = output_dir / "results.txt"
+        table.to_csv(path, sep="\t", index=False)
+        return path
+
+    def save_csv(table, output_dir):
+        path = output_dir / "results.csv"
+        table.to_csv(path, index=False)
+        return path
+
+    activity1.grade_table(save_table, table)
+    with pytest.raises(AssertionError, match="separated by commas"):
+        activity1.grade_table(save_csv, table)
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_rois_grading_runs_twice(labels):
+    rois = rois_from_labels(labels)
+
+    def save(mode):
+        def save_rois(rois, output_dir):
+            path = output_dir / "rois.zip"
+            roifile.roiwrite(path, rois, mode=mode)
+            return path
+
+        return save_rois
+
+    activity1.grade_rois(save("w"), rois)
+    with pytest.raises(AssertionError, match="repeat earlier ones"):
+        activity1.grade_rois(save(None), rois)
+
+
+def _save_settings(**changes):
+    def save_settings(output_dir):
+        settings = make_settings(data_path(RANDOM_SHAPES), min_size=0, max_size=1000)
+        settings.update(changes)
+        path = output_dir / "settings.json"
+        path.write_text(json.dumps(settings), encoding="utf-8")
+        return path
+
+    return save_settings
+
+
+def test_settings_grading_passes_and_reruns_in_a_fresh_process():
+    activity1.grade_settings(_save_settings(), reference_rerun)
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"max_size": 2000}, "max_size 2000"),
+        ({"input_sha256": "0" * 64}, "not the checksum"),
+        ({"input_file": "other.tif"}, "name the input file 'other.tif'"),
+    ],
+)
+def test_settings_with_wrong_values_fail(changes, words):
+    with pytest.raises(AssertionError, match=words):
+        activity1.grade_settings(_save_settings(**changes), reference_rerun)
+
+
+def test_learner_rerun_must_give_the_labels():
+    def rerun_nothing(settings_path):
+        return None
+
+    def rerun_shifted(settings_path):
+        return reference_rerun(settings_path) + 1
+
+    with pytest.raises(AssertionError, match="returned None"):
+        activity1.grade_settings(_save_settings(), rerun_nothing)
+    with pytest.raises(AssertionError, match="40000 pixels differ"):
+        activity1.grade_settings(_save_settings(), rerun_shifted)
+
+
+def test_rerun_in_fresh_process_explains_bad_settings(tmp_path):
+    path = _save_settings(input_sha256="f" * 64)(tmp_path)
+    labels, reason = activity1.rerun_in_fresh_process(path)
+    assert labels is None
+    assert reason == "the input image's checksum differs from 'input_sha256'"
+    good = _save_settings()(tmp_path)
+    labels, reason = activity1.rerun_in_fresh_process(good)
+    assert reason == ""
+    np.testing.assert_array_equal(labels, activity1.reference_labels())

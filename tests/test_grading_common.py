@@ -1,0 +1,141 @@
+"""The graders' shared pieces: learner-facing assertions, fresh folders, feedback."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from outputsaving.findings import CheckResult
+from outputsaving.grading.common import (
+    as_learner_path,
+    assert_passes,
+    call_learner_function,
+    fresh_output_dir,
+    is_inside,
+    task_result,
+)
+from outputsaving.grading.feedback import HideHiddenTests
+
+
+def test_fresh_output_dir_is_new_and_empty():
+    first, second = fresh_output_dir(), fresh_output_dir()
+    assert first != second
+    assert first.is_dir()
+    assert list(first.iterdir()) == []
+
+
+def test_assert_passes_is_silent_for_passing_results():
+    assert_passes(CheckResult("labels", "x"), task_result("table"))
+
+
+def test_assert_passes_message_is_the_findings_errors_first():
+    result = CheckResult("settings", "s.json")
+    result.add("settings.missing", key="date", what="the date of the run")
+    other = task_result("table")
+    other.add("task.not_a_path", name="save_table", found="None")
+    with pytest.raises(AssertionError) as caught:
+        assert_passes(result, other)
+    text = str(caught.value)
+    assert text.splitlines()[0].startswith("Your settings have no 'date' entry")
+    assert "Your save_table returned None" in text
+    assert "Traceback" not in text
+    assert caught.value.__cause__ is None
+
+
+def test_call_learner_function_returns_the_result():
+    assert call_learner_function(lambda a, b: a + b, 1, 2) == 3
+
+
+def test_untouched_function_gets_not_implemented_message():
+    def save_table(table, output_dir):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="You have not written save_table yet"):
+        call_learner_function(save_table, None, None)
+
+
+def test_failing_function_message_names_the_error():
+    def save_rois(rois, output_dir):
+        return rois[5]
+
+    with pytest.raises(AssertionError) as caught:
+        call_learner_function(save_rois, [], "x")
+    assert "Your save_rois stopped with IndexError: list index out of range" in str(
+        caught.value
+    )
+
+
+def test_not_callable_is_reported():
+    with pytest.raises(AssertionError, match="is a int, not a function"):
+        call_learner_function(3, name="save_label_mask")
+
+
+@pytest.mark.parametrize(
+    ("value", "found"), [(None, "None"), (3, "a int"), ("", "a str")]
+)
+def test_as_learner_path_refuses_non_paths(value, found):
+    result = task_result("label mask")
+    assert as_learner_path(result, value, name="save_label_mask") is None
+    assert result.codes == ["task.not_a_path"]
+    assert f"returned {found}" in result.errors[0].message
+
+
+def test_as_learner_path_accepts_str_and_path(tmp_path):
+    result = task_result("label mask")
+    assert as_learner_path(result, str(tmp_path), name="f") == tmp_path
+    assert as_learner_path(result, tmp_path, name="f") == tmp_path
+    assert result.passed
+
+
+def test_is_inside(tmp_path):
+    assert is_inside(tmp_path / "a" / "b.tif", tmp_path)
+    assert not is_inside(tmp_path.parent, tmp_path)
+    assert not is_inside(tmp_path / ".." / "x", tmp_path)
+
+
+def _graded_cell(source: str, error: dict) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": "a1_x",
+        "locked": True,
+        "points": 1,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+    }
+    cell.outputs = [nbformat.v4.new_output("error", **error)]
+    return cell
+
+
+def test_feedback_preprocessor_hides_hidden_tests_and_their_tracebacks():
+    source = (
+        "# Test (1 point, runs when graded): the mask.\n"
+        "### BEGIN HIDDEN TESTS\nactivity1.grade_label_mask(f, labels)\n"
+        "### END HIDDEN TESTS"
+    )
+    error = {
+        "ename": "ValueError",
+        "evalue": "bad",
+        "traceback": ["----> 3 activity1.grade_label_mask(f, labels)", "x"],
+    }
+    notebook = nbformat.v4.new_notebook(cells=[_graded_cell(source, error)])
+    notebook, _ = HideHiddenTests().preprocess(notebook, {})
+    cell = notebook.cells[0]
+    assert cell.source == "# Test (1 point, runs when graded): the mask."
+    assert cell.outputs[0]["traceback"] == ["ValueError: bad"]
+
+
+def test_feedback_preprocessor_shortens_assertions_of_visible_tests_only():
+    visible = _graded_cell(
+        "# Test: x\ncheck(x)",
+        {"ename": "AssertionError", "evalue": "Your mask.", "traceback": ["a", "b"]},
+    )
+    name_error = _graded_cell(
+        "# Test: y\ncheck(y)",
+        {"ename": "NameError", "evalue": "y", "traceback": ["c", "d"]},
+    )
+    notebook = nbformat.v4.new_notebook(cells=[visible, name_error])
+    notebook, _ = HideHiddenTests().preprocess(notebook, {})
+    assert notebook.cells[0].outputs[0]["traceback"] == ["AssertionError: Your mask."]
+    assert notebook.cells[1].outputs[0]["traceback"] == ["c", "d"]

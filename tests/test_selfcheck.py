@@ -1,0 +1,67 @@
+"""The self-check cells' printed verdicts: friendly, specific, no solution."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tifffile
+
+from outputsaving import selfcheck
+from outputsaving.findings import CheckResult
+from outputsaving.grading import activity1
+
+
+def test_show_prints_a_pass_with_notes(capsys):
+    result = CheckResult("table", "t.txt")
+    result.add("table.latin1")
+    assert selfcheck.show(result, what="results table") is True
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Your results table passes."
+    assert lines[1].startswith("  Note: Your table is not UTF-8 text")
+
+
+def test_show_lists_each_error(capsys):
+    result = CheckResult("settings", "s.json")
+    result.add("settings.missing", key="date", what="the date of the run")
+    result.add("settings.missing", key="packages", what="the versions")
+    assert selfcheck.show(result, what="settings file") is False
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Your settings file does not pass yet:"
+    assert lines[1].startswith("  - Your settings have no 'date' entry")
+    assert lines[2].startswith("  - Your settings have no 'packages' entry")
+
+
+def test_good_mask_passes(tmp_path, capsys):
+    path = tmp_path / "label_mask.tif"
+    tifffile.imwrite(path, activity1.reference_labels().astype(np.uint16))
+    selfcheck.label_mask(path, tmp_path)
+    assert capsys.readouterr().out == "Your label mask passes.\n"
+
+
+def test_int32_mask_passes_with_a_note(tmp_path, capsys):
+    path = tmp_path / "label_mask.tif"
+    tifffile.imwrite(path, activity1.reference_labels())
+    selfcheck.label_mask(path, tmp_path)
+    out = capsys.readouterr().out
+    assert out.startswith("Your label mask passes.\n  Note:")
+    assert "32-bit" in out
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda tmp: selfcheck.output_folder("output"), "a pathlib Path"),
+        (lambda tmp: selfcheck.label_mask(None, tmp), "returned None"),
+        (lambda tmp: selfcheck.table(tmp / "missing.txt", tmp), "No file was found"),
+        (lambda tmp: selfcheck.rois(tmp / "missing.zip", tmp), "No file was found"),
+        (lambda tmp: selfcheck.settings(tmp / "s.json", tmp), "No file was found"),
+    ],
+)
+def test_problems_are_printed_not_raised(tmp_path, monkeypatch, capsys, call, words):
+    monkeypatch.chdir(tmp_path)
+    call(tmp_path)
+    out = capsys.readouterr().out
+    assert "does not pass yet" in out
+    assert words in out
+    for code in ("imwrite", "astype", "to_csv", "sep=", "roiwrite", "mode="):
+        assert code not in out
