@@ -6,6 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LINTED := outputsaving tests benchmarks scripts
+# nbgrader starts some tools by name (alembic): find the environment's first.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: demo test lint lab data notebooks benchmark clean
 
@@ -37,6 +39,7 @@ notebooks: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_checks.py
+	$(BIN)/python benchmarks/bench_notebooks.py
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .ruff_cache
