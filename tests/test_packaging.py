@@ -65,3 +65,17 @@ def test_environment_installs_the_course_package():
 def test_shipped_data_are_package_data():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "data/*.tif" in config["tool"]["setuptools"]["package-data"]["outputsaving"]
+
+
+def test_every_subpackage_is_packaged():
+    from fnmatch import fnmatch
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "outputsaving").rglob("__init__.py")
+    }
+    assert {"outputsaving", "outputsaving.grading"} <= packages
+    for package in packages:
+        assert any(fnmatch(package, pattern) for pattern in include), package
