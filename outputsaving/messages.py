@@ -815,4 +815,216 @@ MESSAGES: dict[str, tuple[str, str]] = {
         E,
         "Your answer to “{statement}” is not the expected one. Think about {hint}.",
     ),
+    # -- class grading: engine (outputsaving.classroom.engine) -----------------
+    "classroom.time_budget": (
+        E,
+        "Your notebook ran for longer than the {budget} it is given when graded, "
+        "so this cell and the ones after it were not run and score 0. Look for a "
+        "loop that never ends or a step that does far more work than the task needs.",
+    ),
+    "classroom.memory_limit": (
+        E,
+        "Your notebook needed more than the {limit} of memory it is given when "
+        "graded, so this cell and the ones after it were not run and score 0. Look "
+        "for a step that builds a far larger array or list than the task needs.",
+    ),
+    "classroom.kernel_died": (
+        E,
+        "Your notebook's Python stopped while it was graded (for example by "
+        "os._exit or by ending its own process), so the cells after that point "
+        "were not run and score 0. Remove the code that stops Python, then run "
+        "the whole notebook to check it.",
+    ),
+    # -- class grading (outputsaving.classroom) ---------------------------------
+    # classroom.audit_*: the audit of a graded notebook (outputsaving.classroom.audit).
+    "classroom.audit_no_files": (
+        E,
+        "After your notebook ran, the grader found no file saved in its folder. "
+        "Save your outputs into your output folder, inside the notebook's "
+        "folder, and run the whole notebook again from the top.",
+    ),
+    "classroom.audit_closest": (
+        N,
+        "Of the files your notebook saved, {file} comes closest; the grader "
+        "found this about it:",
+    ),
+    "classroom.audit_label_mask": (
+        E,
+        "After your notebook ran, none of the files it saved is a lossless TIFF "
+        "label mask of the analysis' objects. Save the mask into your output "
+        "folder and run the notebook again from the top.",
+    ),
+    "classroom.audit_table": (
+        E,
+        "After your notebook ran, none of the files it saved is a tab-delimited "
+        "results table with one row per object. Save the table into your output "
+        "folder and run the notebook again from the top.",
+    ),
+    "classroom.audit_rois": (
+        E,
+        "After your notebook ran, none of the files it saved is an ImageJ ROI "
+        "set with one outline per object. Save the ROIs into your output folder "
+        "and run the notebook again from the top.",
+    ),
+    "classroom.audit_settings": (
+        E,
+        "After your notebook ran, none of the files it saved is a settings file "
+        "from which the analysis re-runs to the same labels. Save the settings "
+        "into your output folder and run the notebook again from the top.",
+    ),
+    "classroom.audit_table_csv": (
+        E,
+        "After your notebook ran, none of the files it saved is a "
+        "comma-separated results table with one row per object. Save the table "
+        "into your output folder and run the notebook again from the top.",
+    ),
+    "classroom.audit_png16": (
+        E,
+        "After your notebook ran, none of the files it saved is a 16-bit PNG "
+        "holding every label of the shapes. Save it into your output folder and "
+        "run the notebook again from the top.",
+    ),
+    "classroom.audit_jpeg": (
+        E,
+        "After your notebook ran, none of the files it saved is a JPEG of the "
+        "shapes' label image. Save it into your output folder and run the "
+        "notebook again from the top.",
+    ),
+    "classroom.audit_colour_png": (
+        E,
+        "After your notebook ran, none of the files it saved is a colour PNG of "
+        "the shapes' label image. Save it into your output folder and run the "
+        "notebook again from the top.",
+    ),
+    "classroom.audit_nuclei_mask": (
+        E,
+        "After your notebook ran, none of the files it saved is a lossless mask "
+        "keeping every nucleus with its own label. Save it into your output "
+        "folder and run the notebook again from the top.",
+    ),
+    "classroom.audit_cell_missing": (
+        E,
+        "The answer cell for {name} is missing from your notebook, so your "
+        "answer could not be graded. Copy your answer into the answer cell of a "
+        "fresh copy of the notebook.",
+    ),
+    "classroom.audit_not_literal": (
+        E,
+        "Your answer cell for {name} holds {found}, but only answers typed in "
+        "as plain values (text in quotes, True or False) are graded. Type the "
+        "answer itself into the cell, with nothing else but comments.",
+    ),
+    "classroom.audit_tampering": (
+        E,
+        "Your notebook reaches into the course's grading code ({detail}), so the "
+        "tests the grader could not re-check on its own score 0. Remove that "
+        "code; your instructor will review this submission.",
+    ),
+    "classroom.link": (
+        E,
+        "Your submission contains {path}, a link to {target}, instead of a "
+        "regular file. Put the file itself in your assignment folder and submit "
+        "again.",
+    ),
+    "classroom.link_to_course": (
+        E,
+        "Your submission contains {path}, a link to the course's own files "
+        "({target}), instead of a file of your own. Submit your own notebook as a "
+        "regular file.",
+    ),
+    "classroom.hard_link": (
+        E,
+        "Your submission contains {path}, which shares its content with another "
+        "file on the server (a hard link) instead of being a file of its own. "
+        "Submit a regular copy of the file instead.",
+    ),
+    "classroom.special_file": (
+        E,
+        "Your submission contains {path}, which is {kind}, not a regular file. "
+        "Remove it from your assignment folder and submit again.",
+    ),
+    "classroom.file_too_large": (
+        E,
+        "Your file {path} is {size}, more than the {limit} allowed for one file. "
+        "Clear the notebook's large outputs or remove the file, then submit again.",
+    ),
+    "classroom.too_large_total": (
+        E,
+        "Your submission holds more than {limit} of files in total. Remove the "
+        "files the assignment does not ask for, then submit again.",
+    ),
+    "classroom.too_many_files": (
+        E,
+        "Your submission holds more than {limit} files and folders. Remove the "
+        "files the assignment does not ask for, then submit again.",
+    ),
+    "classroom.too_deep": (
+        E,
+        "Your submission has folders nested more than {limit} levels deep. Keep "
+        "your files in the assignment folder and submit again.",
+    ),
+    "classroom.notebook_missing": (
+        E,
+        "Your submission has no notebook named {expected}. Submit the notebook "
+        "you worked in, with the name it had when you downloaded it.",
+    ),
+    "classroom.notebook_renamed": (
+        E,
+        "Your submission has the notebook {found} where {expected} was expected, "
+        "so it seems to have been renamed. Rename it back to {expected} and "
+        "submit again.",
+    ),
+    "classroom.notebook_not_a_file": (
+        E,
+        "Your submission has a folder named {expected} where the notebook file "
+        "was expected. Put the notebook file itself there and submit again.",
+    ),
+    "classroom.notebook_not_json": (
+        E,
+        "Your notebook {name} is not a readable notebook file: its text is not "
+        "valid JSON ({error}). Open it in Jupyter to check it, or download the "
+        "assignment again and redo your edits there.",
+    ),
+    "classroom.notebook_invalid": (
+        E,
+        "Your notebook {name} is not a valid Jupyter notebook ({error}). Open it "
+        "in Jupyter, save it again and submit it.",
+    ),
+    "classroom.timestamp_unreadable": (
+        E,
+        "The time stamp of your submission ({found}) could not be read. Submit "
+        "again so that a new time stamp is recorded.",
+    ),
+    "classroom.zip_unreadable": (
+        E,
+        "Your upload {zip} could not be unpacked ({error}). Upload it again as a "
+        "plain zip file without a password, or upload the notebook itself.",
+    ),
+    "classroom.zip_unsafe_name": (
+        E,
+        "Your upload {zip} contains {member}, a path that points outside the zip "
+        "file's own folder, so it was not unpacked. Upload the notebook itself, "
+        "or a zip of your assignment folder only.",
+    ),
+    "classroom.zip_link": (
+        E,
+        "Your upload {zip} contains {member}, which is a link or a special file, "
+        "so it was not unpacked. Upload the notebook itself, not a link to it.",
+    ),
+    "classroom.zip_too_large": (
+        E,
+        "Your upload {zip} would unpack {member} to {size}, more than the {limit} "
+        "allowed, so it was not unpacked. Clear the notebook's large outputs and "
+        "upload it again.",
+    ),
+    "classroom.zip_too_many": (
+        E,
+        "Your upload {zip} holds more than {limit} files, so it was not unpacked. "
+        "Upload only the notebook the assignment asks for.",
+    ),
+    "classroom.zip_bomb": (
+        E,
+        "Your upload {zip} would unpack {member} to {ratio} times its packed size, "
+        "so it was not unpacked. Upload the notebook itself instead.",
+    ),
 }

@@ -1,0 +1,1 @@
+"""Grading a whole class: intake, sandbox, audit, engine and report."""

@@ -1,0 +1,1044 @@
+"""Independent audit of an autograded notebook, in the grading process.
+
+A learner's code runs in the same kernel as the notebook's tests, so it can
+replace the checkers or fake a pass. After nbgrader has executed a notebook,
+:func:`audit_notebook` re-checks its work from the outside, without running any
+of the learner's code:
+
+Files (activity 1 tasks 2-5, activity 2 tasks 2, 3 and 6)
+    Every regular file under the working copy ``workdir`` (where the notebook
+    ran), except notebooks, ``timestamp.txt`` and ``.ipynb_checkpoints``, is
+    taken as written by the notebook's code: the working copy holds only the
+    submitted notebooks when the run starts (its output folders were emptied).
+    Files are found by content (:func:`~outputsaving.files.sniff_format`), not
+    by the names learners chose, and each task passes when at least one file
+    passes the task's check, made with the graders' own ``*_result`` functions
+    (:mod:`outputsaving.grading.activity1`, :mod:`~outputsaving.grading.activity2`)
+    against references computed in this process from the shipped images. For
+    activity 1's settings, the analysis is re-run from the file in a fresh
+    Python process, as the hidden test does.
+Output folder (task 1 of both activities)
+    Read from the answer cell with :mod:`ast`: only when ``OUTPUT_DIR`` is set
+    there to a literal ``Path("...")`` (also ``Path("a", "b")`` or
+    ``Path("a") / "b"``) and set nowhere else. The visible cell's verdict is
+    whether that folder exists in ``workdir``; the hidden cell's whether it is
+    relative and inside ``workdir`` without being ``workdir`` itself. Anything
+    else: no opinion (None).
+Literal answers (the quiz, activity 2's task 5)
+    The answer cell is parsed, never executed. It may hold only comments and
+    assignments of literals (text, True/False, None, numbers, lists, tuples or
+    sets of them) to plain names; a ``raise`` ends it, as it would end the run.
+    Anything else (calls, names, imports, f-strings, attributes, loops...)
+    scores 0 with a message. The literal is then scored with the in-kernel
+    tests' own matching (:mod:`outputsaving.grading.quiz`,
+    :func:`outputsaving.grading.activity2.check_format_choice`).
+Tampering
+    The cells learners can edit (every code cell except the test cells, which
+    nbgrader restores from the instructor's version) are scanned with
+    :mod:`ast` for code that reaches into the grader: importing
+    ``outputsaving.grading``, ``builtins``, ``importlib`` (but for its
+    ``metadata`` and ``resources``), ``ctypes`` or ``gc``;
+    ``sys.modules``; assigning to or deleting an attribute of an imported
+    module; ``exec``, ``eval``, ``compile``, ``__import__``, ``setattr``,
+    ``delattr``, ``globals``, ``vars``; dunder attributes such as ``__dict__``
+    or ``__globals__``; IPython's ``run_cell`` or ``%run``-like magics. This is
+    a heuristic (a determined attacker can hide code from any static scan);
+    its findings are flagged, and by default every graded cell the audit
+    cannot re-check itself (hidden tests of functions) gets verdict False.
+
+What the audit cannot see: whether the learner's functions work in *another*
+folder (the hidden tests' fresh folders live in the kernel's private
+temporary folder), so a passing file audit gives the hidden cells no opinion.
+A correct output copied rather than computed (written from a hard-coded blob,
+say) passes the file audit: it is a correct file, and the hidden tests, which
+call the function, still decide those cells unless the grader was tampered
+with.
+Copying a shipped input image in place of a label mask fails: it holds
+intensities, not the reference's labels.
+
+:func:`apply_audit` combines the audit with nbgrader's scores; see it for the
+exact rule.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import stat
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+import nbformat
+import numpy as np
+
+from outputsaving.files import sniff_format
+from outputsaving.findings import CheckResult
+from outputsaving.grading import activity1, activity2, quiz
+from outputsaving.grading.common import failure_message, message, task_result
+
+__all__ = [
+    "ASSIGNMENTS",
+    "AuditResult",
+    "apply_audit",
+    "audit_notebook",
+    "literal_answers",
+    "saved_files",
+    "tampering_evidence",
+]
+
+#: Assignments the audit knows.
+ASSIGNMENTS = ("activity1", "activity2", "quiz")
+
+#: Files looked at, at most, per working copy.
+MAX_FILES = 200
+#: Files larger than this are not opened (the checkers refuse them anyway).
+MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Settings files re-run in a fresh process, at most, per notebook.
+MAX_RERUNS = 3
+#: Source characters of an answer cell parsed, at most.
+MAX_ANSWER_CHARS = 20_000
+
+_IMAGE_FORMATS = frozenset({"tiff", "png", "jpeg", "gif", "bmp", "npy"})
+
+
+@dataclass
+class AuditResult:
+    """What the audit found, per graded cell.
+
+    Attributes
+    ----------
+    verdicts : dict
+        ``grade_id`` -> True (the audit re-checked what the cell tests and it
+        holds), False (it does not hold: the cell scores 0) or None (no
+        opinion: the in-kernel score stands).
+    messages : dict
+        ``grade_id`` -> learner-facing text saying why a verdict is False.
+    flags : list of str
+        Instructor-facing reasons to review the submission that do not
+        depend on the scores (tampering, too many files); :func:`apply_audit`
+        adds the disagreements with the in-kernel scores.
+    exact : frozenset of str
+        The grade_ids re-scored exactly from literal answers: their verdict
+        gives full marks or 0, whatever the kernel said.
+    """
+
+    verdicts: dict[str, bool | None]
+    messages: dict[str, str]
+    flags: list[str]
+    exact: frozenset[str] = field(default_factory=frozenset)
+
+
+# -- finding the saved files ---------------------------------------------------------
+
+
+def saved_files(
+    workdir, /, *, exclude: Collection[str] = (), max_files: int = MAX_FILES
+) -> tuple[list[Path], bool]:
+    """Return the regular files the notebook's run left in ``workdir``.
+
+    Parameters
+    ----------
+    workdir : str or Path
+        The working copy where the notebook ran.
+    exclude : collection of str, optional
+        More paths, relative to ``workdir`` in POSIX form, to leave out.
+    max_files : int, optional
+        Stop after this many files.
+
+    Returns
+    -------
+    files : list of Path
+        Sorted; symbolic links, special files, notebooks, ``timestamp.txt``
+        at the top and anything in ``.ipynb_checkpoints`` are left out, and
+        symbolic links to folders are not followed.
+    truncated : bool
+        True when there were more than ``max_files`` files.
+    """
+    root = Path(workdir)
+    excluded = {"timestamp.txt", *exclude}
+    files: list[Path] = []
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        dirs[:] = sorted(name for name in dirs if name != ".ipynb_checkpoints")
+        for name in sorted(names):
+            path = Path(folder) / name
+            relative = path.relative_to(root).as_posix()
+            if name.endswith(".ipynb") or relative in excluded:
+                continue
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                continue
+            if not stat.S_ISREG(mode):
+                continue
+            if len(files) == max_files:
+                return files, True
+            files.append(path)
+    return files, False
+
+
+@dataclass
+class _Files:
+    """The saved files of one working copy, with their formats."""
+
+    root: Path
+    formats: dict[Path, str]
+
+    @classmethod
+    def scan(cls, workdir: Path, *, exclude: Collection[str]) -> tuple[_Files, bool]:
+        paths, truncated = saved_files(workdir, exclude=exclude)
+        formats = {}
+        for path in paths:
+            try:
+                if path.stat().st_size > MAX_FILE_BYTES:
+                    continue
+                formats[path] = sniff_format(path)
+            except OSError:
+                continue
+        return cls(Path(workdir), formats), truncated
+
+    def of(self, *kinds: str) -> list[Path]:
+        return [path for path, fmt in self.formats.items() if fmt in kinds]
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+
+def _audit_files(
+    files: _Files,
+    candidates: list[Path],
+    check: Callable[[Path], list[CheckResult]],
+    *,
+    code: str,
+) -> tuple[bool, str]:
+    """Pass when one candidate passes ``check``; else say what came closest."""
+    closest: tuple[tuple[bool, int], str, list[CheckResult]] | None = None
+    for path in candidates:
+        results = check(path)
+        if all(result.passed for result in results):
+            return True, ""
+        # Closest: a file the checker could read, then the fewest errors.
+        unreadable = all(result.content is None for result in results)
+        rank = (unreadable, sum(len(result.errors) for result in results))
+        if closest is None or rank < closest[0]:
+            closest = (rank, files.relative(path), results)
+    if not files.formats:
+        return False, message("classroom.audit_no_files")
+    text = message(code)
+    if closest is not None:
+        details = "\n".join(
+            failure_message(result) for result in closest[2] if not result.passed
+        )
+        text += "\n" + message("classroom.audit_closest", file=closest[1])
+        text += "\n" + details
+    return False, text
+
+
+# -- activity 1 ----------------------------------------------------------------------
+
+
+def _settings_check(reruns: list[int]) -> Callable[[Path], list[CheckResult]]:
+    """Activity 1's settings check, plus the re-run in a fresh process."""
+
+    def check(path: Path) -> list[CheckResult]:
+        results = activity1.settings_result(path)
+        if not all(result.passed for result in results) or reruns[0] >= MAX_RERUNS:
+            return results
+        reruns[0] += 1
+        rerun = task_result("settings", path)
+        labels, reason = activity1.rerun_in_fresh_process(path)
+        reference = activity1.reference_labels()
+        if labels is None:
+            rerun.add("activity1.settings_rerun_failed", reason=reason)
+        elif not np.array_equal(labels, reference):
+            rerun.add(
+                "activity1.settings_rerun_differs",
+                found=int(labels.max()),
+                expected=int(reference.max()),
+            )
+        return [*results, rerun]
+
+    return check
+
+
+def _activity1_files(files: _Files) -> dict[str, tuple[bool, str]]:
+    images = files.of(*_IMAGE_FORMATS)
+    texts = files.of("text")
+    return {
+        "mask": _audit_files(
+            files,
+            images,
+            activity1.label_mask_result,
+            code="classroom.audit_label_mask",
+        ),
+        "table": _audit_files(
+            files, texts, activity1.table_result, code="classroom.audit_table"
+        ),
+        "rois": _audit_files(
+            files,
+            files.of("zip", "imagej_roi"),
+            activity1.rois_result,
+            code="classroom.audit_rois",
+        ),
+        "settings": _audit_files(
+            files, texts, _settings_check([0]), code="classroom.audit_settings"
+        ),
+    }
+
+
+# -- activity 2 ----------------------------------------------------------------------
+
+
+def _activity2_files(files: _Files) -> dict[str, tuple[bool, str]]:
+    images = files.of(*_IMAGE_FORMATS)
+
+    def mask_format(fmt: str) -> Callable[[Path], list[CheckResult]]:
+        return lambda path: activity2.mask_format_result(path, fmt=fmt)
+
+    return {
+        "table_csv": _audit_files(
+            files,
+            files.of("text"),
+            activity2.table_csv_result,
+            code="classroom.audit_table_csv",
+        ),
+        "png16": _audit_files(
+            files, images, mask_format("png16"), code="classroom.audit_png16"
+        ),
+        "jpeg": _audit_files(
+            files, images, mask_format("jpeg"), code="classroom.audit_jpeg"
+        ),
+        "colour_png": _audit_files(
+            files,
+            images,
+            mask_format("colour_png"),
+            code="classroom.audit_colour_png",
+        ),
+        "nuclei": _audit_files(
+            files,
+            images,
+            activity2.nuclei_mask_result,
+            code="classroom.audit_nuclei_mask",
+        ),
+    }
+
+
+# -- what each assignment's cells test -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _FileTask:
+    """A task checked through saved files: visible and hidden test cells."""
+
+    key: str
+    visible: tuple[str, ...]
+    hidden: tuple[str, ...]
+
+
+_FILE_TASKS = {
+    "activity1": (
+        _FileTask(
+            "mask",
+            ("a1_task2_mask_lossless_visible",),
+            ("a1_task2_mask_fresh_folder_hidden",),
+        ),
+        _FileTask(
+            "table",
+            ("a1_task3_table_tab_visible",),
+            ("a1_task3_table_fresh_folder_hidden",),
+        ),
+        _FileTask(
+            "rois", ("a1_task4_rois_zip_visible",), ("a1_task4_rois_rerun_hidden",)
+        ),
+        _FileTask(
+            "settings",
+            ("a1_task5_settings_visible",),
+            ("a1_task5_settings_rerun_hidden",),
+        ),
+    ),
+    "activity2": (
+        _FileTask(
+            "table_csv",
+            ("a2_task2_table_csv_visible",),
+            ("a2_task2_table_csv_hidden",),
+        ),
+        _FileTask(
+            "png16", ("a2_task3_mask_formats_visible",), ("a2_task3_png16_hidden",)
+        ),
+        _FileTask(
+            "jpeg", ("a2_task3_mask_formats_visible",), ("a2_task3_jpeg_hidden",)
+        ),
+        _FileTask(
+            "colour_png",
+            ("a2_task3_mask_formats_visible",),
+            ("a2_task3_colour_png_hidden",),
+        ),
+        _FileTask(
+            "nuclei",
+            ("a2_task6_nuclei_mask_visible",),
+            ("a2_task6_nuclei_mask_hidden",),
+        ),
+    ),
+    "quiz": (),
+}
+
+#: Output-folder task: (answer cell, visible cell, hidden cell).
+_OUTPUT_DIR_TASKS = {
+    "activity1": (
+        "a1_task1_output_dir",
+        "a1_task1_output_dir_visible",
+        "a1_task1_output_dir_hidden",
+    ),
+    "activity2": (
+        "a2_task1_output_dir",
+        "a2_task1_output_dir_visible",
+        "a2_task1_output_dir_hidden",
+    ),
+}
+
+
+def _q1(at_least: int) -> Callable[[object], CheckResult]:
+    def check(answer) -> CheckResult:
+        result = quiz.check_output_types(answer)
+        if at_least < 3 and result.content >= at_least:
+            return CheckResult(kind="quiz", path=result.path)
+        return result
+
+    return check
+
+
+#: Literal answers: answer cell -> [(variable, graded cell, check)]. The checks
+#: are the in-kernel tests' own, so a literal scores as it would in the kernel.
+_LITERAL_TASKS: dict[str, dict[str, list[tuple[str, str, Callable]]]] = {
+    "quiz": {
+        "quiz_q1_answer": [
+            ("Q1_OUTPUT_TYPES", "quiz_q1_one_type", _q1(1)),
+            ("Q1_OUTPUT_TYPES", "quiz_q1_two_types", _q1(2)),
+            ("Q1_OUTPUT_TYPES", "quiz_q1_three_types", _q1(3)),
+        ],
+        "quiz_q2_answer": [
+            ("Q2_FORMAT_PROPERTY", "quiz_q2_format", quiz.check_format_property),
+        ],
+        "quiz_q3_answer": [
+            (
+                "Q3_JPEG_FOR_LABEL_MASKS",
+                "quiz_q3_jpeg",
+                lambda answer: quiz.check_true_false(answer, question="q3"),
+            ),
+        ],
+        "quiz_q4_answer": [
+            (
+                "Q4_TAB_DELIMITED_FOR_TABLES",
+                "quiz_q4_tab",
+                lambda answer: quiz.check_true_false(answer, question="q4"),
+            ),
+        ],
+    },
+    "activity2": {
+        "a2_task5_format_choices": [
+            (
+                f"{prefix}_GOOD_FOR_LABELS",
+                f"a2_task5_{fmt}_choice",
+                lambda answer, fmt=fmt: activity2.check_format_choice(answer, fmt=fmt),
+            )
+            for prefix, fmt in (
+                ("PNG16", "png16"),
+                ("JPEG", "jpeg"),
+                ("COLOUR_PNG", "colour_png"),
+            )
+        ],
+    },
+    "activity1": {},
+}
+
+_NOT_ANSWERED = {"quiz": "quiz.not_answered", "activity2": "activity2.choice_missing"}
+
+
+# -- reading literal answers ---------------------------------------------------------
+
+_ALLOWED_CONSTANTS = (str, bool, int, float, type(None), type(Ellipsis))
+
+
+class _NotLiteral(Exception):
+    """A statement or value that is not a literal; ``args[0]`` says what it is."""
+
+
+def _describe_node(node: ast.AST) -> str:
+    """The learner-facing words for what a non-literal node is."""
+    if isinstance(node, ast.Call):
+        return "a function call"
+    if isinstance(node, ast.Name):
+        return f"the name {node.id}"
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return "an import"
+    if isinstance(node, ast.JoinedStr):
+        return "an f-string"
+    if isinstance(node, ast.Attribute):
+        return "an attribute"
+    if isinstance(node, ast.BinOp | ast.BoolOp | ast.Compare | ast.UnaryOp):
+        return "a calculation"
+    if isinstance(node, ast.Constant):
+        return f"a {type(node.value).__name__} value"
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        return "a function definition"
+    if isinstance(node, ast.For | ast.AsyncFor | ast.While | ast.comprehension):
+        return "a loop"
+    if isinstance(node, ast.If | ast.IfExp):
+        return "an if statement"
+    return "code other than a plain value"
+
+
+def _check_literal(node: ast.AST) -> None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, _ALLOWED_CONSTANTS):
+        return
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        for item in node.elts:
+            _check_literal(item)
+        return
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and type(node.operand.value) in (int, float)
+    ):
+        return
+    raise _NotLiteral(_describe_node(node))
+
+
+def _is_stub_raise(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Raise)
+
+
+def literal_answers(source: str, /) -> tuple[dict[str, object], str | None]:
+    """Read the literal values a cell assigns, without running it.
+
+    Parameters
+    ----------
+    source : str
+        The code of an answer cell.
+
+    Returns
+    -------
+    values : dict
+        Name -> value of each plain ``NAME = literal`` (also annotated) up to
+        the first ``raise``, which ends the cell as it would end its run;
+        the last assignment of a name wins.
+    problem : str or None
+        None when the cell holds only such assignments (and comments,
+        ``pass`` or bare literals); else learner-facing words for the first
+        thing that is not, such as ``"a function call"``. ``values`` is then
+        empty: a cell that computes anything scores nothing.
+    """
+    if len(source) > MAX_ANSWER_CHARS:
+        return {}, "a very long cell"
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}, "code Python cannot read"
+    values: dict[str, object] = {}
+    try:
+        for statement in tree.body:
+            if _is_stub_raise(statement):
+                break
+            if isinstance(statement, ast.Pass):
+                continue
+            if isinstance(statement, ast.Expr):
+                _check_literal(statement.value)
+                continue
+            if isinstance(statement, ast.Assign):
+                targets = statement.targets
+            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                targets = [statement.target]
+            else:
+                raise _NotLiteral(_describe_node(statement))
+            for target in targets:
+                if not isinstance(target, ast.Name):
+                    raise _NotLiteral(_describe_node(target))
+            _check_literal(statement.value)
+            value = ast.literal_eval(statement.value)
+            for target in targets:
+                values[target.id] = value
+    except _NotLiteral as error:
+        return {}, str(error.args[0])
+    except (ValueError, TypeError, RecursionError, MemoryError):
+        return {}, "code other than a plain value"
+    return values, None
+
+
+def _cells_by_grade_id(notebook) -> dict[str, nbformat.NotebookNode]:
+    cells = {}
+    for cell in notebook.get("cells", []):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id is not None and cell.get("cell_type") == "code":
+            cells.setdefault(grade_id, cell)
+    return cells
+
+
+def _audit_literals(assignment: str, cells, result: AuditResult) -> None:
+    exact = set(result.exact)
+    for answer_id, questions in _LITERAL_TASKS[assignment].items():
+        cell = cells.get(answer_id)
+        if cell is None:
+            values, problem = {}, None
+        else:
+            values, problem = literal_answers(_source(cell))
+        for variable, grade_id, check in questions:
+            exact.add(grade_id)
+            if cell is None:
+                text = message("classroom.audit_cell_missing", name=variable)
+                passed = False
+            elif problem is not None:
+                text = message(
+                    "classroom.audit_not_literal", name=variable, found=problem
+                )
+                passed = False
+            elif variable not in values:
+                text = message(_NOT_ANSWERED[assignment], name=variable)
+                passed = False
+            else:
+                checked = check(values[variable])
+                passed = checked.passed
+                text = failure_message(checked)
+            result.verdicts[grade_id] = passed
+            if not passed:
+                result.messages[grade_id] = text
+    result.exact = frozenset(exact)
+
+
+def _source(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+# -- the output folder ---------------------------------------------------------------
+
+
+def _static_path(node: ast.AST) -> tuple[str, bool] | None:
+    """``(text, is_path)`` of a literal path expression, or None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value, False
+    if isinstance(node, ast.Call) and not node.keywords:
+        func = node.func
+        named = (isinstance(func, ast.Name) and func.id == "Path") or (
+            isinstance(func, ast.Attribute)
+            and func.attr == "Path"
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "pathlib"
+        )
+        parts = [
+            arg.value
+            for arg in node.args
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+        ]
+        if named and node.args and len(parts) == len(node.args):
+            return str(PurePosixPath(*parts)), True
+        return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        left = _static_path(node.left)
+        right = node.right
+        if (
+            left is not None
+            and left[1]
+            and isinstance(right, ast.Constant)
+            and isinstance(right.value, str)
+        ):
+            return str(PurePosixPath(left[0], right.value)), True
+    return None
+
+
+def _assigned_names(tree: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+    return names
+
+
+def _audit_output_dir(assignment: str, notebook, workdir: Path, result) -> None:
+    answer_id, visible_id, hidden_id = _OUTPUT_DIR_TASKS[assignment]
+    cells = _cells_by_grade_id(notebook)
+    answer = cells.get(answer_id)
+    if answer is None:
+        return
+    tree = _parse(_source(answer))
+    if tree is None:
+        return
+    value = None
+    for statement in tree.body:
+        if isinstance(statement, ast.Raise):
+            break
+        if (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and statement.targets[0].id == "OUTPUT_DIR"
+        ):
+            value = _static_path(statement.value)
+        elif "OUTPUT_DIR" in _assigned_names(statement):
+            value = None
+    if value is None:
+        return
+    for cell in notebook.get("cells", []):
+        if cell is answer or cell.get("cell_type") != "code":
+            continue
+        other = _parse(_transformed(_source(cell)))
+        if other is not None and "OUTPUT_DIR" in _assigned_names(other):
+            return  # set again elsewhere: no opinion
+    text, is_path = value
+    if not is_path:
+        found = f"the text {text!r}"
+        for grade_id in (visible_id, hidden_id):
+            result.verdicts[grade_id] = False
+            result.messages[grade_id] = message(
+                "activity1.output_dir_not_path", found=found
+            )
+        return
+    absolute = text.startswith(("/", "~", "\\")) or PureWindowsPath(text).drive != ""
+    if absolute:
+        result.verdicts[hidden_id] = False
+        result.messages[hidden_id] = message("activity1.output_dir_absolute", path=text)
+        return
+    root = workdir.resolve()
+    folder = (root / text).resolve()
+    inside = folder != root and folder.is_relative_to(root)
+    if folder == root:
+        result.verdicts[hidden_id] = False
+        result.messages[hidden_id] = message("activity1.output_dir_is_notebook_folder")
+    elif not inside:
+        result.verdicts[hidden_id] = False
+        result.messages[hidden_id] = message("activity1.output_dir_outside", path=text)
+    else:
+        result.verdicts[hidden_id] = True
+    if not folder.is_relative_to(root):
+        return  # outside the working copy: the audit cannot see whether it exists
+    result.verdicts[visible_id] = folder.is_dir()
+    if not folder.is_dir():
+        result.messages[visible_id] = message("activity1.output_dir_missing", path=text)
+
+
+# -- tampering -----------------------------------------------------------------------
+
+_FORBIDDEN_MODULES = ("builtins", "importlib", "ctypes", "gc")
+#: Harmless parts of the forbidden modules (package versions, data files).
+_ALLOWED_SUBMODULES = ("importlib.metadata", "importlib.resources")
+_FORBIDDEN_CALLS = frozenset(
+    {"exec", "eval", "compile", "__import__", "setattr", "delattr", "globals", "vars"}
+)
+_ALLOWED_DUNDERS = frozenset({"__name__", "__doc__", "__version__", "__file__"})
+_RISKY_MAGICS = frozenset(
+    {"run", "load", "load_ext", "reload_ext", "autoreload", "aimport", "rerun"}
+)
+_SAFE_IPYTHON = frozenset({"run_line_magic", "run_cell_magic", "system", "getoutput"})
+
+
+def _transformed(source: str) -> str:
+    """The cell as plain Python (IPython's magics and ``!`` lines rewritten)."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # pragma: no cover - IPython comes with nbgrader
+        return source
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # unreadable cells are not tampering
+        return source
+
+
+def _parse(source: str) -> ast.Module | None:
+    if len(source) > 10 * MAX_ANSWER_CHARS:
+        return None
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _dotted(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)[:60]
+    except (ValueError, RecursionError):  # pragma: no cover - defensive
+        return "an attribute"
+
+
+def _is_learner_cell(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    restored = meta.get("locked", False) or (
+        meta.get("grade", False) and not meta.get("solution", False)
+    )
+    return cell.get("cell_type") == "code" and not restored
+
+
+def tampering_evidence(notebook, /) -> list[str]:
+    """Scan the cells a learner can edit for code that reaches into the grader.
+
+    Parameters
+    ----------
+    notebook : NotebookNode
+        The executed notebook.
+
+    Returns
+    -------
+    list of str
+        Learner-facing descriptions, such as ``"it uses sys.modules"`` or
+        ``"it replaces activity1.grade_label_mask"``, one per finding and at
+        most one per kind of finding and name; empty when nothing was found.
+        Cells nbgrader restores from the instructor's version (locked and
+        test cells) are not scanned, but the names they import count as
+        modules.
+    """
+    trees = []
+    modules: set[str] = set()
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        tree = _parse(_transformed(_source(cell)))
+        if tree is None:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules.update(
+                    (alias.asname or alias.name).split(".")[0] for alias in node.names
+                )
+            elif isinstance(node, ast.ImportFrom):
+                modules.update(alias.asname or alias.name for alias in node.names)
+        if _is_learner_cell(cell):
+            trees.append(tree)
+    modules.discard("*")
+    found: list[str] = []
+
+    def add(text: str) -> None:
+        if text not in found:
+            found.append(text)
+
+    for tree in trees:
+        for node in ast.walk(tree):
+            _scan_node(node, modules, add)
+    return found
+
+
+def _scan_node(node: ast.AST, modules: set[str], add: Callable[[str], None]) -> None:
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        names = (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [f"{node.module or ''}.{alias.name}" for alias in node.names]
+        )
+        for name in names:
+            top = name.split(".")[0]
+            allowed = name.startswith(_ALLOWED_SUBMODULES)
+            if name.startswith("outputsaving.grading") or (
+                top in _FORBIDDEN_MODULES and not allowed
+            ):
+                add(f"it imports {name}")
+    elif isinstance(node, ast.Attribute):
+        if node.attr == "modules" and _root_name(node) == "sys":
+            add("it uses sys.modules")
+        elif (
+            node.attr.startswith("__")
+            and node.attr.endswith("__")
+            and node.attr not in _ALLOWED_DUNDERS
+        ):
+            add(f"it uses {node.attr}")
+        if isinstance(node.ctx, ast.Store | ast.Del) and _root_name(node) in modules:
+            add(f"it replaces {_dotted(node)}")
+    elif isinstance(node, ast.Name):
+        if node.id in ("__builtins__", "__loader__", "__spec__"):
+            add(f"it uses {node.id}")
+    elif isinstance(node, ast.Call):
+        _scan_call(node, modules, add)
+
+
+def _scan_call(node: ast.Call, modules: set[str], add: Callable[[str], None]) -> None:
+    func = node.func
+    if isinstance(func, ast.Name) and func.id in _FORBIDDEN_CALLS:
+        add(f"it calls {func.id}")
+        return
+    if not isinstance(func, ast.Attribute):
+        return
+    if _root_name(func) == "get_ipython" and isinstance(func.value, ast.Call):
+        if func.attr not in _SAFE_IPYTHON:
+            add(f"it calls get_ipython().{func.attr}")
+        elif func.attr.startswith("run_") and node.args:
+            first = node.args[0]
+            name = first.value if isinstance(first, ast.Constant) else None
+            if not isinstance(name, str) or name.lstrip("%") in _RISKY_MAGICS:
+                add(f"it runs the magic %{str(name).lstrip('%')}")
+
+
+# -- the audit -----------------------------------------------------------------------
+
+
+def audit_notebook(
+    assignment: str,
+    executed_notebook,
+    workdir,
+    /,
+    *,
+    exclude: Collection[str] = (),
+    distrust_on_tampering: bool = True,
+) -> AuditResult:
+    """Re-check an executed notebook's work outside the learner's kernel.
+
+    Parameters
+    ----------
+    assignment : {"activity1", "activity2", "quiz"}
+        The assignment the notebook belongs to.
+    executed_notebook : NotebookNode
+        The notebook as nbgrader executed it (its answer cells are read, its
+        outputs are not trusted).
+    workdir : str or Path
+        The working copy where it ran, holding the files its code wrote.
+    exclude : collection of str, optional
+        Files of ``workdir`` (POSIX paths relative to it) that were there
+        before the run, such as data files handed out with the assignment.
+    distrust_on_tampering : bool, optional
+        When the tampering scan finds something, give verdict False to every
+        graded cell the audit cannot re-check itself (default). When False,
+        only flag it.
+
+    Returns
+    -------
+    AuditResult
+        See the module's docstring for what each kind of cell gets.
+
+    Raises
+    ------
+    ValueError
+        For an unknown assignment or a ``workdir`` that is not a folder.
+    """
+    if assignment not in ASSIGNMENTS:
+        msg = f"expected one of {', '.join(ASSIGNMENTS)} but got {assignment!r}"
+        raise ValueError(msg)
+    workdir = Path(workdir)
+    if not workdir.is_dir():
+        msg = f"workdir {workdir} is not a folder"
+        raise ValueError(msg)
+    result = AuditResult(verdicts={}, messages={}, flags=[])
+    cells = _cells_by_grade_id(executed_notebook)
+    _audit_literals(assignment, cells, result)
+    if assignment in _OUTPUT_DIR_TASKS:
+        _audit_output_dir(assignment, executed_notebook, workdir, result)
+    if _FILE_TASKS[assignment]:
+        files, truncated = _Files.scan(workdir, exclude=exclude)
+        if truncated:
+            result.flags.append(
+                f"more than {MAX_FILES} files in the working copy: only the first "
+                "were audited"
+            )
+        audits = (
+            _activity1_files(files)
+            if assignment == "activity1"
+            else _activity2_files(files)
+        )
+        for task in _FILE_TASKS[assignment]:
+            passed, text = audits[task.key]
+            for grade_id in task.visible:
+                if result.verdicts.get(grade_id) is False:
+                    continue  # a cell shared by several files: any failure wins
+                result.verdicts[grade_id] = passed
+                if not passed:
+                    result.messages[grade_id] = text
+            for grade_id in task.hidden:
+                result.verdicts[grade_id] = None if passed else False
+                if not passed:
+                    result.messages[grade_id] = text
+    evidence = tampering_evidence(executed_notebook)
+    if evidence:
+        detail = "; ".join(evidence[:3])
+        result.flags.append(f"possible tampering with the grader: {detail}")
+        if distrust_on_tampering:
+            text = message("classroom.audit_tampering", detail=detail)
+            for grade_id in _graded_ids(executed_notebook):
+                if result.verdicts.get(grade_id) is None:
+                    result.verdicts[grade_id] = False
+                    result.messages[grade_id] = text
+    return result
+
+
+def _graded_ids(notebook) -> list[str]:
+    ids = []
+    for cell in notebook.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade", False) and "grade_id" in meta:
+            ids.append(meta["grade_id"])
+    return ids
+
+
+# -- combining with the in-kernel scores ------------------------------------------
+
+
+def apply_audit(
+    scores: Mapping[str, tuple[float, float]], audit: AuditResult, /
+) -> tuple[dict[str, tuple[float, float]], list[str]]:
+    """Let the audit win where it disagrees with the in-kernel scores.
+
+    The rule, per graded cell (``grade_id``) with in-kernel ``(score, max)``:
+
+    - exact re-scores (``audit.exact``: literal answers): verdict True gives
+      ``max``, False gives 0, whatever the kernel said;
+    - any other cell with verdict False (the files, the literal output folder
+      or tampering): 0;
+    - any other cell with verdict True or None: the in-kernel score stands.
+      The audit never adds points to a file task, because a correct file does
+      not show that the test's other conditions held (the returned path, the
+      run finishing within its budget);
+    - cells the audit has no verdict for, or that are missing from ``scores``,
+      are left as they are.
+
+    Every cell whose score changes is flagged, and so is a visible file cell
+    the audit passed but the kernel failed (verdict True, score below max),
+    which should not happen with an honest notebook. A hidden cell failing in
+    the kernel while the files pass is normal (the function fails in another
+    folder) and is not flagged.
+
+    Parameters
+    ----------
+    scores : mapping
+        ``grade_id`` -> ``(score, max_score)`` from the gradebook.
+    audit : AuditResult
+        From :func:`audit_notebook`.
+
+    Returns
+    -------
+    scores : dict
+        A new mapping with the audited scores.
+    flags : list of str
+        For the instructor: ``audit.flags``, then one line per disagreement,
+        "grade_id: in-kernel a/m, audit b/m: reason".
+    """
+    new = dict(scores)
+    flags = list(audit.flags)
+    for grade_id, verdict in audit.verdicts.items():
+        if grade_id not in scores or verdict is None:
+            continue
+        score, maximum = scores[grade_id]
+        reason = _first_line(audit.messages.get(grade_id, ""))
+        if grade_id in audit.exact:
+            audited = maximum if verdict else 0.0
+            why = f"re-scored from the literal answer{': ' + reason if reason else ''}"
+        elif verdict is False:
+            audited = 0.0
+            why = f"the audit failed: {reason}" if reason else "the audit failed"
+        else:
+            if score < maximum:
+                flags.append(
+                    f"{grade_id}: in-kernel {score:g}/{maximum:g}, but the audit "
+                    "found files that pass; kept"
+                )
+            continue
+        if audited != score:
+            new[grade_id] = (float(audited), maximum)
+            flags.append(
+                f"{grade_id}: in-kernel {score:g}/{maximum:g}, "
+                f"audit {audited:g}/{maximum:g}: {why}"
+            )
+    return new, flags
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""

@@ -1,0 +1,1393 @@
+"""Taking in a class's submissions safely, before any of them is graded.
+
+Submissions come in nbgrader's ``submitted/<student>/<assignment>/`` layout
+(:func:`collect_submissions`) or as the zip of submissions an LMS download
+gives (:func:`import_lms_zip`, following nbgrader's ``zip_collect``
+conventions). A submission is learners' material: it may hold links to the
+instructor's files, special files, huge files or broken notebooks.
+:func:`inspect_submission` finds all of them without following a single
+link, and :func:`safe_copy` makes the working copy that grading runs on,
+copying regular files only.
+
+Every reason a submission is refused is a :class:`Problem`: a learner-facing
+message (the feedback shows it) that also carries its code from
+:data:`outputsaving.messages.MESSAGES` (prefix ``classroom.``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import stat
+import tempfile
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+import nbformat
+from nbgrader.plugins import FileNameCollectorPlugin
+from nbgrader.utils import find_all_notebooks, parse_utc
+
+from outputsaving.messages import MESSAGES
+
+__all__ = [
+    "DEFAULT_NAMED_REGEXP",
+    "MAX_FILES",
+    "MAX_FILE_BYTES",
+    "MAX_TOTAL_BYTES",
+    "Problem",
+    "Submission",
+    "collect_submissions",
+    "expected_notebooks",
+    "import_lms_zip",
+    "inspect_submission",
+    "read_timestamp",
+    "safe_copy",
+]
+
+log = logging.getLogger(__name__)
+
+#: Largest file a submission may hold (bytes).
+MAX_FILE_BYTES = 20_000_000
+#: Largest total size of a submission (bytes).
+MAX_TOTAL_BYTES = 100_000_000
+#: Most files and folders a submission may hold.
+MAX_FILES = 1000
+#: Deepest folder nesting inside a submission.
+MAX_DEPTH = 20
+#: Largest ``timestamp.txt`` read (bytes).
+MAX_TIMESTAMP_BYTES = 1000
+
+#: nbgrader's ``FileNameCollectorPlugin.named_regexp`` used by default for an
+#: LMS download. It is matched against each file's path inside the download
+#: (``/`` separated; a per-student zip ``alice.zip`` unpacks to ``alice/``)
+#: and accepts ``<student>_<anything>_<notebook>.ipynb``,
+#: ``<student>/<notebook>.ipynb`` and ``<student>_<anything>/<notebook>.ipynb``
+#: (any folders below the student's). The student id is the first path
+#: component up to its first ``_``, so ids cannot contain ``_`` or ``/``.
+#: The notebook name is the rest, trimmed to the longest expected notebook
+#: name it ends with (``12_34_activity1_save_outputs.ipynb`` becomes
+#: ``activity1_save_outputs.ipynb``). For other LMS naming schemes pass your
+#: own ``named_regexp`` with the groups ``student_id`` and ``file_id`` (and
+#: optionally ``timestamp``), exactly as for ``nbgrader zip_collect``.
+DEFAULT_NAMED_REGEXP = (
+    r"^(?P<student_id>[^/_]+)"
+    r"(?:_|_[^/]*/(?:[^/]+/)*|/(?:[^/]+/)*)"
+    r"(?P<file_id>[^/]+\.ipynb)$"
+)
+
+_TIMESTAMP_NAME = "timestamp.txt"
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_CHUNK = 1 << 20
+_SPECIAL_KINDS = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a device file",
+    stat.S_IFBLK: "a device file",
+}
+
+
+class Problem(str):
+    """A learner-facing reason a submission is refused, with its code.
+
+    A :class:`Problem` is the message itself (a ``str``), so it can go
+    straight into feedback; :attr:`code` names it for graders and tests.
+
+    Parameters
+    ----------
+    message : str
+        The filled message.
+    code : str
+        Its key in :data:`outputsaving.messages.MESSAGES`.
+    """
+
+    code: str
+
+    def __new__(cls, message: str, code: str) -> Problem:
+        self = super().__new__(cls, message)
+        self.code = code
+        return self
+
+    def __getnewargs__(self) -> tuple[str, str]:
+        return (str(self), self.code)
+
+    @classmethod
+    def make(cls, code: str, /, **values) -> Problem:
+        """Fill the message ``code`` of :data:`MESSAGES` with ``values``."""
+        _, template = MESSAGES[code]
+        return cls(template.format(**values), code)
+
+
+@dataclass
+class Submission:
+    """One student's submission of one assignment.
+
+    Attributes
+    ----------
+    student : str
+        nbgrader student id.
+    assignment : str
+        nbgrader assignment id.
+    folder : Path
+        ``<course>/submitted/<student>/<assignment>``.
+    timestamp : datetime or None
+        Submission time as nbgrader reads it (naive, UTC), None when unknown.
+    problems : list of str
+        Learner-facing reasons the submission, or a notebook of it, is
+        refused (:class:`Problem` instances); empty when it can be graded.
+    """
+
+    student: str
+    assignment: str
+    folder: Path
+    timestamp: datetime | None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def codes(self) -> list[str]:
+        """The codes of :attr:`problems`, for graders and tests."""
+        return [getattr(p, "code", "") for p in self.problems]
+
+
+# -- small helpers --------------------------------------------------------------
+
+
+def _size(n: int) -> str:
+    """Byte count in words, in decimal units (``"25.0 MB"``)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def _valid_component(name: str) -> bool:
+    """True for a file or folder name that is safe to create as it is."""
+    return (
+        0 < len(name) <= 255
+        and not name.startswith(".")
+        and not any(c in name for c in "/\\\0")
+        and name.isprintable()
+    )
+
+
+def _read_regular(path: Path | str, limit: int, *, dir_fd: int | None = None) -> bytes:
+    """Read at most ``limit`` bytes of a regular file, never through a link.
+
+    Raises
+    ------
+    OSError
+        ``ELOOP`` for a link, ``EINVAL`` for anything but a regular file,
+        ``EFBIG`` when the file holds more than ``limit`` bytes.
+    """
+    fd = os.open(path, _READ_FLAGS, dir_fd=dir_fd)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        with os.fdopen(os.dup(fd), "rb") as stream:
+            data = stream.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, "file too large", str(path))
+    return data
+
+
+def read_timestamp(folder: Path | str) -> datetime | None:
+    """Read ``timestamp.txt`` of a submission folder the way nbgrader does.
+
+    nbgrader writes ``"%Y-%m-%d %H:%M:%S.%f %Z"`` (exchange) or
+    ``isoformat(" ")`` (zip collect) and reads both with
+    :func:`nbgrader.utils.parse_utc`, which gives a naive UTC datetime. The
+    file is never read through a link and at most 1000 bytes are read.
+
+    Returns
+    -------
+    datetime or None
+        None when there is no ``timestamp.txt`` or it is empty.
+
+    Raises
+    ------
+    ValueError
+        When the file is a link, not a regular file, too long or not a
+        timestamp; the message quotes what was found.
+    """
+    path = Path(folder) / _TIMESTAMP_NAME
+    try:
+        data = _read_regular(path, MAX_TIMESTAMP_BYTES)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        msg = f"{_TIMESTAMP_NAME} is not a short regular file ({error.strerror})"
+        raise ValueError(msg) from error
+    text = data.decode("utf-8", errors="replace").strip()
+    if not text:
+        return None
+    try:
+        return parse_utc(text)
+    except (ValueError, OverflowError) as error:
+        msg = repr(text[:60])
+        raise ValueError(msg) from error
+
+
+def _write_timestamp(folder: Path, timestamp: datetime) -> None:
+    """Write ``timestamp.txt`` in nbgrader's exchange format, in UTC."""
+    if timestamp.tzinfo is not None:
+        timestamp = timestamp.astimezone(UTC).replace(tzinfo=None)
+    text = timestamp.strftime("%Y-%m-%d %H:%M:%S.%f") + " UTC\n"
+    (folder / _TIMESTAMP_NAME).write_text(text, encoding="utf-8")
+
+
+def expected_notebooks(
+    course_dir: Path | str, assignment: str, *, source_directory: str = "source"
+) -> list[str]:
+    """The notebook names an assignment expects, from the instructor's sources.
+
+    nbgrader's release keeps the source notebooks' names, so the notebooks of
+    ``<course>/<source_directory>/<assignment>/`` (relative paths, sorted,
+    hidden folders such as ``.ipynb_checkpoints`` left out) are what each
+    submission must hold. Empty when the folder does not exist.
+    """
+    folder = Path(course_dir) / source_directory / assignment
+    if not folder.is_dir():
+        return []
+    return [
+        name
+        for name in find_all_notebooks(str(folder))
+        if not any(part.startswith(".") for part in PurePosixPath(name).parts)
+    ]
+
+
+# -- inspection -----------------------------------------------------------------
+
+
+@dataclass
+class _Walk:
+    """What one walk of a submission folder found."""
+
+    problems: list[Problem] = field(default_factory=list)
+    notebooks: dict[str, os.stat_result] = field(default_factory=dict)
+    entries: dict[str, os.stat_result] = field(default_factory=dict)
+    total: int = 0
+    aborted: bool = False
+
+
+def _link_problem(path: str, full: str, folder: Path, course_dir: Path | None):
+    """The problem for the link ``full`` (shown as ``path``), target not followed."""
+    try:
+        target = os.readlink(full)
+    except OSError:
+        target = "?"
+    # Where the link points, worked out on its text only (nothing is opened).
+    where = os.path.normpath(os.path.join(os.path.dirname(full), target))
+    inside = os.path.commonpath([where, str(folder)]) == str(folder)
+    in_course = course_dir is not None and os.path.commonpath(
+        [where, str(course_dir)]
+    ) == str(course_dir)
+    if in_course and not inside:
+        shown = os.path.relpath(where, course_dir)
+        return Problem.make("classroom.link_to_course", path=path, target=shown)
+    return Problem.make("classroom.link", path=path, target=target)
+
+
+def _walk(
+    folder: Path,
+    *,
+    max_file_bytes: int,
+    max_total_bytes: int,
+    max_files: int,
+    max_depth: int,
+    course_dir: Path | None,
+) -> _Walk:
+    """Walk ``folder`` without following links and list what is refused."""
+    found = _Walk()
+    stack: list[tuple[str, int]] = [("", 0)]
+    count = 0
+    while stack:
+        relative, depth = stack.pop()
+        try:
+            with os.scandir(folder / relative) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            path = f"{relative}/{entry.name}" if relative else entry.name
+            count += 1
+            if count > max_files:
+                found.problems.append(
+                    Problem.make("classroom.too_many_files", limit=max_files)
+                )
+                found.aborted = True
+                return found
+            info = entry.stat(follow_symlinks=False)
+            found.entries[path] = info
+            mode = info.st_mode
+            if stat.S_ISLNK(mode):
+                found.problems.append(
+                    _link_problem(path, entry.path, folder, course_dir)
+                )
+            elif stat.S_ISDIR(mode):
+                if depth + 1 >= max_depth:
+                    found.problems.append(
+                        Problem.make("classroom.too_deep", limit=max_depth)
+                    )
+                    found.aborted = True
+                    return found
+                stack.append((path, depth + 1))
+            elif not stat.S_ISREG(mode):
+                kind = _SPECIAL_KINDS.get(stat.S_IFMT(mode), "a special file")
+                found.problems.append(
+                    Problem.make("classroom.special_file", path=path, kind=kind)
+                )
+            elif info.st_nlink > 1:
+                found.problems.append(Problem.make("classroom.hard_link", path=path))
+            elif info.st_size > max_file_bytes:
+                found.problems.append(
+                    Problem.make(
+                        "classroom.file_too_large",
+                        path=path,
+                        size=_size(info.st_size),
+                        limit=_size(max_file_bytes),
+                    )
+                )
+            else:
+                found.total += info.st_size
+                if path.endswith(".ipynb") and not any(
+                    part.startswith(".") for part in path.split("/")
+                ):
+                    found.notebooks[path] = info
+    if found.total > max_total_bytes:
+        found.problems.append(
+            Problem.make("classroom.too_large_total", limit=_size(max_total_bytes))
+        )
+    return found
+
+
+def _notebook_problem(path: Path, name: str, max_file_bytes: int) -> Problem | None:
+    """Why the notebook at ``path`` cannot be graded, or None when it can."""
+    try:
+        data = _read_regular(path, max_file_bytes)
+    except OSError:  # swapped for something else since the walk
+        return Problem.make(
+            "classroom.notebook_invalid",
+            name=name,
+            error="it could not be read as a regular file",
+        )
+    try:
+        content = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return Problem.make(
+            "classroom.notebook_not_json", name=name, error="it is not UTF-8 text"
+        )
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}: {error.msg}"
+        return Problem.make("classroom.notebook_not_json", name=name, error=where)
+    except (ValueError, RecursionError):
+        return Problem.make(
+            "classroom.notebook_not_json", name=name, error="it is nested too deeply"
+        )
+    if not isinstance(content, dict):
+        what = type(content).__name__
+        return Problem.make(
+            "classroom.notebook_invalid",
+            name=name,
+            error=f"it holds a JSON {what} instead of a notebook",
+        )
+    try:
+        notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
+        nbformat.validate(notebook)
+    except Exception as error:  # nbformat raises many kinds for bad notebooks
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        reason = reason[:120] or type(error).__name__
+        return Problem.make("classroom.notebook_invalid", name=name, error=reason)
+    return None
+
+
+def inspect_submission(
+    submission: Submission,
+    *,
+    expected_notebooks: Sequence[str],
+    max_file_bytes: int = MAX_FILE_BYTES,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    max_files: int = MAX_FILES,
+    max_depth: int = MAX_DEPTH,
+    course_dir: Path | str | None = None,
+) -> list[Problem]:
+    """List every reason a submission must not be graded as it is.
+
+    The folder is walked with :func:`os.scandir` and ``lstat`` only: no link
+    is ever followed, no special file opened. Refused anywhere in the folder:
+    links (broken ones too; a link into the course's own files, such as
+    ``source/`` or the gradebook, gets its own code), hard-linked files,
+    named pipes, sockets and device files, files over ``max_file_bytes``,
+    more than ``max_total_bytes`` in total, more than ``max_files`` entries,
+    folders nested ``max_depth`` deep. Then each expected notebook must be a
+    regular file holding a valid notebook (JSON, then
+    :func:`nbformat.validate`); a missing one that was apparently renamed
+    (exactly one missing and exactly one unexpected notebook) is named so.
+
+    Parameters
+    ----------
+    submission : Submission
+        The submission; its :attr:`~Submission.folder` is inspected.
+    expected_notebooks : sequence of str
+        Notebook paths relative to the folder (see :func:`expected_notebooks`).
+    max_file_bytes, max_total_bytes, max_files, max_depth : int
+        Limits.
+    course_dir : path, optional
+        The course directory, to name links into it; by default the folder
+        three levels up (``<course>/submitted/<student>/<assignment>``).
+
+    Returns
+    -------
+    list of Problem
+        Learner-facing messages with codes ``classroom.*``; empty when the
+        submission can be graded.
+    """
+    folder = Path(os.path.abspath(submission.folder))
+    if course_dir is None:
+        course_dir = folder.parents[2] if len(folder.parents) > 2 else folder
+    course = Path(os.path.abspath(course_dir))
+    try:
+        info = folder.lstat()
+    except FileNotFoundError:
+        info = None
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        return [_link_problem(submission.assignment, str(folder), folder, course)]
+    if info is None or not stat.S_ISDIR(info.st_mode):
+        return [
+            Problem.make("classroom.notebook_missing", expected=name)
+            for name in expected_notebooks
+        ]
+
+    found = _walk(
+        folder,
+        max_file_bytes=max_file_bytes,
+        max_total_bytes=max_total_bytes,
+        max_files=max_files,
+        max_depth=max_depth,
+        course_dir=course,
+    )
+    problems = list(found.problems)
+    if found.aborted:  # the listing is incomplete: notebooks cannot be judged
+        return problems
+    expected = [str(PurePosixPath(name)) for name in expected_notebooks]
+    missing = [name for name in expected if name not in found.entries]
+    others = sorted(set(found.notebooks) - set(expected))
+    for name in expected:
+        entry = found.entries.get(name)
+        if entry is None:
+            if len(missing) == 1 and len(others) == 1:
+                problems.append(
+                    Problem.make(
+                        "classroom.notebook_renamed", found=others[0], expected=name
+                    )
+                )
+            else:
+                problems.append(
+                    Problem.make("classroom.notebook_missing", expected=name)
+                )
+        elif stat.S_ISDIR(entry.st_mode):
+            problems.append(
+                Problem.make("classroom.notebook_not_a_file", expected=name)
+            )
+        elif name in found.notebooks:
+            problem = _notebook_problem(folder / name, name, max_file_bytes)
+            if problem is not None:
+                problems.append(problem)
+        # else: a link, special or oversized file, already refused by the walk
+    return problems
+
+
+# -- collecting from submitted/ -------------------------------------------------
+
+
+def _submission(
+    course: Path,
+    student: str,
+    assignment: str,
+    *,
+    inspect: bool,
+    expected: Mapping[str, Sequence[str]] | None,
+    limits: Mapping[str, int],
+) -> Submission:
+    """Build and (optionally) inspect the submission of one folder."""
+    folder = course / "submitted" / student / assignment
+    problems: list[str] = []
+    timestamp = None
+    if not folder.is_symlink():
+        try:
+            timestamp = read_timestamp(folder)
+        except ValueError as error:
+            problems.append(
+                Problem.make("classroom.timestamp_unreadable", found=str(error))
+            )
+    submission = Submission(student, assignment, folder, timestamp, problems)
+    if inspect:
+        names = (
+            expected[assignment]
+            if expected is not None and assignment in expected
+            else expected_notebooks(course, assignment)
+        )
+        submission.problems += inspect_submission(
+            submission, expected_notebooks=names, course_dir=course, **limits
+        )
+    return submission
+
+
+def collect_submissions(
+    course_dir: Path | str,
+    *,
+    assignments: Iterable[str] | None = None,
+    inspect: bool = True,
+    expected: Mapping[str, Sequence[str]] | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    max_files: int = MAX_FILES,
+) -> list[Submission]:
+    """Every submission in nbgrader's ``submitted/<student>/<assignment>/``.
+
+    Names starting with ``.`` are skipped and plain files beside the folders
+    are ignored; a student or assignment folder that is a link is never
+    followed (it is listed, refused by :func:`inspect_submission`). The
+    timestamp comes from ``timestamp.txt`` (:func:`read_timestamp`); an
+    unreadable one is a problem (``classroom.timestamp_unreadable``).
+
+    Parameters
+    ----------
+    course_dir : path
+        The nbgrader course directory.
+    assignments : iterable of str, optional
+        Only these assignments; by default all found.
+    inspect : bool
+        Run :func:`inspect_submission` on each submission (default True).
+    expected : mapping of str to sequence of str, optional
+        Notebooks expected per assignment; by default from ``source/``
+        (:func:`expected_notebooks`).
+    max_file_bytes, max_total_bytes, max_files : int
+        Limits passed to :func:`inspect_submission`.
+
+    Returns
+    -------
+    list of Submission
+        Sorted by assignment, then student.
+    """
+    course = Path(os.path.abspath(course_dir))
+    wanted = None if assignments is None else set(assignments)
+    limits = {
+        "max_file_bytes": max_file_bytes,
+        "max_total_bytes": max_total_bytes,
+        "max_files": max_files,
+    }
+    found = []
+    root = course / "submitted"
+    if not root.is_dir() or root.is_symlink():
+        return []
+    with os.scandir(root) as students:
+        student_entries = sorted(students, key=lambda e: e.name)
+    for student in student_entries:
+        if student.name.startswith("."):
+            continue
+        if student.is_symlink():
+            # Never list through a linked student folder: refuse it as a link.
+            if wanted is None:
+                log.warning("skipped %s: a link, not a folder", student.path)
+            for assignment in sorted(wanted or ()):
+                sub = Submission(student.name, assignment, Path(student.path), None)
+                sub.problems.append(
+                    _link_problem(
+                        student.name, student.path, Path(student.path), course
+                    )
+                )
+                found.append(sub)
+            continue
+        if not student.is_dir(follow_symlinks=False):
+            continue
+        with os.scandir(student.path) as items:
+            assignment_entries = sorted(items, key=lambda e: e.name)
+        for entry in assignment_entries:
+            if entry.name.startswith(".") or (
+                wanted is not None and entry.name not in wanted
+            ):
+                continue
+            if not (entry.is_symlink() or entry.is_dir(follow_symlinks=False)):
+                continue
+            found.append(
+                _submission(
+                    course,
+                    student.name,
+                    entry.name,
+                    inspect=inspect,
+                    expected=expected,
+                    limits=limits,
+                )
+            )
+    found.sort(key=lambda s: (s.assignment, s.student))
+    return found
+
+
+# -- copying --------------------------------------------------------------------
+
+
+def safe_copy(
+    src: Path | str,
+    dst: Path | str,
+    *,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    max_files: int = MAX_FILES,
+    max_depth: int = MAX_DEPTH,
+) -> list[str]:
+    """Copy a submission folder, regular files and folders only.
+
+    Nothing is ever opened through a link: every entry is checked with
+    ``lstat``, opened relative to its already-open parent folder with
+    ``O_NOFOLLOW`` (and ``O_NONBLOCK``, so a FIFO swapped in cannot block),
+    and checked again with ``fstat`` on the open descriptor, which must be the
+    same regular file (inode) that ``lstat`` saw. Links, special files,
+    hard-linked files and files over the limits are skipped; the relative
+    layout, permission bits (without set-id bits) and modification times are
+    kept.
+
+    Parameters
+    ----------
+    src : path
+        The folder to copy; it must be a real folder, not a link.
+    dst : path
+        The copy; it must not exist, or be an empty folder. Its parent is
+        created when missing.
+    max_file_bytes, max_total_bytes, max_files, max_depth : int
+        Limits; a file that grows past them while copied is removed again.
+
+    Returns
+    -------
+    list of str
+        The entries not copied (relative ``/`` paths), sorted.
+
+    Raises
+    ------
+    ValueError
+        When ``src`` is not a real folder or ``dst`` is not empty.
+    """
+    try:
+        src_fd = os.open(src, _DIR_FLAGS)
+    except OSError as error:
+        msg = f"{src} is not a folder that can be copied ({error.strerror})"
+        raise ValueError(msg) from error
+    dst = Path(dst)
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(dst, 0o755)
+        dst_fd = os.open(dst, _DIR_FLAGS)
+        if os.listdir(dst_fd):
+            os.close(dst_fd)
+            msg = f"{dst} is not empty"
+            raise ValueError(msg)
+    except BaseException:
+        os.close(src_fd)
+        raise
+    budget = {"files": max_files, "bytes": max_total_bytes}
+    skipped: list[str] = []
+    try:
+        _copy_dir(src_fd, dst_fd, "", 0, skipped, budget, max_file_bytes, max_depth)
+    finally:
+        os.close(src_fd)
+        os.close(dst_fd)
+    return sorted(skipped)
+
+
+def _copy_dir(
+    src_fd: int,
+    dst_fd: int,
+    relative: str,
+    depth: int,
+    skipped: list[str],
+    budget: dict[str, int],
+    max_file_bytes: int,
+    max_depth: int,
+) -> None:
+    """Copy the open folder ``src_fd`` into the open folder ``dst_fd``."""
+    for name in sorted(os.listdir(src_fd)):
+        path = f"{relative}/{name}" if relative else name
+        budget["files"] -= 1
+        try:
+            info = os.stat(name, dir_fd=src_fd, follow_symlinks=False)
+        except OSError:
+            skipped.append(path)
+            continue
+        if budget["files"] < 0:
+            skipped.append(path)
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            if depth + 1 >= max_depth:
+                skipped.append(path)
+                continue
+            try:
+                child = os.open(name, _DIR_FLAGS, dir_fd=src_fd)
+            except OSError:
+                skipped.append(path)
+                continue
+            try:
+                if not _same(os.fstat(child), info):
+                    skipped.append(path)
+                    continue
+                os.mkdir(name, 0o700, dir_fd=dst_fd)
+                out = os.open(name, _DIR_FLAGS, dir_fd=dst_fd)
+                try:
+                    _copy_dir(
+                        child,
+                        out,
+                        path,
+                        depth + 1,
+                        skipped,
+                        budget,
+                        max_file_bytes,
+                        max_depth,
+                    )
+                    os.chmod(out, (info.st_mode & 0o777) | 0o700)
+                    os.utime(out, ns=(info.st_atime_ns, info.st_mtime_ns))
+                finally:
+                    os.close(out)
+            finally:
+                os.close(child)
+        elif (
+            stat.S_ISREG(info.st_mode)
+            and info.st_nlink == 1
+            and info.st_size <= max_file_bytes
+            and info.st_size <= budget["bytes"]
+        ):
+            if not _copy_file(src_fd, dst_fd, name, info, budget, max_file_bytes):
+                skipped.append(path)
+        else:
+            skipped.append(path)
+
+
+def _same(opened: os.stat_result, seen: os.stat_result) -> bool:
+    """True when an open descriptor is the entry ``lstat`` saw, same type."""
+    return (
+        opened.st_ino == seen.st_ino
+        and opened.st_dev == seen.st_dev
+        and stat.S_IFMT(opened.st_mode) == stat.S_IFMT(seen.st_mode)
+    )
+
+
+def _copy_file(
+    src_fd: int,
+    dst_fd: int,
+    name: str,
+    info: os.stat_result,
+    budget: dict[str, int],
+    max_file_bytes: int,
+) -> bool:
+    """Copy one regular file between open folders; False when refused."""
+    try:
+        fd = os.open(name, _READ_FLAGS, dir_fd=src_fd)
+    except OSError:
+        return False
+    try:
+        opened = os.fstat(fd)
+        if not _same(opened, info) or opened.st_nlink != 1:
+            return False
+        limit = min(max_file_bytes, budget["bytes"])
+        mode = (info.st_mode & 0o777) | 0o600
+        out = os.open(
+            name,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+            mode,
+            dir_fd=dst_fd,
+        )
+        written = 0
+        try:
+            while chunk := os.read(fd, _CHUNK):
+                written += len(chunk)
+                if written > limit:
+                    break
+                os.write(out, chunk)
+            os.fchmod(out, mode)
+            os.utime(out, ns=(info.st_atime_ns, info.st_mtime_ns))
+        finally:
+            os.close(out)
+        if written > limit:  # it grew while being copied
+            os.unlink(name, dir_fd=dst_fd)
+            return False
+        budget["bytes"] -= written
+        return True
+    finally:
+        os.close(fd)
+
+
+# -- LMS zip --------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """A per-student zip (or a member) that must not be unpacked."""
+
+    def __init__(self, code: str, **values) -> None:
+        super().__init__(code)
+        self.code = code
+        self.values = values
+
+
+class _UnsafeName(Exception):
+    """A member name that points outside the archive's folder."""
+
+
+@dataclass
+class _Entry:
+    """One file of the download, with where it unpacks to."""
+
+    path: str
+    archive: zipfile.ZipFile
+    info: zipfile.ZipInfo
+    zip_label: str
+
+
+@dataclass
+class _Refusal:
+    """A refused member or per-student zip and the path that names its owner."""
+
+    owner_path: str
+    problem: Problem
+
+
+@dataclass(frozen=True)
+class _Limits:
+    members: int
+    member_bytes: int
+    student_bytes: int
+    archive_bytes: int
+    ratio: float
+    depth: int
+
+
+def _normalise(name: str) -> str | None:
+    """The safe relative ``/`` path of a member, None for folders and junk.
+
+    Raises
+    ------
+    _UnsafeName
+        For absolute names, drive letters, ``..`` components and NUL bytes.
+    """
+    if "\0" in name:
+        raise _UnsafeName(name)
+    text = name.replace("\\", "/")
+    if text.startswith("/") or re.match(r"^[A-Za-z]:", text):
+        raise _UnsafeName(name)
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise _UnsafeName(name)
+    if text.endswith("/") or not parts:
+        return None
+    # macOS resource forks (__MACOSX/, ._name) and hidden files are not work.
+    if any(p.startswith(".") or p == "__MACOSX" for p in parts):
+        return None
+    return "/".join(parts)
+
+
+def _member_kind(info: zipfile.ZipInfo) -> str:
+    """``"file"``, ``"dir"``, ``"link"`` or ``"special"`` from the Unix mode."""
+    if info.is_dir():
+        return "dir"
+    mode = info.external_attr >> 16
+    kind = stat.S_IFMT(mode)
+    if kind == 0 or kind == stat.S_IFREG:
+        return "file"
+    if kind == stat.S_IFDIR:
+        return "dir"
+    if kind == stat.S_IFLNK:
+        return "link"
+    return "special"
+
+
+def _member_refusal(
+    info: zipfile.ZipInfo, label: str, path: str, limits: _Limits
+) -> _Refused | None:
+    """The refusal for one member, or None when it may be unpacked."""
+    kind = _member_kind(info)
+    if kind in ("link", "special"):
+        return _Refused("classroom.zip_link", zip=label, member=path)
+    if info.flag_bits & 0x1:
+        return _Refused(
+            "classroom.zip_unreadable", zip=label, error=f"{path} needs a password"
+        )
+    if info.file_size > limits.member_bytes:
+        return _Refused(
+            "classroom.zip_too_large",
+            zip=label,
+            member=path,
+            size=_size(info.file_size),
+            limit=_size(limits.member_bytes),
+        )
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > 1_000_000 and ratio > limits.ratio:
+        return _Refused(
+            "classroom.zip_bomb", zip=label, member=path, ratio=f"{ratio:.0f}"
+        )
+    return None
+
+
+def _placeholder(stem: str, expected: Sequence[str]) -> str:
+    """A path that names the owner of a per-student zip to the collector."""
+    return f"{stem}/{expected[0] if expected else 'notebook.ipynb'}"
+
+
+def _scan_nested(
+    data: bytes,
+    *,
+    prefix: str,
+    label: str,
+    limits: _Limits,
+    depth: int,
+    entries: list[_Entry],
+) -> None:
+    """Check every member of a per-student zip; add its files to ``entries``.
+
+    Raises
+    ------
+    _Refused
+        On the first member that must not be unpacked: the whole zip is
+        refused, nothing of it is added.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise _Refused(
+            "classroom.zip_unreadable", zip=label, error=str(error)
+        ) from None
+    if len(infos) > limits.members:
+        raise _Refused("classroom.zip_too_many", zip=label, limit=limits.members)
+    found: list[_Entry] = []
+    seen: set[str] = set()
+    declared = 0
+    for info in infos:
+        try:
+            path = _normalise(info.filename)
+        except _UnsafeName:
+            raise _Refused(
+                "classroom.zip_unsafe_name", zip=label, member=info.filename
+            ) from None
+        if path is None or _member_kind(info) == "dir":
+            continue
+        refusal = _member_refusal(info, label, path, limits)
+        if refusal is not None:
+            raise refusal
+        declared += info.file_size
+        if declared > limits.student_bytes:
+            raise _Refused(
+                "classroom.zip_too_large",
+                zip=label,
+                member="its files",
+                size=_size(declared),
+                limit=_size(limits.student_bytes),
+            )
+        if path in seen:  # the same name twice: which one wins is a trap
+            raise _Refused("classroom.zip_unsafe_name", zip=label, member=path)
+        seen.add(path)
+        if path.lower().endswith(".zip") and depth + 1 < limits.depth:
+            _scan_nested(
+                _read_member(archive, info, limits.member_bytes, label),
+                prefix=f"{prefix}/{path[:-4]}",
+                label=f"{label}/{path}",
+                limits=limits,
+                depth=depth + 1,
+                entries=found,
+            )
+        else:
+            found.append(_Entry(f"{prefix}/{path}", archive, info, label))
+    entries.extend(found)
+
+
+def _read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, label: str
+) -> bytes:
+    """Read one member, at most ``limit`` bytes (zipfile stops at the
+    declared size and checks the CRC)."""
+    try:
+        with archive.open(info) as stream:
+            data = stream.read(limit + 1)
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ) as error:
+        raise _Refused(
+            "classroom.zip_unreadable", zip=label, error=str(error)
+        ) from None
+    except Exception as error:  # zlib.error and friends from damaged data
+        raise _Refused(
+            "classroom.zip_unreadable", zip=label, error=type(error).__name__
+        ) from None
+    if len(data) > limit:
+        raise _Refused(
+            "classroom.zip_too_large",
+            zip=label,
+            member=info.filename,
+            size=f"more than {_size(limit)}",
+            limit=_size(limit),
+        )
+    return data
+
+
+def _scan_download(
+    archive: zipfile.ZipFile, *, label: str, limits: _Limits, expected: Sequence[str]
+) -> tuple[list[_Entry], list[_Refusal]]:
+    """Check every member of the download before anything is unpacked.
+
+    Raises
+    ------
+    ValueError
+        When the download itself is not a plausible LMS download: too many
+        members, too much declared data, or a member name pointing outside.
+    """
+    infos = archive.infolist()
+    if len(infos) > limits.members * 10:
+        msg = f"{label} has {len(infos)} members, more than {limits.members * 10}"
+        raise ValueError(msg)
+    entries: list[_Entry] = []
+    refusals: list[_Refusal] = []
+    seen: set[str] = set()
+    declared = 0
+    for info in infos:
+        try:
+            path = _normalise(info.filename)
+        except _UnsafeName:
+            msg = (
+                f"{label} has a member named {info.filename!r}, which points "
+                "outside the folder it unpacks to; an LMS download never does. "
+                "Nothing was imported."
+            )
+            raise ValueError(msg) from None
+        if path is None or _member_kind(info) == "dir":
+            continue
+        declared += info.file_size
+        if declared > limits.archive_bytes:
+            msg = (
+                f"{label} declares more than {_size(limits.archive_bytes)} of "
+                "files. Nothing was imported."
+            )
+            raise ValueError(msg)
+        if path in seen:
+            msg = f"{label} holds {path!r} twice. Nothing was imported."
+            raise ValueError(msg)
+        seen.add(path)
+        is_zip = path.lower().endswith(".zip") and limits.depth > 1
+        owner = _placeholder(path[:-4], expected) if is_zip else path
+        refusal = _member_refusal(info, label, path, limits)
+        try:
+            if refusal is not None:
+                raise refusal
+            if is_zip:
+                _scan_nested(
+                    _read_member(archive, info, limits.member_bytes, path),
+                    prefix=path[:-4],
+                    label=PurePosixPath(path).name,
+                    limits=limits,
+                    depth=1,
+                    entries=entries,
+                )
+            else:
+                entries.append(_Entry(path, archive, info, label))
+        except _Refused as refused:
+            problem = Problem.make(refused.code, **refused.values)
+            refusals.append(_Refusal(owner, problem))
+    return entries, refusals
+
+
+def _resolve_notebook(file_id: str, expected: Sequence[str]) -> str:
+    """The expected notebook name ``file_id`` ends with (longest), or itself."""
+    if file_id in expected:
+        return file_id
+    ends = [name for name in expected if file_id.endswith(("_" + name, "/" + name))]
+    return max(ends, key=len) if ends else file_id
+
+
+def _entry_time(info: zipfile.ZipInfo) -> datetime:
+    """A member's modification time (zip stores no time zone: taken as UTC)."""
+    try:
+        return datetime(*info.date_time)
+    except ValueError:
+        return datetime(1980, 1, 1)
+
+
+def import_lms_zip(
+    course_dir: Path | str,
+    zip_path: Path | str,
+    *,
+    assignment: str,
+    named_regexp: str = DEFAULT_NAMED_REGEXP,
+    valid_ext: Sequence[str] = (".ipynb",),
+    expected: Sequence[str] | None = None,
+    timestamp: datetime | None = None,
+    force: bool = False,
+    inspect: bool = True,
+    max_members: int = MAX_FILES,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    max_archive_bytes: int = 4_000_000_000,
+    max_ratio: float = 200.0,
+    max_depth: int = 2,
+) -> list[Submission]:
+    """Import an LMS download of submissions into ``submitted/``.
+
+    This follows ``nbgrader zip_collect``: the download may hold the
+    notebooks directly or one zip per student (unpacked into a folder named
+    after the zip, as nbgrader's extractor does); each file's path inside the
+    download goes through nbgrader's
+    :class:`~nbgrader.plugins.zipcollect.FileNameCollectorPlugin` with
+    ``named_regexp`` (default :data:`DEFAULT_NAMED_REGEXP`, which documents
+    the accepted names) to find its student and notebook. Unlike nbgrader's
+    extractor, nothing is unpacked before every member has been checked:
+
+    - a member name that is absolute or contains ``..`` makes the whole
+      download refused (``ValueError``), as does a download with more than
+      ``10 * max_members`` members, more than ``max_archive_bytes`` declared,
+      or the same name twice;
+    - a link or special-file entry (Unix mode in ``external_attr``), a
+      password-protected member, a member declaring more than
+      ``max_file_bytes``, or one over 1 MB that unpacks to more than
+      ``max_ratio`` times its packed size (zip bomb) is refused, and so is the
+      whole per-student zip holding it (also for more than ``max_members``
+      members, more than ``max_total_bytes`` declared, unsafe or repeated
+      names); the student gets the reason as a problem;
+    - unpacking reads at most the declared size (zipfile checks the CRC).
+
+    A student's files are written to a fresh folder that then replaces
+    ``submitted/<student>/<assignment>/`` only when the new submission is at
+    least as new as the existing one (``force`` replaces anyway); otherwise
+    the existing one is kept and a warning logged. ``timestamp.txt`` is
+    written in nbgrader's format: the ``timestamp`` argument, else the
+    ``timestamp`` group of the regex, else the newest member time (zip
+    times carry no time zone and are taken as UTC).
+
+    Parameters
+    ----------
+    course_dir : path
+        The nbgrader course directory.
+    zip_path : path
+        The downloaded zip.
+    assignment : str
+        The nbgrader assignment id the download belongs to.
+    named_regexp : str
+        nbgrader ``FileNameCollectorPlugin.named_regexp``, applied to each
+        file's ``/`` path inside the download.
+    valid_ext : sequence of str
+        File extensions collected (nbgrader's ``valid_ext``).
+    expected : sequence of str, optional
+        The assignment's notebooks; by default from ``source/``.
+    timestamp : datetime, optional
+        The submission time of every file of the download.
+    force : bool
+        Replace existing submissions whatever their timestamps.
+    inspect : bool
+        Run :func:`inspect_submission` on each imported submission.
+    max_members, max_file_bytes, max_total_bytes, max_archive_bytes : int
+        Limits per student (members, bytes per file, bytes in total) and for
+        the whole download (declared bytes).
+    max_ratio : float
+        Largest unpacked / packed size of a member over 1 MB.
+    max_depth : int
+        Archive levels unpacked: 2 unpacks per-student zips inside the
+        download, 1 none (deeper zips are kept as plain files).
+
+    Returns
+    -------
+    list of Submission
+        One per student found in the download, sorted by student, with the
+        problems of the import and of the inspection.
+
+    Raises
+    ------
+    ValueError
+        When the download is not a zip or is refused as a whole (see above).
+    """
+    course = Path(os.path.abspath(course_dir))
+    names = (
+        list(expected)
+        if expected is not None
+        else expected_notebooks(course, assignment)
+    )
+    if not _valid_component(assignment):
+        msg = f"assignment id {assignment!r} is not a safe folder name"
+        raise ValueError(msg)
+    limits = _Limits(
+        members=max_members,
+        member_bytes=max_file_bytes,
+        student_bytes=max_total_bytes,
+        archive_bytes=max_archive_bytes,
+        ratio=max_ratio,
+        depth=max_depth,
+    )
+    label = Path(zip_path).name
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as error:
+        msg = f"{zip_path} is not a readable zip file ({error})"
+        raise ValueError(msg) from error
+    with archive:
+        entries, refusals = _scan_download(
+            archive, label=label, limits=limits, expected=names
+        )
+        collector = FileNameCollectorPlugin(
+            named_regexp=named_regexp, valid_ext=list(valid_ext)
+        )
+        files, problems = _collect(entries, refusals, collector, names, timestamp)
+        submissions = []
+        for student in sorted(set(files) | set(problems)):
+            submissions.append(
+                _install(
+                    course,
+                    student,
+                    assignment,
+                    files.get(student, {}),
+                    problems.get(student, []),
+                    force=force,
+                    max_file_bytes=max_file_bytes,
+                )
+            )
+    if inspect:
+        for submission in submissions:
+            submission.problems += inspect_submission(
+                submission,
+                expected_notebooks=names,
+                course_dir=course,
+                max_file_bytes=max_file_bytes,
+                max_total_bytes=max_total_bytes,
+                max_files=max_members,
+            )
+    return submissions
+
+
+def _collect(
+    entries: list[_Entry],
+    refusals: list[_Refusal],
+    collector: FileNameCollectorPlugin,
+    expected: Sequence[str],
+    timestamp: datetime | None,
+) -> tuple[dict[str, dict[str, tuple[_Entry, datetime]]], dict[str, list[Problem]]]:
+    """Match each file to a student and notebook with nbgrader's collector."""
+    files: dict[str, dict[str, tuple[_Entry, datetime]]] = {}
+    problems: dict[str, list[Problem]] = {}
+    for refusal in refusals:
+        info = collector.collect(refusal.owner_path)
+        student = (info or {}).get("student_id")
+        if not isinstance(student, str) or not _valid_component(student):
+            log.warning("refused %s: %s", refusal.owner_path, refusal.problem)
+            continue
+        problems.setdefault(student, []).append(refusal.problem)
+    for entry in sorted(entries, key=lambda e: e.path):
+        info = collector.collect(entry.path)
+        if not info:
+            log.info("skipped %s: no student and notebook in its name", entry.path)
+            continue
+        student, file_id = info.get("student_id"), info.get("file_id")
+        if not (isinstance(student, str) and isinstance(file_id, str)):
+            msg = "named_regexp must give the groups student_id and file_id"
+            raise ValueError(msg)
+        ext = os.path.splitext(entry.path)[1]
+        name = _resolve_notebook(os.path.splitext(file_id)[0] + ext, expected)
+        parts = name.replace("\\", "/").split("/")
+        if not _valid_component(student) or not all(map(_valid_component, parts)):
+            log.warning("skipped %s: unsafe student or file name", entry.path)
+            continue
+        name = "/".join(parts)
+        when = timestamp
+        if when is None and info.get("timestamp"):
+            try:
+                when = parse_utc(info["timestamp"])
+            except (ValueError, OverflowError):
+                log.warning(
+                    "%s: timestamp %r unreadable", entry.path, info["timestamp"]
+                )
+        if when is None:
+            when = _entry_time(entry.info)
+        elif when.tzinfo is not None:
+            when = when.astimezone(UTC).replace(tzinfo=None)
+        mine = files.setdefault(student, {})
+        if name in mine and mine[name][1] > when:
+            log.warning("%s: kept a newer file for %s/%s", entry.path, student, name)
+            continue
+        mine[name] = (entry, when)
+    return files, problems
+
+
+def _install(
+    course: Path,
+    student: str,
+    assignment: str,
+    files: dict[str, tuple[_Entry, datetime]],
+    problems: list[Problem],
+    *,
+    force: bool,
+    max_file_bytes: int,
+) -> Submission:
+    """Write one student's files into ``submitted/`` unless a newer one is there."""
+    root = course / "submitted"
+    folder = root / student / assignment
+    if not files:
+        return Submission(student, assignment, folder, None, list(problems))
+    incoming = max(when for _, when in files.values())
+    for path in (root, root / student):
+        if path.is_symlink():
+            msg = f"{path} is a link; refusing to write submissions through it"
+            raise ValueError(msg)
+    exists = folder.is_symlink() or folder.exists()
+    if exists and not force:
+        try:
+            existing = read_timestamp(folder) if not folder.is_symlink() else None
+        except ValueError:
+            existing = None
+        if existing is None or existing > incoming:
+            log.warning(
+                "kept the existing submission of %s/%s (%s), not the download's (%s)",
+                student,
+                assignment,
+                existing or "no readable timestamp",
+                incoming,
+            )
+            return Submission(student, assignment, folder, existing, [])
+    (root / student).mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".intake-", dir=root))
+    try:
+        for name, (entry, _) in sorted(files.items()):
+            try:
+                data = _read_member(
+                    entry.archive, entry.info, max_file_bytes, entry.zip_label
+                )
+            except _Refused as refused:
+                problems.append(Problem.make(refused.code, **refused.values))
+                continue
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(
+                target,
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                0o644,
+            )
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(data)
+        _write_timestamp(staging, incoming)
+        staging.chmod(0o755)  # mkdtemp made it private
+        if exists:
+            trash = Path(tempfile.mkdtemp(prefix=".replaced-", dir=root))
+            os.rename(folder, trash / "old")
+            os.rename(staging, folder)
+            shutil.rmtree(trash)
+        else:
+            os.rename(staging, folder)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return Submission(student, assignment, folder, incoming, list(problems))

@@ -1,0 +1,923 @@
+"""Tests for outputsaving.classroom.intake: taking in a class's submissions.
+
+Every hostile layout (links to the solutions or the gradebook, special files,
+huge sparse files, broken notebooks) and every hostile zip (path traversal,
+link entries, bombs) is built here, in code.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import pickle
+import re
+import socket
+import stat
+import struct
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.utils import parse_utc
+
+from outputsaving.classroom import intake
+from outputsaving.classroom.intake import (
+    Problem,
+    Submission,
+    collect_submissions,
+    expected_notebooks,
+    import_lms_zip,
+    inspect_submission,
+    read_timestamp,
+    safe_copy,
+)
+from outputsaving.messages import MESSAGES
+
+NOTEBOOK = "a1_save_outputs.ipynb"
+SECRET = "SOLUTION-SECRET-4242"
+STAMP = "2026-11-24 10:00:00.000000 UTC"
+
+
+def notebook_text(marker: str = "print('hello')") -> str:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell(marker))
+    return nbformat.writes(notebook)
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    """A course with one assignment ``a1``, its solution and a gradebook."""
+    root = tmp_path / "course"
+    (root / "source" / "a1").mkdir(parents=True)
+    (root / "source" / "a1" / NOTEBOOK).write_text(notebook_text(SECRET))
+    (root / "source" / "a1" / ".ipynb_checkpoints").mkdir()
+    (root / "source" / "a1" / ".ipynb_checkpoints" / "x-checkpoint.ipynb").write_text(
+        "{}"
+    )
+    (root / "gradebook.db").write_text(SECRET)
+    (root / "submitted").mkdir()
+    return root
+
+
+def submit(
+    course: Path,
+    student: str,
+    *,
+    assignment: str = "a1",
+    stamp: str | None = STAMP,
+    name: str = NOTEBOOK,
+    text: str | None = None,
+) -> Path:
+    folder = course / "submitted" / student / assignment
+    folder.mkdir(parents=True)
+    (folder / name).write_text(text if text is not None else notebook_text(student))
+    if stamp is not None:
+        (folder / "timestamp.txt").write_text(stamp + "\n")
+    return folder
+
+
+def inspect(course: Path, folder: Path, **limits) -> list[Problem]:
+    submission = Submission(folder.parent.name, folder.name, folder, None)
+    return inspect_submission(submission, expected_notebooks=[NOTEBOOK], **limits)
+
+
+def codes(problems) -> list[str]:
+    return [problem.code for problem in problems]
+
+
+def tree_bytes(folder: Path) -> bytes:
+    """All bytes of all regular files under ``folder`` (links not followed)."""
+    data = b""
+    for root, _, files in os.walk(folder):
+        for name in files:
+            path = Path(root) / name
+            if path.is_file() and not path.is_symlink():
+                data += path.read_bytes()
+    return data
+
+
+# -- expected notebooks, timestamps, collecting ---
+
+
+def test_expected_notebooks_come_from_source_without_checkpoints(course):
+    assert expected_notebooks(course, "a1") == [NOTEBOOK]
+    assert expected_notebooks(course, "nope") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-24 10:00:00.000000 UTC",  # nbgrader exchange format
+        "2026-11-24 10:00:00",  # nbgrader zip_collect: isoformat(" ")
+        "2026-11-24 11:00:00.000000 CET",  # another time zone, converted
+    ],
+)
+def test_timestamp_is_read_like_nbgrader(tmp_path, text):
+    (tmp_path / "timestamp.txt").write_text(text + "\n")
+    assert read_timestamp(tmp_path) == datetime(2026, 11, 24, 10, 0)
+    assert read_timestamp(tmp_path) == parse_utc(text)
+
+
+def test_timestamp_missing_empty_link_and_garbage(course, tmp_path):
+    assert read_timestamp(tmp_path) is None
+    (tmp_path / "timestamp.txt").write_text("  \n")
+    assert read_timestamp(tmp_path) is None
+    (tmp_path / "timestamp.txt").write_text("not a time")
+    with pytest.raises(ValueError, match="not a time"):
+        read_timestamp(tmp_path)
+    (tmp_path / "timestamp.txt").unlink()
+    (tmp_path / "timestamp.txt").symlink_to(course / "gradebook.db")
+    with pytest.raises(ValueError, match="regular file"):
+        read_timestamp(tmp_path)
+
+
+def test_collect_reads_nbgrader_layout(course):
+    submit(course, "bob")
+    submit(course, "alice", stamp="2026-11-25 09:30:00.000000 UTC")
+    submit(course, "alice", assignment="quiz", stamp=None, name="quiz.ipynb")
+    (course / "submitted" / ".ipynb_checkpoints").mkdir()
+    (course / "submitted" / "alice" / "notes.txt").write_text("not a folder")
+    found = collect_submissions(course, assignments=["a1"])
+    assert [(s.student, s.assignment) for s in found] == [
+        ("alice", "a1"),
+        ("bob", "a1"),
+    ]
+    assert found[0].timestamp == datetime(2026, 11, 25, 9, 30)
+    assert found[0].folder == course / "submitted" / "alice" / "a1"
+    assert all(s.problems == [] for s in found)
+    everything = collect_submissions(course, inspect=False)
+    assert [(s.student, s.assignment, s.timestamp) for s in everything][-1] == (
+        "alice",
+        "quiz",
+        None,
+    )
+
+
+def test_collect_reports_an_unreadable_timestamp(course):
+    submit(course, "alice", stamp="yesterday-ish")
+    (found,) = collect_submissions(course)
+    assert found.codes == ["classroom.timestamp_unreadable"]
+    assert "yesterday-ish" in found.problems[0]
+
+
+def test_collect_refuses_linked_student_and_assignment_folders(course):
+    submit(course, "alice")
+    (course / "submitted" / "bob").symlink_to(course / "submitted" / "alice")
+    (course / "submitted" / "carol").mkdir()
+    (course / "submitted" / "carol" / "a1").symlink_to(course / "source" / "a1")
+    found = {s.student: s for s in collect_submissions(course, assignments=["a1"])}
+    assert found["alice"].problems == []
+    assert found["bob"].codes == ["classroom.link_to_course"]
+    assert found["carol"].codes == ["classroom.link_to_course"]
+    assert "source/a1" in found["carol"].problems[0]
+    assert found["carol"].timestamp is None
+
+
+# -- inspection: links and special files ---
+
+
+def test_normal_submission_with_extras_passes(course):
+    folder = submit(course, "alice")
+    (folder / "output").mkdir()
+    (folder / "output" / "labels.tif").write_bytes(b"II*\0" + bytes(100))
+    (folder / ".ipynb_checkpoints").mkdir()
+    (folder / ".ipynb_checkpoints" / "a1-checkpoint.ipynb").write_text("{broken")
+    assert inspect(course, folder) == []
+
+
+def test_link_to_a_solution_notebook_is_refused_with_its_target(course):
+    folder = submit(course, "alice")
+    (folder / "answers.ipynb").symlink_to(course / "source" / "a1" / NOTEBOOK)
+    (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.link_to_course"
+    assert "answers.ipynb" in problem
+    assert f"source/a1/{NOTEBOOK}" in problem
+
+
+def test_expected_notebook_that_is_a_link_is_refused_once(course):
+    folder = submit(course, "alice")
+    (folder / NOTEBOOK).unlink()
+    relative = os.path.relpath(course / "source" / "a1" / NOTEBOOK, folder)
+    (folder / NOTEBOOK).symlink_to(relative)  # relative links count too
+    assert codes(inspect(course, folder)) == ["classroom.link_to_course"]
+
+
+def test_link_to_the_gradebook_is_refused(course):
+    folder = submit(course, "alice")
+    (folder / "data").mkdir()
+    (folder / "data" / "db").symlink_to(course / "gradebook.db")
+    (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.link_to_course"
+    assert "data/db" in problem
+    assert "gradebook.db" in problem
+
+
+@pytest.mark.parametrize(
+    ("target", "shown"),
+    [("/etc/passwd", "/etc/passwd"), ("does/not/exist", "does/not/exist")],
+)
+def test_links_outside_the_course_and_broken_links_are_refused(course, target, shown):
+    folder = submit(course, "alice")
+    (folder / "link").symlink_to(target)
+    (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.link"
+    assert shown in problem
+
+
+def test_link_to_another_students_folder_is_refused(course):
+    submit(course, "bob")
+    folder = submit(course, "alice")
+    (folder / "bob").symlink_to(course / "submitted" / "bob" / "a1")
+    (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.link_to_course"
+    assert "submitted/bob/a1" in problem
+
+
+def test_linked_folder_is_not_walked_into(course):
+    folder = submit(course, "alice")
+    (folder / "src").symlink_to(course / "source", target_is_directory=True)
+    # Were the link followed, the solution notebook would be inspected too.
+    assert codes(inspect(course, folder)) == ["classroom.link_to_course"]
+
+
+def test_submission_folder_that_is_a_link_is_refused(course):
+    (course / "submitted" / "alice").mkdir()
+    folder = course / "submitted" / "alice" / "a1"
+    folder.symlink_to(course / "source" / "a1")
+    assert codes(inspect(course, folder)) == ["classroom.link_to_course"]
+
+
+def test_fifo_is_refused_without_blocking(course):
+    folder = submit(course, "alice")
+    os.mkfifo(folder / "pipe")
+    (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.special_file"
+    assert "pipe" in problem
+    assert "named pipe" in problem
+
+
+def test_fifo_named_like_the_notebook_is_refused_without_blocking(course):
+    folder = submit(course, "alice")
+    (folder / NOTEBOOK).unlink()
+    os.mkfifo(folder / NOTEBOOK)
+    assert codes(inspect(course, folder)) == ["classroom.special_file"]
+
+
+def test_socket_is_refused(course, monkeypatch):
+    folder = submit(course, "alice")
+    monkeypatch.chdir(folder)  # AF_UNIX paths are short: bind a relative name
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind("sock")
+        (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.special_file"
+    assert "a socket" in problem
+
+
+def test_device_file_is_refused(course):
+    folder = submit(course, "alice")
+    try:
+        os.mknod(folder / "null", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("creating a device file needs root")
+    (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.special_file"
+    assert "device file" in problem
+
+
+def test_hard_link_is_refused(course):
+    folder = submit(course, "alice")
+    os.link(course / "gradebook.db", folder / "copy.db")
+    (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.hard_link"
+    assert "copy.db" in problem
+
+
+# -- inspection: sizes and counts ---
+
+
+def test_sparse_huge_file_is_refused_without_reading_it(course):
+    folder = submit(course, "alice")
+    with open(folder / "big.bin", "wb") as stream:
+        stream.truncate(30_000_000)  # sparse: no disk space used
+    (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.file_too_large"
+    assert "30.0 MB" in problem
+    assert "20.0 MB" in problem
+
+
+def test_huge_notebook_is_refused_once(course):
+    folder = submit(course, "alice")
+    with open(folder / NOTEBOOK, "r+b") as stream:
+        stream.truncate(25_000_000)
+    assert codes(inspect(course, folder)) == ["classroom.file_too_large"]
+
+
+def test_total_size_limit(course):
+    folder = submit(course, "alice")
+    for index in range(3):
+        (folder / f"part{index}.bin").write_bytes(bytes(4000))
+    problems = inspect(course, folder, max_file_bytes=5000, max_total_bytes=10_000)
+    assert codes(problems) == ["classroom.too_large_total"]
+    assert "10.0 kB" in problems[0]
+
+
+def test_too_many_files(course):
+    folder = submit(course, "alice")
+    for index in range(10):
+        (folder / f"f{index}.txt").write_text("x")
+    problems = inspect(course, folder, max_files=5)
+    assert codes(problems) == ["classroom.too_many_files"]
+    assert "more than 5" in problems[0]
+
+
+def test_too_deep(course):
+    folder = submit(course, "alice")
+    deep = folder.joinpath(*["d"] * 25)
+    deep.mkdir(parents=True)
+    problems = inspect(course, folder)
+    assert codes(problems) == ["classroom.too_deep"]
+    assert "20 levels" in problems[0]
+
+
+def test_problems_deep_in_nested_folders_are_all_found(course):
+    folder = submit(course, "alice")
+    nested = folder / "a" / "b" / "c"
+    nested.mkdir(parents=True)
+    (nested / "solution.ipynb").symlink_to(course / "source" / "a1" / NOTEBOOK)
+    os.mkfifo(folder / "a" / "pipe")
+    with open(nested / "big.bin", "wb") as stream:
+        stream.truncate(21_000_000)
+    problems = inspect(course, folder)
+    assert sorted(codes(problems)) == [
+        "classroom.file_too_large",
+        "classroom.link_to_course",
+        "classroom.special_file",
+    ]
+    joined = " ".join(problems)
+    assert "a/b/c/solution.ipynb" in joined
+    assert "a/pipe" in joined
+    assert "a/b/c/big.bin" in joined
+
+
+# -- inspection: notebooks ---
+
+
+def test_notebook_that_is_not_json(course):
+    folder = submit(course, "alice", text='{"cells": [\n  {"oops"\n')
+    (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.notebook_not_json"
+    assert NOTEBOOK in problem
+    assert "line 3" in problem
+
+
+def test_notebook_that_is_not_utf8(course):
+    folder = submit(course, "alice")
+    (folder / NOTEBOOK).write_bytes(b"\xff\xfe\x00garbage")
+    (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.notebook_not_json"
+    assert "UTF-8" in problem
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[1, 2, 3]", "JSON list"),
+        ('{"nbformat": 4, "nbformat_minor": 5, "cells": []}', "metadata"),
+        (
+            '{"nbformat": 4, "nbformat_minor": 5, "metadata": {},'
+            ' "cells": [{"cell_type": "bogus", "source": ""}]}',
+            "",
+        ),
+    ],
+)
+def test_json_that_is_not_a_valid_notebook(course, text, words):
+    folder = submit(course, "alice", text=text)
+    (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.notebook_invalid"
+    assert NOTEBOOK in problem
+    assert words in problem
+
+
+def test_renamed_notebook_names_both(course):
+    folder = submit(course, "alice", name="a1_save_outputs (1).ipynb")
+    (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.notebook_renamed"
+    assert "a1_save_outputs (1).ipynb" in problem
+    assert NOTEBOOK in problem
+
+
+def test_missing_notebook(course):
+    folder = submit(course, "alice")
+    (folder / NOTEBOOK).unlink()
+    (problem,) = inspect(course, folder)
+    assert problem.code == "classroom.notebook_missing"
+    assert NOTEBOOK in problem
+
+
+def test_missing_notebook_with_two_others_is_not_guessed(course):
+    folder = submit(course, "alice", name="one.ipynb")
+    (folder / "two.ipynb").write_text(notebook_text())
+    assert codes(inspect(course, folder)) == ["classroom.notebook_missing"]
+
+
+def test_folder_in_place_of_the_notebook(course):
+    folder = submit(course, "alice")
+    (folder / NOTEBOOK).unlink()
+    (folder / NOTEBOOK).mkdir()
+    assert codes(inspect(course, folder)) == ["classroom.notebook_not_a_file"]
+
+
+def test_absent_submission_folder_misses_every_notebook(course):
+    missing = course / "submitted" / "ghost" / "a1"
+    assert codes(inspect(course, missing)) == ["classroom.notebook_missing"]
+
+
+def test_notebook_in_a_subfolder_is_expected_there(course):
+    folder = submit(course, "alice", name="x.txt")
+    (folder / "part").mkdir()
+    (folder / "part" / "nb.ipynb").write_text(notebook_text())
+    submission = Submission("alice", "a1", folder, None)
+    assert inspect_submission(submission, expected_notebooks=["part/nb.ipynb"]) == []
+
+
+# -- problems and messages ---
+
+
+def test_problem_is_the_message_and_survives_pickling():
+    problem = Problem.make("classroom.notebook_missing", expected=NOTEBOOK)
+    assert isinstance(problem, str)
+    assert problem == MESSAGES["classroom.notebook_missing"][1].format(
+        expected=NOTEBOOK
+    )
+    copy = pickle.loads(pickle.dumps(problem))
+    assert (copy, copy.code) == (problem, problem.code)
+    submission = Submission("a", "a1", Path("x"), None, [problem])
+    assert pickle.loads(pickle.dumps(submission)).codes == [
+        "classroom.notebook_missing"
+    ]
+
+
+def test_every_code_used_has_a_learner_facing_message():
+    source = Path(intake.__file__).read_text()
+    used = set(re.findall(r'"(classroom\.[a-z_]+)"', source))
+    assert used <= set(MESSAGES)
+    assert len(used) >= 20
+    for code in used:
+        severity, template = MESSAGES[code]
+        assert severity == "error"
+        assert template.startswith(("Your", "The time stamp of your"))
+        assert template.count(". ") <= 2  # at most two sentences
+        assert not any(token in template for token in ("`", "=", "os.", "import"))
+
+
+# -- safe_copy ---
+
+
+def test_safe_copy_keeps_regular_files_and_layout(course, tmp_path):
+    folder = submit(course, "alice")
+    (folder / "output" / "deep").mkdir(parents=True)
+    (folder / "output" / "deep" / "t.tsv").write_text("a\tb\n")
+    (folder / "empty").mkdir()
+    os.utime(folder / NOTEBOOK, ns=(1_000_000_000, 1_500_000_000_000_000_000))
+    dst = tmp_path / "work" / "alice"
+    assert safe_copy(folder, dst) == []
+    copied = sorted(str(p.relative_to(dst)) for p in dst.rglob("*"))
+    original = sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+    assert copied == original
+    assert (dst / NOTEBOOK).read_text() == (folder / NOTEBOOK).read_text()
+    assert (dst / NOTEBOOK).stat().st_mtime_ns == 1_500_000_000_000_000_000
+
+
+def test_safe_copy_never_copies_a_link_target_or_special_file(course, tmp_path):
+    submit(course, "bob")
+    folder = submit(course, "alice")
+    (folder / "solution.ipynb").symlink_to(course / "source" / "a1" / NOTEBOOK)
+    (folder / "db").symlink_to(course / "gradebook.db")
+    (folder / "bob").symlink_to(course / "submitted" / "bob")
+    (folder / "src").symlink_to(course / "source", target_is_directory=True)
+    (folder / "broken").symlink_to("nowhere")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "deep.ipynb").symlink_to(course / "source" / "a1" / NOTEBOOK)
+    os.link(course / "gradebook.db", folder / "hard.db")
+    os.mkfifo(folder / "pipe")
+    with open(folder / "big.bin", "wb") as stream:
+        stream.truncate(30_000_000)
+    dst = tmp_path / "work"
+    skipped = safe_copy(folder, dst)
+    assert skipped == [
+        "big.bin",
+        "bob",
+        "broken",
+        "db",
+        "hard.db",
+        "pipe",
+        "solution.ipynb",
+        "src",
+        "sub/deep.ipynb",
+    ]
+    assert sorted(p.name for p in dst.iterdir()) == [NOTEBOOK, "sub", "timestamp.txt"]
+    assert not any(p.is_symlink() for p in dst.rglob("*"))
+    assert SECRET.encode() not in tree_bytes(dst)
+    assert b"bob" not in tree_bytes(dst)
+
+
+def test_safe_copy_refuses_a_linked_source_and_a_full_destination(course, tmp_path):
+    folder = submit(course, "alice")
+    link = tmp_path / "link"
+    link.symlink_to(course / "source" / "a1")
+    with pytest.raises(ValueError, match="not a folder"):
+        safe_copy(link, tmp_path / "out")
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "x").write_text("x")
+    with pytest.raises(ValueError, match="not empty"):
+        safe_copy(folder, full)
+    (tmp_path / "empty").mkdir()
+    assert safe_copy(folder, tmp_path / "empty") == []
+
+
+def test_safe_copy_refuses_a_file_swapped_for_a_link_after_lstat(
+    course, tmp_path, monkeypatch
+):
+    """The entry is a regular file when listed and a link when opened."""
+    folder = submit(course, "alice")
+    real_open = os.open
+
+    def swapping_open(path, flags, *args, **kwargs):
+        if (
+            path == NOTEBOOK
+            and kwargs.get("dir_fd") is not None
+            and not (flags & os.O_WRONLY)
+        ):
+            (folder / NOTEBOOK).unlink()
+            (folder / NOTEBOOK).symlink_to(course / "source" / "a1" / NOTEBOOK)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", swapping_open)
+    skipped = safe_copy(folder, tmp_path / "work")
+    monkeypatch.undo()
+    assert skipped == [NOTEBOOK]
+    assert SECRET.encode() not in tree_bytes(tmp_path / "work")
+
+
+def test_safe_copy_refuses_a_file_that_grows_while_copied(
+    course, tmp_path, monkeypatch
+):
+    folder = submit(course, "alice")
+    real_open = os.open
+
+    def growing_open(path, flags, *args, **kwargs):
+        if (
+            path == NOTEBOOK
+            and kwargs.get("dir_fd") is not None
+            and not (flags & os.O_WRONLY)
+        ):
+            with open(folder / NOTEBOOK, "ab") as stream:
+                stream.write(bytes(5000))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", growing_open)
+    skipped = safe_copy(folder, tmp_path / "work", max_file_bytes=4000)
+    monkeypatch.undo()
+    assert skipped == [NOTEBOOK]
+    assert not (tmp_path / "work" / NOTEBOOK).exists()
+
+
+def test_safe_copy_stops_at_the_total_budget(course, tmp_path):
+    folder = submit(course, "alice", text="x" * 100)
+    (folder / "a.bin").write_bytes(bytes(600))
+    (folder / "b.bin").write_bytes(bytes(600))
+    skipped = safe_copy(folder, tmp_path / "work", max_total_bytes=1000)
+    assert skipped == ["b.bin"]
+
+
+# -- LMS zips ---
+
+
+def make_zip(members, path: Path | None = None) -> bytes:
+    """A zip of ``(name or ZipInfo, bytes)`` members; written to ``path`` too."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    if path is not None:
+        path.write_bytes(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def member(name: str, *, when=(2026, 11, 24, 10, 0, 0), mode: int | None = None):
+    info = zipfile.ZipInfo(name, date_time=when)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    if mode is not None:
+        info.create_system = 3
+        info.external_attr = mode << 16
+    return info
+
+
+def nb(marker: str) -> bytes:
+    return notebook_text(marker).encode()
+
+
+def run_import(course, members, **options):
+    zip_path = course.parent / "download.zip"
+    make_zip(members, zip_path)
+    return {
+        s.student: s
+        for s in import_lms_zip(course, zip_path, assignment="a1", **options)
+    }
+
+
+def submitted(course, student) -> Path:
+    return course / "submitted" / student / "a1"
+
+
+def test_lms_zip_with_flat_names_is_collected(course):
+    found = run_import(
+        course,
+        [
+            (member(f"alice_{NOTEBOOK}"), nb("alice")),
+            (member(f"bob_1234_5678_{NOTEBOOK}"), nb("bob")),
+            (member(f"carol/{NOTEBOOK}"), nb("carol")),
+            (member(f"dave_attempt1/sub/{NOTEBOOK}"), nb("dave")),
+            (member("readme.txt"), b"instructions"),
+            (member(f"__MACOSX/._alice_{NOTEBOOK}"), b"\0\5\26\7"),
+        ],
+    )
+    assert sorted(found) == ["alice", "bob", "carol", "dave"]
+    for student, submission in found.items():
+        assert submission.problems == []
+        assert submission.folder == submitted(course, student)
+        assert student in (submission.folder / NOTEBOOK).read_text()
+        assert submission.timestamp == datetime(2026, 11, 24, 10, 0)
+    stamp = (submitted(course, "alice") / "timestamp.txt").read_text()
+    assert parse_utc(stamp.strip()) == datetime(2026, 11, 24, 10, 0)
+    # what nbgrader's layout now holds is what collect_submissions sees
+    collected = collect_submissions(course)
+    assert [s.student for s in collected] == ["alice", "bob", "carol", "dave"]
+    assert all(s.problems == [] for s in collected)
+
+
+def test_lms_zip_with_per_student_zips(course):
+    found = run_import(
+        course,
+        [
+            (member("alice.zip"), make_zip([(member(NOTEBOOK), nb("alice"))])),
+            (
+                member("bob_a1_upload.zip"),
+                make_zip([(member(f"a1/{NOTEBOOK}"), nb("bob"))]),
+            ),
+        ],
+    )
+    assert sorted(found) == ["alice", "bob"]
+    assert "bob" in (submitted(course, "bob") / NOTEBOOK).read_text()
+    assert all(s.problems == [] for s in found.values())
+
+
+def test_lms_zip_with_a_custom_regexp_and_timestamps_keeps_the_newest(course):
+    regexp = (
+        r".*?_(?P<student_id>[a-z]+)_attempt_(?P<timestamp>[0-9\-]+)_"
+        r"(?P<file_id>.+)\.ipynb$"
+    )
+    found = run_import(
+        course,
+        [
+            (member(f"a1_ben_attempt_2016-01-30-15-00-00_{NOTEBOOK}"), nb("late")),
+            (member(f"a1_ben_attempt_2016-01-29-15-00-00_{NOTEBOOK}"), nb("early")),
+        ],
+        named_regexp=regexp,
+    )
+    assert found["ben"].timestamp == datetime(2016, 1, 30, 15, 0)
+    assert "late" in (submitted(course, "ben") / NOTEBOOK).read_text()
+    assert read_timestamp(submitted(course, "ben")) == datetime(2016, 1, 30, 15, 0)
+
+
+def test_lms_zip_renamed_notebook_is_reported(course):
+    found = run_import(course, [(member("alice_my copy.ipynb"), nb("alice"))])
+    assert found["alice"].codes == ["classroom.notebook_renamed"]
+    assert "my copy.ipynb" in found["alice"].problems[0]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        f"../../alice_{NOTEBOOK}",
+        f"alice/../../../{NOTEBOOK}",
+        f"/tmp/alice_{NOTEBOOK}",
+        f"..\\..\\alice_{NOTEBOOK}",
+        f"C:\\alice_{NOTEBOOK}",
+    ],
+)
+def test_lms_zip_with_a_traversal_name_is_refused_whole(course, tmp_path, name):
+    with pytest.raises(ValueError, match="outside"):
+        run_import(course, [(member(f"bob_{NOTEBOOK}"), nb("bob")), (name, nb("x"))])
+    assert list((course / "submitted").iterdir()) == []
+    assert list(tmp_path.rglob(f"*alice_{NOTEBOOK}")) == []
+
+
+def test_traversal_inside_a_per_student_zip_refuses_that_student(course, tmp_path):
+    evil = make_zip([(member(f"../../../{NOTEBOOK}"), nb("evil"))])
+    found = run_import(
+        course,
+        [
+            (member("mallory.zip"), evil),
+            (member("alice.zip"), make_zip([(member(NOTEBOOK), nb("a"))])),
+        ],
+    )
+    assert "classroom.zip_unsafe_name" in found["mallory"].codes
+    assert "mallory.zip" in found["mallory"].problems[0]
+    assert not submitted(course, "mallory").exists()
+    assert found["alice"].problems == []
+    assert not any(
+        p.name == NOTEBOOK and "evil" in p.read_text()
+        for p in tmp_path.rglob("*.ipynb")
+    )
+
+
+def test_symlink_entries_are_never_created(course, tmp_path):
+    link = member(f"mallory_{NOTEBOOK}", mode=stat.S_IFLNK | 0o777)
+    inner_link = member(NOTEBOOK, mode=stat.S_IFLNK | 0o777)
+    found = run_import(
+        course,
+        [
+            (link, b"../../source/a1/" + NOTEBOOK.encode()),
+            (member("eve.zip"), make_zip([(inner_link, b"/etc/passwd")])),
+            (member(f"alice_{NOTEBOOK}", mode=stat.S_IFREG | 0o644), nb("alice")),
+        ],
+    )
+    assert found["mallory"].codes[0] == "classroom.zip_link"
+    assert found["eve"].codes[0] == "classroom.zip_link"
+    assert found["alice"].problems == []
+    assert not any(p.is_symlink() for p in tmp_path.rglob("*"))
+
+
+def test_fifo_entry_is_refused(course):
+    fifo = member(f"mallory_{NOTEBOOK}", mode=stat.S_IFIFO | 0o644)
+    found = run_import(course, [(fifo, b"")])
+    assert found["mallory"].codes[0] == "classroom.zip_link"
+
+
+def test_zip_bomb_is_not_unpacked(course):
+    bomb = bytes(5_000_000)  # deflates about 1000:1
+    found = run_import(
+        course,
+        [
+            (member(f"mallory_{NOTEBOOK}"), bomb),
+            (member("eve.zip"), make_zip([(member(NOTEBOOK), bomb)])),
+        ],
+    )
+    assert found["mallory"].codes[0] == "classroom.zip_bomb"
+    assert found["eve"].codes[0] == "classroom.zip_bomb"
+    assert not submitted(course, "mallory").exists()
+    assert re.search(r"\d{3,} times", found["eve"].problems[0])
+
+
+def test_oversized_member_is_refused_by_its_declared_size(course):
+    found = run_import(
+        course,
+        [(member(f"mallory_{NOTEBOOK}"), os.urandom(30_000))],
+        max_file_bytes=20_000,
+    )
+    (problem, *_) = found["mallory"].problems
+    assert problem.code == "classroom.zip_too_large"
+    assert "30.0 kB" in problem
+
+
+def test_member_lying_about_its_size_is_read_only_to_the_declared_size(
+    course, tmp_path
+):
+    """A header declaring 100 bytes for 50 kB of data: reading stops, CRC fails."""
+    data = make_zip([(member(f"mallory_{NOTEBOOK}"), bytes(50_000))])
+    blob = bytearray(data)
+    local = blob.index(b"PK\x03\x04")
+    central = blob.index(b"PK\x01\x02")
+    struct.pack_into("<I", blob, local + 22, 100)
+    struct.pack_into("<I", blob, central + 24, 100)
+    zip_path = tmp_path / "lying.zip"
+    zip_path.write_bytes(bytes(blob))
+    (sub,) = import_lms_zip(course, zip_path, assignment="a1")
+    assert sub.codes[0] == "classroom.zip_unreadable"
+    assert not (submitted(course, "mallory") / NOTEBOOK).exists()
+
+
+def test_per_student_zip_with_too_many_members(course):
+    many = make_zip([(member(f"f{i}.txt"), b"x") for i in range(30)])
+    found = run_import(course, [(member("mallory.zip"), many)], max_members=10)
+    assert found["mallory"].codes[0] == "classroom.zip_too_many"
+
+
+def test_encrypted_member_is_refused(course, tmp_path):
+    blob = bytearray(make_zip([(member(f"mallory_{NOTEBOOK}"), nb("x"))]))
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = blob.index(signature) + offset
+        struct.pack_into("<H", blob, at, struct.unpack_from("<H", blob, at)[0] | 1)
+    zip_path = tmp_path / "encrypted.zip"
+    zip_path.write_bytes(bytes(blob))
+    (sub,) = import_lms_zip(course, zip_path, assignment="a1")
+    assert sub.codes[0] == "classroom.zip_unreadable"
+    assert "password" in sub.problems[0]
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_download_declaring_too_much_or_repeating_names_is_refused(course):
+    with pytest.raises(ValueError, match="declares more than"):
+        run_import(
+            course,
+            [(member(f"s{i}_{NOTEBOOK}"), bytes(600)) for i in range(3)],
+            max_archive_bytes=1000,
+        )
+    with pytest.raises(ValueError, match="twice"):
+        run_import(
+            course,
+            [
+                (member(f"alice_{NOTEBOOK}"), nb("1")),
+                (member(f"alice_{NOTEBOOK}"), nb("2")),
+            ],
+        )
+    assert list((course / "submitted").iterdir()) == []
+
+
+def test_not_a_zip(course, tmp_path):
+    (tmp_path / "x.zip").write_text("hello")
+    with pytest.raises(ValueError, match="not a readable zip"):
+        import_lms_zip(course, tmp_path / "x.zip", assignment="a1")
+
+
+def test_unsafe_student_ids_from_a_custom_regexp_are_skipped(course):
+    regexp = r"(?P<student_id>[^/]+)/(?P<file_id>[^/]+\.ipynb)$"
+    found = run_import(
+        course,
+        [
+            (member(f"x/.hidden/{NOTEBOOK}"), nb("x")),
+            (member(f"alice/{NOTEBOOK}"), nb("a")),
+        ],
+        named_regexp=r"^(?:x/)?" + regexp,
+    )
+    assert sorted(found) == ["alice"]
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["alice"]
+
+
+# -- LMS zips and existing submissions ---
+
+
+def import_one(course, marker, when, **options):
+    return run_import(
+        course, [(member(f"alice_{NOTEBOOK}", when=when), nb(marker))], **options
+    )["alice"]
+
+
+def test_newer_download_replaces_an_older_submission(course):
+    submit(
+        course, "alice", stamp="2026-11-20 10:00:00.000000 UTC", text=nb("old").decode()
+    )
+    (submitted(course, "alice") / "stale.txt").write_text("from the old one")
+    sub = import_one(course, "new", (2026, 11, 24, 10, 0, 0))
+    assert sub.timestamp == datetime(2026, 11, 24, 10, 0)
+    assert "new" in (submitted(course, "alice") / NOTEBOOK).read_text()
+    assert not (submitted(course, "alice") / "stale.txt").exists()
+    assert read_timestamp(submitted(course, "alice")) == datetime(2026, 11, 24, 10, 0)
+    leftovers = [
+        p.name for p in (course / "submitted").iterdir() if p.name.startswith(".")
+    ]
+    assert leftovers == []
+
+
+def test_older_download_never_replaces_a_newer_submission(course, caplog):
+    submit(
+        course,
+        "alice",
+        stamp="2026-11-30 10:00:00.000000 UTC",
+        text=nb("newest").decode(),
+    )
+    with caplog.at_level(logging.WARNING, logger=intake.__name__):
+        sub = import_one(course, "older", (2026, 11, 24, 10, 0, 0))
+    assert "newest" in (submitted(course, "alice") / NOTEBOOK).read_text()
+    assert sub.timestamp == datetime(2026, 11, 30, 10, 0)
+    assert "kept the existing submission of alice/a1" in caplog.text
+
+
+def test_existing_submission_without_timestamp_is_kept_unless_forced(course, caplog):
+    submit(course, "alice", stamp=None, text=nb("unknown").decode())
+    with caplog.at_level(logging.WARNING, logger=intake.__name__):
+        import_one(course, "download", (2026, 11, 24, 10, 0, 0))
+    assert "unknown" in (submitted(course, "alice") / NOTEBOOK).read_text()
+    assert "no readable timestamp" in caplog.text
+    import_one(course, "download", (2026, 11, 24, 10, 0, 0), force=True)
+    assert "download" in (submitted(course, "alice") / NOTEBOOK).read_text()
+
+
+def test_reimporting_the_same_download_is_idempotent(course):
+    first = import_one(course, "same", (2026, 11, 24, 10, 0, 0))
+    second = import_one(course, "same", (2026, 11, 24, 10, 0, 0))
+    assert first == second
+    assert [p.name for p in (course / "submitted").iterdir()] == ["alice"]
+
+
+def test_explicit_timestamp_argument_wins(course):
+    sub = import_one(
+        course, "x", (2026, 11, 24, 10, 0, 0), timestamp=datetime(2027, 1, 1, 8, 0)
+    )
+    assert sub.timestamp == datetime(2027, 1, 1, 8, 0)
+    assert read_timestamp(sub.folder) == datetime(2027, 1, 1, 8, 0)
