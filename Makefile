@@ -9,7 +9,7 @@ LINTED := outputsaving tests benchmarks scripts
 # nbgrader starts some tools by name (alembic): find the environment's first.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint lab data notebooks benchmark clean
+.PHONY: demo test lint lab data notebooks benchmark clean grade
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/outputsaving demo --output demo_output
 
+# Grade every submission of the course (submitted/): parallel, sandboxed, resumable;
+# then feedback/, and reports/ (grades as TSV and CSV, summary.png).
+grade: $(STAMP)
+	$(BIN)/outputsaving grade --course .
+
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
@@ -27,8 +32,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 
+# JupyterLab on the course, with nbgrader's extensions (Validate, assignment list,
+# formgrader); opens notebooks/. Options: make lab LAB_ARGS="--port=8890 --no-browser"
 lab: $(STAMP)
-	$(BIN)/jupyter lab
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
+	  $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root) $(LAB_ARGS)
 
 data: $(STAMP)
 	$(BIN)/python scripts/make_data.py

@@ -6,6 +6,8 @@ into ``notebooks/<assignment>/`` (nbgrader's release directory) and the
 executed solution versions into ``solutions/<assignment>/``.
 """
 
+from pathlib import Path
+
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
@@ -18,6 +20,15 @@ c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "notebooks"
 # The gradebook stays nbgrader's default: gradebook.db at the course root
 # (ignored by git).
+
+# nbgrader's exchange (release, fetch, submit, collect) is the folder exchange/
+# of the course (ignored by git): its default, /usr/local/share/nbgrader/exchange,
+# needs root. It works on Linux and macOS, not on Windows (use zip collect there).
+# Learners fetch into <their folder>/output-saving/<assignment>/.
+COURSE_ROOT = Path(__file__).resolve().parent
+c.Exchange.root = str(COURSE_ROOT / "exchange")
+c.Exchange.path_includes_course = True
+(COURSE_ROOT / "exchange").mkdir(exist_ok=True)  # nbgrader needs it to exist
 
 # What learners see in place of each solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

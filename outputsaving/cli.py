@@ -57,7 +57,75 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--output", type=Path, default=Path("demo_output"), help="output folder"
     )
+    _add_grade_parser(commands)
     return parser
+
+
+def _add_grade_parser(commands) -> None:
+    grade = commands.add_parser(
+        "grade",
+        help="grade every submission of an nbgrader course, in parallel",
+        description="Autograde nbgrader's submitted/ folder with nbgrader itself: "
+        "sandboxed, in parallel, resumable; then feedback and a grade report.",
+    )
+    grade.add_argument("--course", type=Path, default=Path("."), metavar="DIR")
+    grade.add_argument(
+        "--assignment", action="append", metavar="A", help="only this (repeatable)"
+    )
+    grade.add_argument("--workers", type=int, metavar="N", help="default: one per core")
+    grade.add_argument("--force", action="store_true", help="grade graded ones again")
+    grade.add_argument(
+        "--unsafe", action="store_true", help="run learners' code without the sandbox"
+    )
+    grade.add_argument("--db", metavar="URL", help="gradebook URL (SQLAlchemy)")
+    grade.add_argument("--zip", type=Path, metavar="FILE", help="an LMS download")
+    grade.add_argument("--zip-assignment", metavar="A", help="the zip's assignment")
+    grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument(
+        "--time-floor",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="smallest time budget per notebook (default 30 s)",
+    )
+    grade.add_argument(
+        "--memory-gb",
+        type=float,
+        default=3.0,
+        metavar="GB",
+        help="memory cap per kernel (default 3)",
+    )
+
+
+def _grade(args) -> int:
+    from outputsaving.classroom.engine import GradingRefused, grade_class
+    from outputsaving.classroom.report import summary_table
+
+    if args.zip is not None and not args.zip_assignment:
+        print("outputsaving: error: --zip needs --zip-assignment", file=sys.stderr)
+        return USAGE_ERROR
+    try:
+        result = grade_class(
+            args.course,
+            assignments=args.assignment,
+            workers=args.workers,
+            force=args.force,
+            unsafe=args.unsafe,
+            db_url=args.db,
+            zip_path=args.zip,
+            zip_assignment=args.zip_assignment,
+            progress=not args.no_progress,
+            time_floor=args.time_floor,
+            memory_bytes=int(args.memory_gb * 2**30),
+        )
+    except GradingRefused as error:
+        print(f"outputsaving: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    print(summary_table(result.outcomes))
+    for name, path in result.exports.items():
+        print(f"{name}: {path}")
+    print(f"{len(result.graded_now)} graded now in {result.seconds:.1f} s")
+    return 1 if result.failed else 0
 
 
 def _check(args) -> int:
@@ -89,6 +157,8 @@ def main(argv=None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "grade":
+            return _grade(args)
         from outputsaving.demo import run_demo
 
         return run_demo(args.output)

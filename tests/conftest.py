@@ -1,4 +1,4 @@
-"""Shared fixtures: a real ImageJ for interop tests."""
+"""Shared fixtures: a real ImageJ for interop tests, Chromium for browser tests."""
 
 from __future__ import annotations
 
@@ -84,3 +84,31 @@ def imagej() -> ImageJ:
             pytest.fail(f"CI needs ImageJ for the interop tests. {message}")
         pytest.skip(message)
     return ImageJ(jar, xvfb_run, java)
+
+
+CHROMIUM_PATHS = (Path("/usr/bin/chromium"), Path("/usr/bin/chromium-browser"))
+CHROMIUM_HINT = (
+    "Chromium is not installed: on Debian or Ubuntu run "
+    "'sudo apt-get install chromium' (or set CHROMIUM to its executable); "
+    "the browser tests use it through Playwright, never 'playwright install'."
+)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The system's Chromium; skipped (failed in CI, where CI=true) when missing."""
+    candidates = [Path(os.environ["CHROMIUM"])] if "CHROMIUM" in os.environ else []
+    found = next(
+        (path for path in [*candidates, *CHROMIUM_PATHS] if path.is_file()), None
+    )
+    problem = None if found else CHROMIUM_HINT
+    if problem is None:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "Playwright is missing: pip install -c constraints.txt -e .[test]"
+    if problem is not None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI needs Chromium and Playwright here. {problem}")
+        pytest.skip(problem)
+    return found

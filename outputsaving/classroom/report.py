@@ -1,0 +1,325 @@
+"""The instructor's report of a graded class: exports, summary table and figure.
+
+- :func:`write_report` writes, from the gradebook (so manual grades count), the
+  grades per student x assignment and per graded cell (``grade_id``), as
+  tab-delimited (``.tsv``) and comma-separated (``.csv``) text, and
+  ``summary.png``: the score distribution per task and the most common
+  mistakes by name.
+- :func:`mistakes_of` names the mistakes of an executed notebook: each failing
+  test's message is matched against the templates of
+  :data:`outputsaving.messages.MESSAGES`, giving finding codes such as
+  ``labels.lossy_jpeg``; a failure whose message matches no template is named
+  by its test's ``grade_id``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import Path
+
+from outputsaving.messages import MESSAGES
+
+__all__ = [
+    "grade_tables",
+    "mistake_codes",
+    "mistakes_of",
+    "summary_figure",
+    "summary_table",
+    "task_of",
+    "write_report",
+]
+
+#: A template must have this many literal characters to name a mistake.
+_MIN_LITERAL = 12
+_FIELD = re.compile(r"\{[^{}]*\}")
+_TASK = re.compile(r"^(.*?_(?:task|q)\d+)(?:_|$)")
+
+
+@cache
+def _patterns() -> list[tuple[str, re.Pattern]]:
+    patterns = []
+    for code, (severity, template) in MESSAGES.items():
+        if severity != "error":
+            continue
+        literals = _FIELD.split(template)
+        if sum(len(part.strip()) for part in literals) < _MIN_LITERAL:
+            continue
+        regex = "(?:.+?)".join(re.escape(part) for part in literals)
+        patterns.append((code, re.compile(regex, re.DOTALL)))
+    return patterns
+
+
+def mistake_codes(text: str) -> list[str]:
+    """Return the finding codes whose messages make up ``text``, in order.
+
+    Each line of ``text`` (a failing test's message: one finding per line,
+    notes prefixed ``Note:``) is matched against every error template; notes
+    are not mistakes.
+    """
+    codes = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("Note:"):
+            continue
+        for code, pattern in _patterns():
+            if pattern.fullmatch(line) and code not in codes:
+                codes.append(code)
+                break
+    return codes
+
+
+def mistakes_of(notebook, scores: dict[str, float | None]) -> list[str]:
+    """Name the mistakes of an executed notebook's failing tests.
+
+    Parameters
+    ----------
+    notebook : NotebookNode
+        The notebook as nbgrader autograded it.
+    scores : dict
+        ``grade_id`` -> the score it got; cells scoring their points are not
+        mistakes.
+
+    Returns
+    -------
+    list of str
+        Finding codes, or ``"<grade_id>"`` for a failure no template matches.
+        Cells the grader did not run (a time budget, ...) are left out: the
+        engine names those stops itself.
+    """
+    from outputsaving.classroom.engine import STOP_ENAMES
+
+    stops = set(STOP_ENAMES.values())
+    names: list[str] = []
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if not meta.get("grade") or grade_id not in scores:
+            continue
+        score, points = scores[grade_id], meta.get("points", 0)
+        if score is None or score >= points:
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if any(o.get("ename") in stops for o in errors):
+            continue
+        found = []
+        for output in errors:
+            found += mistake_codes(str(output.get("evalue", "")))
+        names += found or [grade_id]
+    return names
+
+
+def task_of(grade_id: str) -> str:
+    """The task a graded cell belongs to: ``a1_task2_mask_visible`` -> ``a1_task2``."""
+    match = _TASK.match(grade_id)
+    return match.group(1) if match else grade_id
+
+
+def grade_tables(db_url: str, course_id: str, assignments: Sequence[str], outcomes=()):
+    """Return ``(per_submission, per_grade)`` DataFrames from the gradebook.
+
+    ``outcomes`` (the engine's :class:`SubmissionOutcome` list) add the
+    outcome, the reasons and the review flags of each submission.
+    """
+    import pandas as pd
+    from nbgrader.api import Gradebook
+
+    known = {(o.student, o.assignment): o for o in outcomes}
+    per_submission, per_grade = [], []
+    with Gradebook(db_url, course_id) as gradebook:
+        for assignment in assignments:
+            for submission in gradebook.assignment_submissions(assignment):
+                student = submission.student.id
+                outcome = known.get((student, assignment))
+                score = max_score = 0.0
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        value = float(grade.score or 0.0)
+                        score += value
+                        max_score += float(grade.max_score)
+                        per_grade.append(
+                            {
+                                "student": student,
+                                "assignment": assignment,
+                                "notebook": notebook.name,
+                                "task": task_of(grade.name),
+                                "grade_id": grade.name,
+                                "score": value,
+                                "max_score": float(grade.max_score),
+                            }
+                        )
+                per_submission.append(
+                    {
+                        "student": student,
+                        "assignment": assignment,
+                        "score": score,
+                        "max_score": max_score,
+                        "outcome": outcome.outcome if outcome else "",
+                        "flagged": bool(outcome and outcome.flags),
+                        "reasons": " | ".join(outcome.reasons) if outcome else "",
+                        "flags": " | ".join(outcome.flags) if outcome else "",
+                    }
+                )
+    columns = ["student", "assignment"]
+    submissions = pd.DataFrame(
+        per_submission,
+        columns=[
+            *columns,
+            "score",
+            "max_score",
+            "outcome",
+            "flagged",
+            "reasons",
+            "flags",
+        ],
+    ).sort_values(columns, ignore_index=True)
+    grades = pd.DataFrame(
+        per_grade,
+        columns=[*columns, "notebook", "task", "grade_id", "score", "max_score"],
+    ).sort_values([*columns, "notebook"], kind="stable", ignore_index=True)
+    return submissions, grades
+
+
+def summary_table(outcomes: Iterable) -> str:
+    """A plain-text table per assignment: counts, mean score, stops and flags."""
+    rows: dict[str, dict] = {}
+    for o in outcomes:
+        row = rows.setdefault(
+            o.assignment,
+            {
+                "n": 0,
+                "score": 0.0,
+                "max": 0.0,
+                "full": 0,
+                "stopped": 0,
+                "refused": 0,
+                "failed": 0,
+                "flagged": 0,
+            },
+        )
+        row["n"] += 1
+        row["score"] += o.score
+        row["max"] = max(row["max"], o.max_score)
+        row["full"] += bool(o.max_score and o.score >= o.max_score)
+        row["flagged"] += bool(o.flags)
+        if o.outcome in {"stopped", "refused", "failed"}:
+            row[o.outcome] += 1
+    header = (
+        f"{'assignment':<14}{'subs':>5}{'mean':>8}{'max':>6}{'full':>6}"
+        f"{'stopped':>9}{'refused':>9}{'failed':>8}{'flagged':>9}"
+    )
+    lines = [header, "-" * len(header)]
+    for name in sorted(rows):
+        r = rows[name]
+        mean = r["score"] / r["n"] if r["n"] else 0.0
+        lines.append(
+            f"{name:<14}{r['n']:>5}{mean:>8.1f}{r['max']:>6g}{r['full']:>6}"
+            f"{r['stopped']:>9}{r['refused']:>9}{r['failed']:>8}{r['flagged']:>9}"
+        )
+    return "\n".join(lines)
+
+
+def summary_figure(grades, mistakes: Counter, path: Path, *, top: int = 12) -> Path:
+    """Save the score distribution per task and the most common mistakes.
+
+    Parameters
+    ----------
+    grades : DataFrame
+        Per graded cell, as :func:`grade_tables` returns.
+    mistakes : Counter
+        Mistake name -> number of submissions with it.
+    path : Path
+        The image to write (PNG).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = (
+        grades.groupby(["assignment", "student", "task"], sort=True)[
+            ["score", "max_score"]
+        ]
+        .sum()
+        .reset_index()
+    )
+    if len(tasks):
+        tasks["label"] = tasks["task"]
+        fraction = tasks["score"] / tasks["max_score"].where(tasks["max_score"] > 0)
+        tasks["band"] = "partial"
+        tasks.loc[fraction >= 1, "band"] = "full"
+        tasks.loc[fraction.fillna(0) <= 0, "band"] = "zero"
+        counts = (
+            tasks.groupby(["label", "band"])
+            .size()
+            .unstack(fill_value=0)
+            .reindex(columns=["full", "partial", "zero"], fill_value=0)
+        )
+    else:
+        counts = None
+    common = mistakes.most_common(top)
+    height = max(
+        3.0, 0.35 * max(len(counts) if counts is not None else 0, len(common)) + 1.5
+    )
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, height), layout="constrained")
+    if counts is not None and len(counts):
+        counts = counts.iloc[::-1]
+        colours = {"full": "#009E73", "partial": "#E69F00", "zero": "#D55E00"}
+        left_edge = None
+        for band in counts.columns:
+            left.barh(
+                counts.index,
+                counts[band],
+                left=left_edge,
+                color=colours[band],
+                label=band,
+            )
+            left_edge = counts[band] if left_edge is None else left_edge + counts[band]
+        left.legend(title="points", loc="lower right")
+    left.set_xlabel("submissions")
+    left.set_title("Score per task")
+    if common:
+        names = [name for name, _ in common][::-1]
+        right.barh(names, [n for _, n in common][::-1], color="#0072B2")
+    else:
+        right.text(
+            0.5, 0.5, "no mistakes", ha="center", va="center", transform=right.transAxes
+        )
+    right.set_xlabel("submissions")
+    right.set_title("Most common mistakes")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def write_report(
+    course_dir: Path,
+    outcomes: Sequence,
+    *,
+    db_url: str,
+    course_id: str,
+    assignments: Sequence[str],
+    folder: Path,
+) -> dict[str, Path]:
+    """Write the exports and the figure into ``folder``; return their paths.
+
+    Files: ``grades.tsv``/``grades.csv`` (student x assignment),
+    ``grade_ids.tsv``/``grade_ids.csv`` (per graded cell) and ``summary.png``.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    submissions, grades = grade_tables(db_url, course_id, assignments, outcomes)
+    paths = {}
+    for name, table in (("grades", submissions), ("grade_ids", grades)):
+        for suffix, sep in (("tsv", "\t"), ("csv", ",")):
+            path = folder / f"{name}.{suffix}"
+            table.to_csv(path, sep=sep, index=False)
+            paths[f"{name}_{suffix}"] = path
+    mistakes: Counter = Counter()
+    for outcome in outcomes:
+        mistakes.update(set(outcome.mistakes))
+    paths["figure"] = summary_figure(grades, mistakes, folder / "summary.png")
+    return paths

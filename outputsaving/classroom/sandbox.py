@@ -1,0 +1,681 @@
+"""Run learners' code in a bubblewrap sandbox, with resource limits.
+
+A sandboxed process sees a read-only system (``/usr``, ``/etc``, the Python
+environment and the installed ``outputsaving`` package), its own working copy
+read-write, the extra paths it is given, a private ``/tmp``, and nothing else:
+no other file of the course directory (no ``source/``, no gradebook, no other
+student's folder), no network, no process of the machine. It runs in its own
+pid namespace, so every process it starts (detached or daemonised ones too)
+ends when the sandbox ends or when the process that started it dies.
+
+Resource limits (memory, processes, file size, no core dumps) are applied by the
+tiny launcher :mod:`outputsaving.classroom.limits` inside the sandbox. When the
+grader runs as root, the launcher also switches to a spare uid with no other
+processes: the kernel never applies the process cap to root, and the working copy
+is handed over to that uid.
+
+:class:`SandboxedKernelManager` starts Jupyter kernels this way (nbclient and
+nbgrader accept it as their kernel manager class). Because the sandbox has no
+network, the kernel talks to the grader over unix sockets (ZeroMQ's ``ipc``
+transport) in a per-kernel directory that is bound into the sandbox at the same
+path.
+
+``unsafe=True`` keeps the resource limits but skips bubblewrap: only for a
+machine where bubblewrap cannot run and the code is trusted.
+
+Notes
+-----
+bubblewrap's ``--die-with-parent`` ties the sandbox to the *thread* that started
+it: start sandboxes (and kernels) from a thread that outlives them, such as the
+main thread of a worker process.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import os
+import shutil
+import site
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client import AsyncKernelManager, KernelManager
+from jupyter_core.utils import run_sync
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Dict, HasTraits, Integer, List, Unicode
+
+from outputsaving.classroom import limits
+
+__all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
+    "DEFAULT_MAX_PROCESSES",
+    "DEFAULT_MEMORY_BYTES",
+    "DEFAULT_TMP_BYTES",
+    "BlockingSandboxedKernelManager",
+    "SandboxStatus",
+    "SandboxedExecute",
+    "SandboxedKernelManager",
+    "probe_sandbox",
+    "sandbox_command",
+    "sandbox_environment",
+    "sandboxed_autograde_preprocessors",
+]
+
+#: Address space of each sandboxed process (a kernel with numpy, pandas,
+#: scikit-image and matplotlib imported reserves about 0.95 GiB of it).
+DEFAULT_MEMORY_BYTES = 2 * 2**30
+#: Processes and threads of the sandbox (a kernel uses about 10).
+DEFAULT_MAX_PROCESSES = 64
+#: Largest file a sandboxed process may write.
+DEFAULT_MAX_FILE_BYTES = 64 * 2**20
+#: Size of the sandbox's private ``/tmp`` (it lives in memory).
+DEFAULT_TMP_BYTES = 256 * 2**20
+
+_LAUNCHER = Path(limits.__file__).resolve()
+_PACKAGE = Path(limits.__file__).resolve().parents[1]
+_SANDBOX_TMP = Path("/tmp")
+# Top-level system directories: bound read-only, or recreated as symlinks
+# (merged-/usr systems have /bin -> usr/bin).
+_SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
+_uid_counter = itertools.count()
+
+_FIX_INSTALL = (
+    "Install bubblewrap (Debian/Ubuntu: 'sudo apt-get install bubblewrap', "
+    "Fedora: 'sudo dnf install bubblewrap'), or grade with --unsafe only if you "
+    "trust every submission."
+)
+_FIX_USERNS = (
+    "Allow unprivileged user namespaces for bubblewrap. On Ubuntu 23.10 and later "
+    "AppArmor blocks them: run 'sudo sysctl -w "
+    "kernel.apparmor_restrict_unprivileged_userns=0' (keep it with a file in "
+    "/etc/sysctl.d/), or install an AppArmor profile for /usr/bin/bwrap that allows "
+    "'userns,'. Elsewhere check 'sysctl kernel.unprivileged_userns_clone' (must be 1) "
+    "and 'sysctl user.max_user_namespaces' (must be above 0). In a Docker container, "
+    "run bubblewrap on the host or start the container with a seccomp profile that "
+    "allows namespaces."
+)
+
+
+@dataclass(frozen=True)
+class SandboxStatus:
+    """Whether learners' code can run sandboxed on this machine.
+
+    Attributes
+    ----------
+    ok : bool
+        True when a sandboxed process started and was isolated as expected.
+    detail : str
+        What was found (the error printed by bubblewrap, when it failed).
+    fix : str
+        What to do about it (empty when ``ok``).
+    """
+
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _mapped_id_top(map_file: str) -> int:
+    """Return the highest id mapped in this user namespace."""
+    try:
+        lines = Path(map_file).read_text(encoding="ascii").splitlines()
+    except OSError:
+        return 2**32 - 2
+    tops = [int(inside) + int(count) - 1 for inside, _, count in map(str.split, lines)]
+    return min(max(tops, default=65535), 2**32 - 2)
+
+
+def _spare_id() -> int:
+    """Return a uid/gid no account uses, distinct for concurrent sandboxes.
+
+    Built from this process's pid and a counter; taken from a high range
+    (from 2,000,000,000, or the top of a smaller user namespace mapping).
+    """
+    top = min(
+        _mapped_id_top("/proc/self/uid_map"), _mapped_id_top("/proc/self/gid_map")
+    )
+    low = 2_000_000_000 if top > 2_100_000_000 else max(1000, top - 2**16)
+    span = min(top - low, 2**28)
+    return low + (os.getpid() * 64 + next(_uid_counter) % 64) % span
+
+
+@functools.cache
+def _python_paths() -> tuple[Path, ...]:
+    """Directories of the running Python environment to expose read-only."""
+    paths = {
+        Path(sys.prefix),
+        Path(sys.exec_prefix),
+        Path(sys.base_prefix),
+        Path(sys.base_exec_prefix),
+        Path(os.path.realpath(sys.executable)).parent,
+    }
+    for directory in site.getsitepackages():
+        paths.add(Path(directory))
+    user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+    if user_site and Path(user_site).is_dir():
+        paths.add(Path(user_site))
+    # The course package itself: with an editable install it lives in the
+    # course directory, of which it is the only part shown.
+    paths.add(_PACKAGE)
+    return tuple(sorted(path for path in paths if path.exists()))
+
+
+def _outermost(paths: Sequence[Path]) -> list[Path]:
+    """Drop the paths that lie inside another path of the list."""
+    kept: list[Path] = []
+    for path in sorted(set(paths), key=lambda p: len(p.parts)):
+        if not any(path.is_relative_to(parent) for parent in kept):
+            kept.append(path)
+    return kept
+
+
+def _mount_arguments(readable: Sequence[Path], writable: Sequence[Path]) -> list[str]:
+    """bubblewrap options for the system, Python, ``readable`` and ``writable``."""
+    arguments: list[str] = []
+    for name in _SYSTEM_DIRS:
+        path = Path(name)
+        if path.is_symlink():
+            arguments += ["--symlink", os.readlink(path), name]
+        elif path.is_dir():
+            arguments += ["--ro-bind", name, name]
+    system = [Path(name) for name in _SYSTEM_DIRS]
+    python = [
+        p for p in _python_paths() if not any(p.is_relative_to(s) for s in system)
+    ]
+    binds = [("--ro-bind", p) for p in _outermost(python)]
+    binds += [("--ro-bind", p) for p in readable]
+    binds += [("--bind", p) for p in writable]
+    # bubblewrap would create the missing parents of a mount point with the
+    # host's modes (such as /root's 0700): make them traversable first.
+    parents = {
+        parent
+        for _, path in binds
+        for parent in path.parents
+        if parent != Path("/") and not any(parent.is_relative_to(s) for s in system)
+    }
+    for parent in sorted(parents, key=lambda p: len(p.parts)):
+        if parent != _SANDBOX_TMP:
+            arguments += ["--perms", "0755", "--dir", str(parent)]
+    for option, path in binds:
+        arguments += [option, str(path), str(path)]
+    return arguments
+
+
+def sandbox_environment(
+    *,
+    scratch: str | os.PathLike = _SANDBOX_TMP,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Return the whole environment of a sandboxed process.
+
+    Nothing of the grader's environment is passed on (it may hold a database
+    password). Home, temporary and cache directories point into ``scratch``; the
+    numerical libraries use one thread.
+
+    Parameters
+    ----------
+    scratch : path-like
+        A writable directory (inside the sandbox: its private ``/tmp``).
+    extra : mapping, optional
+        Variables to add or override.
+
+    Returns
+    -------
+    dict of str to str
+    """
+    scratch = os.fspath(scratch)
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": scratch,
+        "USER": "learner",
+        "LOGNAME": "learner",
+        "LANG": "C.UTF-8",
+        "TMPDIR": scratch,
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{scratch}/matplotlib",
+        "IPYTHONDIR": f"{scratch}/ipython",
+        "JUPYTER_CONFIG_DIR": f"{scratch}/jupyter/config",
+        "JUPYTER_DATA_DIR": f"{scratch}/jupyter/data",
+        "JUPYTER_RUNTIME_DIR": f"{scratch}/jupyter/runtime",
+        "XDG_CACHE_HOME": f"{scratch}/.cache",
+        "XDG_CONFIG_HOME": f"{scratch}/.config",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+    env.update(dict.fromkeys(_THREAD_VARIABLES, "1"))
+    env.update(extra or {})
+    return env
+
+
+def _checked_dir(path: str | os.PathLike, what: str) -> Path:
+    resolved = Path(path).resolve()
+    if not resolved.is_dir():
+        msg = f"{what} must be an existing directory: {path}"
+        raise ValueError(msg)
+    return resolved
+
+
+def sandbox_command(
+    argv: Sequence[str],
+    *,
+    workdir: str | os.PathLike,
+    readable: Sequence[str | os.PathLike] = (),
+    writable: Sequence[str | os.PathLike] = (),
+    memory_bytes: int = DEFAULT_MEMORY_BYTES,
+    max_processes: int = DEFAULT_MAX_PROCESSES,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    unsafe: bool = False,
+    cwd: str | os.PathLike | None = None,
+    env: Mapping[str, str] | None = None,
+    tmp_bytes: int = DEFAULT_TMP_BYTES,
+    sandbox_uid: int | None = None,
+    bwrap: str = "bwrap",
+) -> list[str]:
+    """Wrap ``argv`` so that it runs sandboxed and with resource limits.
+
+    Parameters
+    ----------
+    argv : sequence of str
+        The command (its first item an absolute path or a name on the sandbox's
+        ``PATH``: the environment's ``bin``, ``/usr/bin``, ``/bin``).
+    workdir : path-like
+        The submission's working copy: the only part of the course shown, read-write.
+    readable : sequence of path-like
+        Extra paths shown read-only (at the same path).
+    writable : sequence of path-like
+        Extra directories shown read-write (at the same path), such as a kernel's
+        connection directory.
+    memory_bytes : int
+        Address-space limit of each process.
+    max_processes : int
+        Limit on the sandbox's processes and threads.
+    max_file_bytes : int
+        Largest file a process may write.
+    unsafe : bool
+        Skip bubblewrap and apply the limits only (no isolation at all).
+    cwd : path-like, optional
+        Working directory of the command (default ``workdir``); must be shown.
+    env : mapping, optional
+        Variables added to :func:`sandbox_environment`'s.
+    tmp_bytes : int
+        Size of the private in-memory ``/tmp``.
+    sandbox_uid : int, optional
+        As root: the uid and gid to run as (default: a spare one). Ignored
+        otherwise.
+    bwrap : str
+        The bubblewrap executable.
+
+    Returns
+    -------
+    list of str
+        The command to start (with :class:`subprocess.Popen`, for example).
+
+    Raises
+    ------
+    ValueError
+        If ``argv`` is empty or a directory does not exist.
+    """
+    if not argv:
+        msg = "argv must name a command"
+        raise ValueError(msg)
+    workdir = _checked_dir(workdir, "workdir")
+    writable = [_checked_dir(path, "a writable path") for path in writable]
+    readable = [Path(path).resolve() for path in readable]
+    for path in readable:
+        if not path.exists():
+            msg = f"a readable path does not exist: {path}"
+            raise ValueError(msg)
+    cwd = workdir if cwd is None else Path(cwd).resolve()
+    if not any(cwd.is_relative_to(p) for p in [workdir, *writable, *readable]):
+        msg = f"cwd must be inside the directories shown to the sandbox: {cwd}"
+        raise ValueError(msg)
+    python = [sys.executable, "-I", "-S", "-B", str(_LAUNCHER)]
+    limit_options = {
+        "memory_bytes": memory_bytes,
+        "max_processes": max_processes,
+        "max_file_bytes": max_file_bytes,
+    }
+    if unsafe:
+        scratch = Path(tempfile.gettempdir())
+        return python + limits.launcher_arguments(
+            argv, **limit_options, env=sandbox_environment(scratch=scratch, extra=env)
+        )
+
+    drop: dict = {}
+    command = [
+        bwrap,
+        "--die-with-parent",
+        "--new-session",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--hostname",
+        "sandbox",
+    ]
+    if _is_root():
+        # Root keeps no namespace-wide privilege: the launcher switches to a
+        # spare uid (which also makes the process cap count). It needs these
+        # three capabilities until then; bubblewrap drops all others.
+        uid = _spare_id() if sandbox_uid is None else int(sandbox_uid)
+        drop = {"uid": uid, "gid": uid, "own": [workdir, *writable]}
+        for capability in ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN"):
+            command += ["--cap-add", capability]
+    else:
+        # A user namespace of its own: the process cap then counts only the
+        # sandbox's processes; no further namespaces inside.
+        command += ["--unshare-user", "--disable-userns"]
+    command += ["--proc", "/proc", "--dev", "/dev"]
+    command += [
+        "--perms",
+        "1777",
+        "--size",
+        str(int(tmp_bytes)),
+        "--tmpfs",
+        str(_SANDBOX_TMP),
+    ]
+    command += _mount_arguments(readable, [*writable, workdir])
+    # The skeleton holding the mount points becomes read-only too.
+    command += ["--remount-ro", "/", "--chdir", str(cwd), "--"]
+    return (
+        command
+        + python
+        + limits.launcher_arguments(
+            argv, **limit_options, **drop, env=sandbox_environment(extra=env)
+        )
+    )
+
+
+_PROBE_CODE = """
+import importlib.util, json, os, resource, socket, sys
+with open("probe.txt", "w") as f:
+    f.write("written")
+print(json.dumps({
+    "missing": [m for m in sys.argv[1:] if importlib.util.find_spec(m) is None],
+    "interfaces": sorted(name for _, name in socket.if_nameindex()),
+    "pid": os.getpid(),
+    "uid": os.getuid(),
+    "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0],
+}))
+"""
+
+
+def _userns_restricted() -> bool:
+    try:
+        flag = Path("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")
+        return flag.read_text(encoding="ascii").strip() == "1"
+    except OSError:
+        return False
+
+
+def probe_sandbox(
+    *,
+    bwrap: str = "bwrap",
+    modules: Sequence[str] = ("ipykernel", "outputsaving"),
+    timeout: float = 60,
+) -> SandboxStatus:
+    """Start a tiny Python process in the sandbox grading uses, and check it.
+
+    It must start, write to its working directory, see no network interface but
+    loopback, run in its own pid namespace with the process cap applied (under a
+    spare uid when the grader is root), and find ``modules``.
+
+    Parameters
+    ----------
+    bwrap : str
+        The bubblewrap executable.
+    modules : sequence of str
+        Modules the sandboxed Python must be able to import.
+    timeout : float
+        Seconds to wait for the probe.
+
+    Returns
+    -------
+    SandboxStatus
+        With the fix to apply when the sandbox does not work (install
+        bubblewrap; allow unprivileged user namespaces, e.g. Ubuntu's AppArmor
+        restriction).
+    """
+    if shutil.which(bwrap) is None:
+        return SandboxStatus(
+            False, f"bubblewrap ({bwrap}) is not installed.", _FIX_INSTALL
+        )
+    max_processes = 32
+    with tempfile.TemporaryDirectory(prefix="osk-probe-") as tmp:
+        workdir = Path(tmp)
+        command = sandbox_command(
+            [sys.executable, "-I", "-c", _PROBE_CODE, *modules],
+            workdir=workdir,
+            memory_bytes=DEFAULT_MEMORY_BYTES,
+            max_processes=max_processes,
+            max_file_bytes=2**20,
+            bwrap=bwrap,
+        )
+        try:
+            done = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            return SandboxStatus(
+                False, f"The sandbox did not answer in {timeout:g} s.", ""
+            )
+        except OSError as error:
+            return SandboxStatus(
+                False, f"bubblewrap could not start: {error}", _FIX_INSTALL
+            )
+        written = (workdir / "probe.txt").is_file()
+    error = done.stderr.strip()
+    if done.returncode != 0:
+        detail = f"bubblewrap failed (exit {done.returncode}): {error or 'no message'}"
+        namespace_words = (
+            "namespace",
+            "uid map",
+            "Operation not permitted",
+            "RTM_NEWADDR",
+        )
+        if _userns_restricted() or any(word in error for word in namespace_words):
+            if _userns_restricted():
+                detail += " (kernel.apparmor_restrict_unprivileged_userns is 1)"
+            return SandboxStatus(False, detail, _FIX_USERNS)
+        return SandboxStatus(False, detail, "")
+    try:
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        return SandboxStatus(
+            False, f"The probe printed no report: {done.stdout!r} {error}"
+        )
+    problems = []
+    if report["missing"]:
+        problems.append(f"cannot import {', '.join(report['missing'])} in the sandbox")
+    if report["interfaces"] != ["lo"]:
+        problems.append(f"network interfaces visible: {report['interfaces']}")
+    if report["pid"] > 10:
+        problems.append(f"no own pid namespace (pid {report['pid']})")
+    if report["nproc"] != max_processes:
+        problems.append(f"the process cap is {report['nproc']}, not {max_processes}")
+    if report["uid"] == 0:
+        problems.append("the sandboxed process runs as root")
+    if not written:
+        problems.append("the working directory is not writable")
+    if problems:
+        return SandboxStatus(
+            False, "The sandbox is not as expected: " + "; ".join(problems)
+        )
+    user = "a spare uid" if _is_root() else "your user"
+    return SandboxStatus(
+        True,
+        f"bubblewrap sandbox works (no network, own pid namespace, runs as {user}).",
+    )
+
+
+class _SandboxMixin(HasTraits):
+    """Start the kernel through :func:`sandbox_command`, talking over unix sockets."""
+
+    workdir = Unicode(
+        "",
+        config=True,
+        help="The only directory of the course the kernel sees, read-write "
+        "(default: the directory the kernel starts in).",
+    )
+    readable = List(Unicode(), config=True, help="Extra paths shown read-only.")
+    memory_bytes = Integer(
+        DEFAULT_MEMORY_BYTES, config=True, help="Memory cap per process."
+    )
+    max_processes = Integer(
+        DEFAULT_MAX_PROCESSES, config=True, help="Process/thread cap."
+    )
+    max_file_bytes = Integer(
+        DEFAULT_MAX_FILE_BYTES, config=True, help="Largest file written."
+    )
+    tmp_bytes = Integer(
+        DEFAULT_TMP_BYTES, config=True, help="Size of the private /tmp."
+    )
+    unsafe = Bool(False, config=True, help="No bubblewrap, resource limits only.")
+    bwrap = Unicode("bwrap", config=True, help="The bubblewrap executable.")
+    sandbox_env = Dict(Unicode(), config=True, help="Extra environment of the kernel.")
+
+    _sandbox_dir: Path | None = None
+
+    @property
+    def kernel_spec(self):
+        spec = super().kernel_spec
+        # A signal would reach bubblewrap, not the kernel in its own session:
+        # interrupt through the control channel instead.
+        if spec is not None:
+            spec.interrupt_mode = "message"
+        return spec
+
+    @property
+    def sandbox_dir(self) -> Path | None:
+        """The per-kernel directory holding the connection file and sockets."""
+        return self._sandbox_dir
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self._sandbox_dir is None:
+            # Short path: unix socket paths are limited to about 100 bytes.
+            self._sandbox_dir = Path(tempfile.mkdtemp(prefix="osk-"))
+            self.connection_file = str(self._sandbox_dir / "kernel.json")
+            self.ip = str(self._sandbox_dir / "ipc")
+        self.transport = "ipc"
+        return await super()._async_pre_start_kernel(**kw)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        argv = super().format_kernel_cmd(extra_arguments=extra_arguments)
+        start_dir = (self._launch_args or {}).get("cwd") or os.getcwd()
+        workdir = Path(self.workdir or start_dir).resolve()
+        cwd = Path(start_dir).resolve()
+        if not cwd.is_relative_to(workdir):
+            cwd = workdir
+        return sandbox_command(
+            argv,
+            workdir=workdir,
+            readable=self.readable,
+            writable=[self._sandbox_dir],
+            memory_bytes=self.memory_bytes,
+            max_processes=self.max_processes,
+            max_file_bytes=self.max_file_bytes,
+            unsafe=self.unsafe,
+            cwd=cwd,
+            # ipykernel: no "standalone kernel" banner, and no polling of its
+            # parent (in its own pid namespace, its parent is pid 1).
+            env={"JPY_PARENT_PID": "1", **self.sandbox_env},
+            tmp_bytes=self.tmp_bytes,
+            bwrap=self.bwrap,
+        )
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart and self._sandbox_dir is not None:
+            shutil.rmtree(self._sandbox_dir, ignore_errors=True)
+            self._sandbox_dir = None
+
+
+class SandboxedKernelManager(_SandboxMixin, AsyncKernelManager):
+    """A Jupyter kernel manager whose kernels run in the sandbox.
+
+    It is asynchronous (a :class:`jupyter_client.AsyncKernelManager`, itself a
+    :class:`jupyter_client.KernelManager`), as nbclient needs for its cell
+    timeouts. Configure it like any traitlets class, e.g. for nbgrader::
+
+        c.Execute.kernel_manager_class = (
+            "outputsaving.classroom.sandbox.SandboxedKernelManager"
+        )
+        c.SandboxedKernelManager.memory_bytes = 2 * 2**30
+
+    Traits: ``workdir`` (default: the ``cwd`` the kernel is started in),
+    ``readable``, ``memory_bytes``, ``max_processes``, ``max_file_bytes``,
+    ``tmp_bytes``, ``unsafe``, ``bwrap``, ``sandbox_env``. Shutting the kernel
+    down or killing it ends every process of its sandbox. Interrupts go through
+    the control channel (a signal would stop at bubblewrap).
+    """
+
+    # The base class binds these public names to its own coroutines.
+    pre_start_kernel = _SandboxMixin._async_pre_start_kernel
+    cleanup_resources = _SandboxMixin._async_cleanup_resources
+
+
+class BlockingSandboxedKernelManager(_SandboxMixin, KernelManager):
+    """The synchronous :class:`SandboxedKernelManager`, for scripts.
+
+    Not for nbclient or nbgrader: with a blocking client, nbclient's cell
+    timeouts never fire.
+    """
+
+    pre_start_kernel = run_sync(_SandboxMixin._async_pre_start_kernel)
+    cleanup_resources = run_sync(_SandboxMixin._async_cleanup_resources)
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute preprocessor, running notebooks in the sandbox.
+
+    nbgrader 0.9's ``Execute`` passes its kernel manager class as an argument,
+    which overrides ``c.Execute.kernel_manager_class``: use this preprocessor
+    instead (see :func:`sandboxed_autograde_preprocessors`). It reads the
+    ``c.Execute`` options (timeout, interrupt_on_timeout ...) like ``Execute``;
+    the sandbox's options are ``c.SandboxedKernelManager.*``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(*args, **kwargs)
+
+
+def sandboxed_autograde_preprocessors() -> list:
+    """nbgrader's autograde preprocessors, with :class:`SandboxedExecute`.
+
+    For ``nbgrader_config.py``::
+
+        c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
+
+    Returns
+    -------
+    list
+        ``Autograde.autograde_preprocessors``' default with ``Execute`` replaced.
+    """
+    from nbgrader.converters import Autograde
+
+    defaults = Autograde.class_traits()["autograde_preprocessors"].default()
+    return [SandboxedExecute if item is Execute else item for item in defaults]

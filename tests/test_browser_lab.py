@@ -1,0 +1,465 @@
+"""The course in JupyterLab, used the way a person uses it, in a real browser.
+
+JupyterLab runs on localhost (a free port, a token) in a throwaway copy of the
+course, with Jupyter's config, data and runtime folders in a temporary folder;
+Playwright drives Debian's Chromium (``executable_path``; never
+``playwright install``) with its background networking off. A learner types
+answers into activity 1, runs all cells, reads the self-checks and presses
+nbgrader's Validate, with right answers and with one wrong answer; an
+instructor opens the formgrader on a small autograded class; a learner fetches
+and submits activity 1 from the assignment list (nbgrader's exchange is the
+course's ``exchange/`` folder, set in ``nbgrader_config.py``).
+
+Screenshots go to ``test-artifacts/browser/`` (ignored by git), with the
+JupyterLab log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader_course import (
+    REPO,
+    Course,
+    answer_cell,
+    environment,
+    grade_ids,
+    with_answers,
+)
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+ASSIGNMENT = "activity1"
+NOTEBOOK = "activity1_save_outputs.ipynb"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 90_000
+VIEWPORT = {"width": 1400, "height": 900}
+TABLE_CELL = "a1_task3_save_table"
+TABLE_COMMA = (
+    "def save_table(table, output_dir):\n"
+    '    path = Path(output_dir) / "results.csv"\n'
+    "    table.to_csv(path, index=False)\n"
+    "    return path\n"
+)
+COMMA_MESSAGE = "separated by commas, but tabs were expected"
+# The small class of the formgrader test: id -> (first name, last name, answers).
+CLASS = {
+    "ada": ("Ada", "Lovelace", "solution"),
+    "grace": ("Grace", "Hopper", "table_comma"),
+    "alan": ("Alan", "Turing", "untouched"),
+}
+EXPECTED_SCORES = {"ada": "20 / 20", "grace": "16 / 20", "alan": "0 / 20"}
+
+
+def _solution_answers(course: Course) -> dict[str, str]:
+    """The source notebook's answers, without nbgrader's solution markers."""
+    marker = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$")
+    source = course.source_notebook(ASSIGNMENT)
+    return {
+        grade_id: "\n".join(
+            line
+            for line in answer_cell(source, grade_id).source.splitlines()
+            if not marker.match(line)
+        )
+        for grade_id in grade_ids(source, kind="solution")
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# -- the course, JupyterLab and the browser -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory, chromium) -> Course:
+    """Activity 1 generated and released; a class of three, autograded."""
+    from nbgrader.api import Gradebook
+
+    course = Course.copy_of_repo(
+        tmp_path_factory.mktemp("lab"), assignments=[ASSIGNMENT]
+    )
+    course.generate(ASSIGNMENT)
+    course.nbgrader("release_assignment", ASSIGNMENT)
+    student = course.student_notebook(ASSIGNMENT)
+    solution = _solution_answers(course)
+    answers = {
+        "solution": solution,
+        "table_comma": {**solution, TABLE_CELL: TABLE_COMMA},
+        "untouched": {},
+    }
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gradebook:
+        for student_id, (first, last, _) in CLASS.items():
+            gradebook.update_or_create_student(
+                student_id, first_name=first, last_name=last
+            )
+    for student_id, (_, _, kind) in CLASS.items():
+        course.submit(student_id, ASSIGNMENT, with_answers(student, answers[kind]))
+    course.autograde(ASSIGNMENT)
+    return course
+
+
+class Lab:
+    """A JupyterLab server on localhost, serving a course folder."""
+
+    def __init__(self, root: Path, folder: Path) -> None:
+        self.root = root
+        self.port = _free_port()
+        self.token = os.urandom(16).hex()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = folder / "jupyterlab.log"
+        env = environment()
+        for name in ("config", "data", "runtime", "ipython"):
+            (folder / name).mkdir()
+        env["JUPYTER_CONFIG_DIR"] = str(folder / "config")
+        env["JUPYTER_DATA_DIR"] = str(folder / "data")
+        env["JUPYTER_RUNTIME_DIR"] = str(folder / "runtime")
+        env["IPYTHONDIR"] = str(folder / "ipython")
+        # No news or update checks (no internet; no pop-up over the page).
+        settings = (
+            folder / "config/lab/user-settings/@jupyterlab/apputils-extension"
+        ) / "notification.jupyterlab-settings"
+        settings.parent.mkdir(parents=True)
+        settings.write_text(
+            json.dumps({"fetchNews": "false", "checkForUpdates": False})
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={root}",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            command.append("--allow-root")
+        self._log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            command, cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+
+    def wait_until_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"JupyterLab stopped:\n{self.log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(
+                    f"{self.url}/api/status?token={self.token}", timeout=2
+                ) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.25)
+        pytest.fail(f"JupyterLab did not answer:\n{self.log_path.read_text()}")
+
+    def address(self, workspace: str, path: str = "") -> str:
+        """The address of ``path`` (``tree/<file>``) in a new, empty workspace.
+
+        Each test has its own workspace, so tabs from an earlier test are not
+        restored.
+        """
+        return f"{self.url}/lab/workspaces/{workspace}/{path}?token={self.token}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.log_path, ARTIFACTS / "jupyterlab.log")
+
+
+@pytest.fixture(scope="module")
+def lab(course, tmp_path_factory):
+    """JupyterLab started in the course, as `make lab` starts it."""
+    server = Lab(course.root, tmp_path_factory.mktemp("jupyter"))
+    try:
+        server.wait_until_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium, tmp_path_factory):
+    """Debian's Chromium under Playwright, with a fresh profile."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(chromium),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport=VIEWPORT,
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A new tab; its last view is saved as ``<test name>-last.png``."""
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    _screenshot(page, f"{request.node.name}-last")
+    page.close()
+
+
+def _screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+# -- a learner's actions in JupyterLab ----------------------------------------
+
+
+def _learner_copy(course: Course, name: str) -> str:
+    """A fresh copy of the student version in its own folder; its lab path."""
+    folder = course.root / "learners" / name / ASSIGNMENT
+    folder.mkdir(parents=True)
+    shutil.copy2(course.root / "notebooks" / ASSIGNMENT / NOTEBOOK, folder / NOTEBOOK)
+    return f"learners/{name}/{ASSIGNMENT}/{NOTEBOOK}"
+
+
+def _open_notebook(page, lab: Lab, path: str, notebook: nbformat.NotebookNode):
+    """Open a notebook; wait for every cell and an idle kernel; return the cells."""
+    page.goto(
+        lab.address(path.replace("/", "-").removesuffix(".ipynb"), f"tree/{path}")
+    )
+    cells = page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell")
+    page.wait_for_function(
+        "n => document.querySelectorAll("
+        "'.jp-NotebookPanel .jp-Notebook .jp-Cell').length === n",
+        arg=len(notebook.cells),
+    )
+    page.wait_for_function(
+        "() => document.querySelector('.jp-NotebookPanel-toolbar "
+        "[data-jp-item-name=executionProgress]')?.textContent.includes('Idle')"
+    )
+    return cells
+
+
+def _type_into_cell(page, cell, code: str) -> None:
+    """Click the cell's editor, select all and type ``code`` over it."""
+    editor = cell.locator(".cm-content")
+    editor.scroll_into_view_if_needed()
+    editor.click()
+    page.keyboard.press("Control+a")
+    # One insertion, as a paste: no auto-indent or closing brackets added.
+    page.keyboard.insert_text(code)
+    typed = editor.evaluate(
+        "e => [...e.querySelectorAll('.cm-line')].map(l => l.textContent).join('\\n')"
+    )
+    assert typed == code
+
+
+def _run_all(page) -> None:
+    """Run > Run All Cells; wait until the run has started and stopped."""
+    before = page.evaluate(
+        "() => Math.max(0, ...[...document.querySelectorAll("
+        "'.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]"
+        ".map(p => parseInt((p.textContent.match(/\\d+/) || ['0'])[0])))"
+    )
+    page.locator(".lm-MenuBar-item", has_text="Run").click()
+    page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
+    # The first code cell ran in this run, and no cell is queued or running.
+    page.wait_for_function(
+        "before => { const prompts = [...document.querySelectorAll("
+        "'.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];"
+        " const first = parseInt((prompts[0].textContent.match(/\\d+/) || ['0'])[0]);"
+        " return first > before && prompts.every(p => !p.textContent.includes('*')); }",
+        arg=before,
+    )
+
+
+def _show(page, cell) -> None:
+    """Scroll until ``cell`` is in view and drawn (for a screenshot).
+
+    Cells out of view are laid out with estimated heights, so one scroll may
+    land short: scroll again until the cell stays in the viewport.
+    """
+    for _ in range(20):
+        cell.scroll_into_view_if_needed()
+        page.wait_for_timeout(150)
+        box = cell.bounding_box()
+        bottom = VIEWPORT["height"]
+        if box and box["y"] >= 0 and box["y"] + min(box["height"], 200) <= bottom:
+            break
+    page.wait_for_timeout(300)
+
+
+def _output_text(cell) -> str:
+    # textContent, not innerText: cells scrolled out of view are not rendered.
+    return cell.locator(".jp-OutputArea").text_content()
+
+
+def _validate(page) -> str:
+    """Press nbgrader's Validate; return the result dialog's text."""
+    page.locator(".jp-NotebookPanel-toolbar [data-jp-item-name=runAll]").get_by_text(
+        "Validate"
+    ).click()
+    dialog = page.locator(".jp-Dialog", has_text="Validation Results")
+    dialog.wait_for()
+    # Show the end of each error, where the test's message is.
+    dialog.locator("*").evaluate_all(
+        "elements => elements.filter(e => e.scrollHeight > e.clientHeight)"
+        ".forEach(e => { e.scrollTop = e.scrollHeight; })"
+    )
+    return dialog.inner_text()
+
+
+def _cell_index(notebook: nbformat.NotebookNode, *, grade_id=None, cell_id=None):
+    for index, cell in enumerate(notebook.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if (grade_id and meta.get("grade_id") == grade_id) or cell.id == cell_id:
+            return index
+    msg = f"no cell {grade_id or cell_id!r}"
+    raise KeyError(msg)
+
+
+def _answer_and_run(page, lab, course, name: str, answers: dict[str, str]):
+    """Open a fresh student copy, type the answers, run all; return the cells."""
+    student = course.student_notebook(ASSIGNMENT)
+    cells = _open_notebook(page, lab, _learner_copy(course, name), student)
+    for grade_id, code in answers.items():
+        cell = cells.nth(_cell_index(student, grade_id=grade_id))
+        assert "YOUR CODE HERE" in cell.locator(".cm-content").text_content()
+        _type_into_cell(page, cell, code)
+    _run_all(page)
+    checks = {
+        task: cells.nth(_cell_index(student, cell_id=f"task{task}-selfcheck"))
+        for task in range(1, 6)
+    }
+    return cells, checks
+
+
+# -- tests ------------------------------------------------------------------------
+
+
+def test_learner_answers_runs_all_and_validates(page, lab, course):
+    answers = _solution_answers(course)
+    cells, checks = _answer_and_run(page, lab, course, "correct", answers)
+    verdicts = {task: _output_text(cell) for task, cell in checks.items()}
+    assert verdicts == {
+        1: "Your output folder passes.\n",
+        2: "Your label mask passes.\n",
+        3: "Your results table passes.\n",
+        4: "Your ROI set passes.\n",
+        5: "Your settings file passes.\n",
+    }
+    assert (
+        cells.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    )
+    # Screenshots for the README: no solution code in view.
+    _show(page, checks[5])
+    _screenshot(page, "activity1-selfchecks-pass")
+    _show(page, cells.first)
+    result = _validate(page)
+    _screenshot(page, "activity1-validate-success")
+    assert "Success! Your notebook passes all the tests." in result
+    assert page.locator(".jp-Dialog .validation-success").count() == 1
+
+
+def test_learner_sees_the_message_for_a_comma_separated_table(page, lab, course):
+    answers = {**_solution_answers(course), TABLE_CELL: TABLE_COMMA}
+    _, checks = _answer_and_run(page, lab, course, "table_comma", answers)
+    assert _output_text(checks[2]) == "Your label mask passes.\n"
+    verdict = _output_text(checks[3])
+    assert verdict.startswith("Your results table does not pass yet:")
+    assert COMMA_MESSAGE in verdict
+    _show(page, checks[3])
+    _screenshot(page, "activity1-selfcheck-table-comma")
+    checks[3].screenshot(
+        path=str(ARTIFACTS / "activity1-selfcheck-table-comma-cell.png")
+    )
+
+    result = _validate(page)
+    _screenshot(page, "activity1-validate-table-comma")
+    assert "Success" not in result
+    assert page.locator(".jp-Dialog .validation-failed").count() == 1
+    assert COMMA_MESSAGE in result
+    # The failing test is the table's; the solution code is not shown.
+    assert "grade_saved_table" in result
+    assert 'sep="\\t"' not in result
+
+
+def test_instructor_sees_the_class_in_the_formgrader(page, lab, course):
+    page.goto(lab.address("formgrader"))
+    page.locator(".lm-MenuBar-item", has_text="Nbgrader").click()
+    page.locator('.lm-Menu-item[data-command="nbgrader:open-formgrader"]').click()
+    formgrader = page.frame_locator("iframe")
+    row = formgrader.locator("tr", has_text=ASSIGNMENT)
+    row.locator("td.status", has_text="released").wait_for()
+    assert "does not exist" not in formgrader.locator("body").inner_text()
+    _screenshot(page, "formgrader-assignments")
+
+    row.get_by_role("link", name=str(len(CLASS))).click()
+    formgrader.locator("h1", has_text="Manage Submissions").wait_for()
+    for student_id in CLASS:
+        formgrader.locator("tr", has_text=student_id).wait_for()
+    _screenshot(page, "formgrader-activity1-submissions")
+    for student_id, (first, last, _) in CLASS.items():
+        text = formgrader.locator("tr", has_text=student_id).inner_text()
+        assert f"{last}, {first}" in text
+        assert EXPECTED_SCORES[student_id] in text
+
+
+def test_learner_fetches_from_the_assignment_list(page, lab, course):
+    page.goto(lab.address("assignment-list"))
+    page.locator(".lm-MenuBar-item", has_text="Nbgrader").click()
+    page.locator('.lm-Menu-item[data-command="nbgrader:open-assignment-list"]').click()
+    released = page.locator("#released_assignments_list")
+    released.get_by_text(ASSIGNMENT).wait_for()
+    _screenshot(page, "assignment-list-released")
+    released.get_by_role("button", name="Fetch").click()
+    fetched = page.locator("#fetched_assignments_list")
+    link = fetched.locator(".assignment-notebooks-link", has_text=ASSIGNMENT)
+    link.click()
+    fetched.get_by_text(NOTEBOOK.removesuffix(".ipynb")).wait_for()
+    _screenshot(page, "assignment-list-fetched")
+    # nbgrader_config.py: fetched into <folder>/output-saving/<assignment>/.
+    assert (course.root / "output-saving" / ASSIGNMENT / NOTEBOOK).is_file()
+
+    fetched.get_by_role("button", name="Submit").click()
+    submitted = page.locator("#submitted_assignments_list")
+    submitted.get_by_text(ASSIGNMENT).first.wait_for()
+    _screenshot(page, "assignment-list-submitted")
+    inbound = course.root / "exchange" / "output-saving" / "inbound"
+    assert [p.name.split("+")[1] for p in inbound.iterdir()] == [ASSIGNMENT]

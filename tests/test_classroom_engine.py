@@ -1,0 +1,571 @@
+"""Grading a whole class (outputsaving.classroom.engine) with the real nbgrader.
+
+One class (quiz + activity 1, normal and hostile submissions) is graded by
+:func:`grade_class` in parallel, and its normal submissions also by serial
+``nbgrader autograde`` in another copy of the course: the scores must be the
+same, grade by grade. Another copy is graded by ``outputsaving grade`` killed
+with ``kill -9`` mid-run, then run again. A throwaway PostgreSQL server holds
+the gradebook of a tiny class.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pwd
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader_course import REPO, Course, environment, with_answers
+from test_activity1_grading import _answers
+
+from outputsaving.classroom import engine
+from outputsaving.classroom.engine import (
+    GradingRefused,
+    Progress,
+    grade_class,
+    marker_path,
+)
+from outputsaving.classroom.report import mistake_codes, summary_table, task_of
+from outputsaving.messages import MESSAGES
+
+QUIZ = "quiz"
+A1 = "activity1"
+Q1, Q2, Q3, Q4 = (f"quiz_q{n}_answer" for n in range(1, 5))
+RIGHT = {
+    Q1: 'Q1_OUTPUT_TYPES = "results tables, ROI sets, label masks"',
+    Q2: 'Q2_FORMAT_PROPERTY = "interoperable"',
+    Q3: "Q3_JPEG_FOR_LABEL_MASKS = False",
+    Q4: "Q4_TAB_DELIMITED_FOR_TABLES = True",
+}
+#: quiz submissions graded by both: student -> answers (None: the solution)
+NORMAL_QUIZ = {
+    "solution": None,
+    "untouched": {},
+    "right": RIGHT,
+    "two_wrong": {
+        **RIGHT,
+        Q2: 'Q2_FORMAT_PROPERTY = "lossless"',
+        Q3: "Q3_JPEG_FOR_LABEL_MASKS = True",
+    },
+    "name_error": {**RIGHT, Q1: "Q1_OUTPUT_TYPES = undefined_name"},
+}
+#: hostile quiz submissions: student -> (answers, reason code); question 1 is
+#: right and runs before the hostile cell, so it keeps its 3 points.
+HOSTILE_QUIZ = {
+    "endless_loop": ({**RIGHT, Q2: "while True:\n    pass"}, "classroom.time_budget"),
+    "os_exit": ({**RIGHT, Q2: "import os\nos._exit(0)"}, "classroom.kernel_died"),
+    "memory_bomb": (
+        {**RIGHT, Q2: "hog = []\nwhile True:\n    hog.append(bytearray(2**30))"},
+        "classroom.memory_limit",
+    ),
+}
+NORMAL_A1 = ["a1_solution", "a1_mask_jpeg"]
+Q1_POINTS = 3
+TIME_FLOOR = 12.0
+
+
+def _sandbox_usable() -> bool:
+    """The sandbox works here (else the tests grade with unsafe=True)."""
+    try:
+        engine.check_sandbox(unsafe=False)
+        engine._kernel_config(
+            Path(tempfile.gettempdir()), unsafe=False, memory_bytes=2**30
+        )
+        from outputsaving.classroom.sandbox import SandboxedKernelManager
+
+        SandboxedKernelManager(workdir=tempfile.gettempdir())
+    except Exception:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            raise  # CI must grade in the real sandbox
+        return False
+    return True
+
+
+UNSAFE = not _sandbox_usable()
+
+
+def _release(assignment: str) -> nbformat.NotebookNode:
+    """The student version shipped in the release folder (notebooks/)."""
+    (path,) = (REPO / "notebooks" / assignment).glob("*.ipynb")
+    return nbformat.read(path, as_version=4)
+
+
+def _submit_normal(course: Course) -> None:
+    student = _release(QUIZ)
+    for name, answers in NORMAL_QUIZ.items():
+        notebook = (
+            course.source_notebook(QUIZ)
+            if answers is None
+            else with_answers(student, answers)
+        )
+        course.submit(name, QUIZ, notebook)
+
+
+def _submit_a1(course: Course) -> None:
+    student = _release(A1)
+    for name in NORMAL_A1:
+        answers = _answers(course, name.removeprefix("a1_"))
+        course.submit(name, A1, with_answers(student, answers))
+
+
+def _scores(db_url: str, assignment: str) -> dict[str, dict[str, float]]:
+    from nbgrader.api import Gradebook
+
+    out = {}
+    with Gradebook(db_url, "output-saving") as gradebook:
+        for submission in gradebook.assignment_submissions(assignment):
+            out[submission.student.id] = {
+                grade.name: grade.score
+                for notebook in submission.notebooks
+                for grade in notebook.grades
+            }
+    return out
+
+
+def _db(course: Course) -> str:
+    return f"sqlite:///{course.root / 'gradebook.db'}"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The class graded both ways; returns (parallel course, serial course, result)."""
+    folder = tmp_path_factory.mktemp("engine")
+    parallel = Course.copy_of_repo(folder / "parallel", assignments=[QUIZ, A1])
+    serial = Course.copy_of_repo(folder / "serial", assignments=[QUIZ, A1])
+    for course in (parallel, serial):
+        _submit_normal(course)
+        _submit_a1(course)
+    student = _release(QUIZ)
+    for name, (answers, _) in HOSTILE_QUIZ.items():
+        parallel.submit(name, QUIZ, with_answers(student, answers))
+
+    start = time.monotonic()
+    for assignment in (QUIZ, A1):
+        serial.generate(assignment)
+        serial.autograde(assignment)
+    serial_seconds = time.monotonic() - start
+
+    log = io.StringIO()
+    assert not (parallel.root / "gradebook.db").exists()  # a clean clone
+    result = grade_class(
+        parallel.root,
+        workers=2,
+        unsafe=UNSAFE,
+        time_floor=TIME_FLOOR,
+        time_factor=3,
+        stream=log,
+    )
+    print(f"serial nbgrader {serial_seconds:.1f} s, grade_class {result.seconds:.1f} s")
+    return parallel, serial, result, log.getvalue()
+
+
+# -- the class graded in parallel ----------------------------------------------
+
+
+def test_scores_are_identical_to_serial_nbgrader(graded):
+    parallel, serial, _, _ = graded
+    for assignment in (QUIZ, A1):
+        ours = _scores(_db(parallel), assignment)
+        theirs = _scores(_db(serial), assignment)
+        assert set(theirs) <= set(ours)
+        assert theirs, "serial nbgrader graded nothing"
+        for student, grades in theirs.items():
+            assert ours[student] == grades, student
+    quiz = _scores(_db(serial), QUIZ)
+    assert sum(quiz["solution"].values()) == 6
+    assert sum(quiz["two_wrong"].values()) == 4
+    a1 = _scores(_db(serial), A1)
+    assert sum(a1["a1_solution"].values()) > sum(a1["a1_mask_jpeg"].values())
+
+
+@pytest.mark.parametrize("student", list(HOSTILE_QUIZ))
+def test_a_stopped_notebook_scores_zero_after_the_stop_with_the_reason(graded, student):
+    parallel, _, result, _ = graded
+    code = HOSTILE_QUIZ[student][1]
+    (outcome,) = [o for o in result.outcomes if o.student == student]
+    assert outcome.outcome == "stopped"
+    assert code in outcome.mistakes
+    words = MESSAGES[code][1].split("{")[0][:30]
+    assert any(words in reason for reason in outcome.reasons)
+    scores = _scores(_db(parallel), QUIZ)[student]
+    q1 = {k: v for k, v in scores.items() if k.startswith("quiz_q1")}
+    rest = {k: v for k, v in scores.items() if not k.startswith("quiz_q1")}
+    assert sum(q1.values()) == Q1_POINTS
+    assert set(rest.values()) == {0}
+    notebook = parallel.autograded_notebook(student, QUIZ)
+    enames = {
+        output.get("ename")
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+    }
+    assert engine.STOP_ENAMES[code] in enames
+
+
+def test_the_endless_loop_is_stopped_near_its_budget(graded):
+    _, _, result, _ = graded
+    (outcome,) = [o for o in result.outcomes if o.student == "endless_loop"]
+    assert outcome.seconds < TIME_FLOOR + 30
+
+
+def test_each_submission_is_logged_with_time_score_and_outcome(graded):
+    _, _, result, log = graded
+    for outcome in result.outcomes:
+        lines = [
+            line
+            for line in log.splitlines()
+            if line.split()[:2] == [outcome.student, outcome.assignment]
+        ]
+        assert len(lines) == 1, outcome.student
+        words = lines[0].split()
+        assert words[3] == "s"
+        assert float(words[2]) == pytest.approx(outcome.seconds, abs=0.1)
+        assert words[4] == f"{outcome.score:g}/{outcome.max_score:g}"
+        assert words[5].rstrip(":") == outcome.outcome
+    assert f"{len(result.outcomes)}/{len(result.outcomes)}" in log
+    assert "ETA" in log
+
+
+def test_markers_are_written_for_every_graded_submission(graded):
+    parallel, _, result, _ = graded
+    assert len(result.outcomes) == len(NORMAL_QUIZ) + len(HOSTILE_QUIZ) + len(NORMAL_A1)
+    for outcome in result.outcomes:
+        assert marker_path(parallel.root, outcome.student, outcome.assignment).is_file()
+    assert not result.failed
+
+
+def test_feedback_shows_results_but_not_hidden_tests(graded):
+    parallel, _, result, _ = graded
+    assert len(result.feedback) == len(result.outcomes)
+    html = parallel.feedback(QUIZ, "two_wrong")
+    assert "grade_format_property(" not in html  # a hidden test's source
+    assert "lossless" in html
+    stopped = parallel.feedback(QUIZ, "endless_loop")
+    assert "ran for longer than" in stopped
+
+
+def test_grades_are_exported_as_tsv_and_csv(graded):
+    import pandas as pd
+
+    _parallel, _, result, _ = graded
+    tsv = pd.read_csv(result.exports["grades_tsv"], sep="\t")
+    csv = pd.read_csv(result.exports["grades_csv"])
+    assert tsv.equals(csv)
+    assert len(tsv) == len(result.outcomes)
+    row = tsv[(tsv.student == "two_wrong") & (tsv.assignment == QUIZ)].iloc[0]
+    assert (row.score, row.max_score) == (4, 6)
+    assert tsv.set_index("student").loc["endless_loop", "outcome"] == "stopped"
+    per_grade = pd.read_csv(result.exports["grade_ids_tsv"], sep="\t")
+    assert set(per_grade.columns) >= {
+        "student",
+        "grade_id",
+        "task",
+        "score",
+        "max_score",
+    }
+    assert len(per_grade[per_grade.student == "solution"]) == 6
+    figure = result.exports["figure"].read_bytes()
+    assert figure.startswith(b"\x89PNG")
+    assert len(figure) > 10_000
+
+
+def test_summary_table_counts_the_stops(graded):
+    _, _, result, _ = graded
+    table = summary_table(result.outcomes)
+    (quiz_line,) = [line for line in table.splitlines() if line.startswith(QUIZ)]
+    assert quiz_line.split()[1] == str(len(NORMAL_QUIZ) + len(HOSTILE_QUIZ))
+    assert quiz_line.split()[5] == str(len(HOSTILE_QUIZ))
+
+
+def test_a_second_run_grades_nothing_again(graded):
+    parallel, _, _, _ = graded
+    before = _scores(_db(parallel), QUIZ)
+    result = grade_class(parallel.root, unsafe=UNSAFE, stream=io.StringIO())
+    assert result.graded_now == []
+    assert len(result.outcomes) == len(NORMAL_QUIZ) + len(HOSTILE_QUIZ) + len(NORMAL_A1)
+    assert _scores(_db(parallel), QUIZ) == before
+
+
+# -- kill -9 in the middle, then run again ---------------------------------------
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _grade_command(course: Course, db_url: str) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "outputsaving",
+        "grade",
+        "--course",
+        str(course.root),
+    ]
+    command += ["--workers", "2", "--no-progress", "--db", db_url]
+    command += ["--time-floor", str(TIME_FLOOR)]
+    return command + (["--unsafe"] if UNSAFE else [])
+
+
+def test_kill_9_mid_run_loses_and_duplicates_nothing(graded, tmp_path):
+    parallel, _, _, _ = graded
+    course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
+    _submit_normal(course)
+    db_url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    env = {k: v for k, v in environment().items() if k != "PATH"}
+    env["PATH"] = "/usr/bin:/bin"  # not activated: alembic must still be found
+    grader = subprocess.Popen(
+        _grade_command(course, db_url),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    markers = course.root / engine.STATE_DIR / "graded" / QUIZ
+    deadline = time.monotonic() + 120
+    family: set[int] = set()
+    while time.monotonic() < deadline and grader.poll() is None:
+        family |= _descendants(grader.pid)
+        if markers.is_dir() and len(list(markers.glob("*.json"))) >= 1:
+            break
+        time.sleep(0.05)
+    family |= _descendants(grader.pid)
+    assert grader.poll() is None, grader.stderr.read().decode()
+    graded_before_kill = len(list(markers.glob("*.json")))
+    assert graded_before_kill < len(NORMAL_QUIZ), "killed too late to test anything"
+    os.kill(grader.pid, signal.SIGKILL)
+    grader.wait()
+    grader.stderr.close()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(p) for p in family):
+        time.sleep(0.1)
+    survivors = [p for p in family if _alive(p)]
+    assert survivors == [], "processes outlived the killed grader"
+
+    again = subprocess.run(
+        _grade_command(course, db_url),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert again.returncode == 0, again.stderr
+    assert f"{graded_before_kill} already graded" in again.stderr
+
+    expected = {
+        s: g for s, g in _scores(_db(parallel), QUIZ).items() if s in NORMAL_QUIZ
+    }
+    assert _scores(db_url, QUIZ) == expected
+    with sqlite3.connect(tmp_path / "elsewhere.db") as db:
+        (submissions,) = db.execute(
+            "SELECT COUNT(*) FROM submitted_assignment"
+        ).fetchone()
+        (grades,) = db.execute("SELECT COUNT(*) FROM grade").fetchone()
+    assert submissions == len(NORMAL_QUIZ)
+    assert grades == len(NORMAL_QUIZ) * 6
+    assert not (course.root / "gradebook.db").exists()
+
+    # A newer submission is graded again (only it), replacing its grades.
+    course.submit("two_wrong", QUIZ, with_answers(_release(QUIZ), RIGHT))
+    (course.root / "submitted/two_wrong/quiz/timestamp.txt").write_text(
+        "2026-11-25 09:00:00.000000 UTC\n"
+    )
+    newer = grade_class(course.root, db_url=db_url, unsafe=UNSAFE, stream=io.StringIO())
+    assert [o.student for o in newer.graded_now] == ["two_wrong"]
+    assert sum(_scores(db_url, QUIZ)["two_wrong"].values()) == 6
+
+    # --force grades everything again, with the same scores.
+    before = _scores(db_url, QUIZ)
+    forced = grade_class(
+        course.root,
+        db_url=db_url,
+        unsafe=UNSAFE,
+        force=True,
+        feedback=False,
+        stream=io.StringIO(),
+    )
+    assert len(forced.graded_now) == len(NORMAL_QUIZ)
+    assert _scores(db_url, QUIZ) == before
+
+
+# -- PostgreSQL gradebook ------------------------------------------------------------
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+@pytest.fixture
+def postgres_url():
+    """A throwaway PostgreSQL server on a unix socket; yields its SQLAlchemy URL."""
+    pytest.importorskip("psycopg2")
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is missing (apt-get install postgresql)")
+        pytest.skip("PostgreSQL server is not installed (apt-get install postgresql)")
+    folder = Path(tempfile.mkdtemp(prefix="outputsaving-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run the server as nobody
+        nobody = pwd.getpwnam("nobody")
+        os.chown(folder, nobody.pw_uid, nobody.pw_gid)
+        as_user = [
+            "setpriv",
+            f"--reuid={nobody.pw_uid}",
+            f"--regid={nobody.pw_gid}",
+            "--clear-groups",
+            "--",
+        ]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = folder / "data"
+
+    def run(*argv: str) -> None:
+        subprocess.run([*as_user, *argv], check=True, capture_output=True, timeout=120)
+
+    run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "grader")
+    options = f"-k {folder} -c listen_addresses='' -p {port}"
+    run(
+        str(bin_dir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-o",
+        options,
+        "-l",
+        str(folder / "log"),
+        "-w",
+        "start",
+    )
+    try:
+        yield f"postgresql+psycopg2://grader@/postgres?host={folder}&port={port}"
+    finally:
+        subprocess.run(
+            [
+                *as_user,
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-m",
+                "immediate",
+                "stop",
+            ],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_gradebook_on_a_postgresql_server(postgres_url, tmp_path):
+    course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
+    course.submit("solution", QUIZ, course.source_notebook(QUIZ))
+    course.submit("untouched", QUIZ, _release(QUIZ))
+    result = grade_class(
+        course.root,
+        db_url=postgres_url,
+        unsafe=UNSAFE,
+        time_budget=60,
+        report=True,
+        stream=io.StringIO(),
+    )
+    assert not result.failed
+    totals = {s: sum(g.values()) for s, g in _scores(postgres_url, QUIZ).items()}
+    assert totals == {"solution": 6, "untouched": 0}
+    assert not (course.root / "gradebook.db").exists()
+    assert "solution\tquiz\t6.0\t6.0" in result.exports["grades_tsv"].read_text()
+
+
+# -- small parts ---------------------------------------------------------------
+
+
+def test_progress_without_a_terminal_prints_counts_and_eta():
+    stream = io.StringIO()
+    progress = Progress(4, stream=stream)
+    progress.advance("alice  quiz  1.0 s  6/6  graded")
+    progress.advance()
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("alice")
+    assert "1/4" in lines[1]
+    assert "ETA" in lines[1]
+    assert "2/4" in lines[2]
+    assert "50%" in lines[2]
+    assert "\r" not in stream.getvalue()
+
+
+def test_no_bar_still_logs_each_submission():
+    stream = io.StringIO()
+    Progress(2, stream=stream, bar=False).advance("bob  quiz  1.0 s  0/6  refused")
+    assert stream.getvalue() == "bob  quiz  1.0 s  0/6  refused\n"
+
+
+def test_mistake_codes_name_the_findings_of_a_message():
+    budget = MESSAGES["classroom.time_budget"][1].format(budget="30 s")
+    memory = MESSAGES["classroom.memory_limit"][1].format(limit="3.0 GiB")
+    text = f"{budget}\nNote: {memory}\nsomething else entirely"
+    assert mistake_codes(text) == ["classroom.time_budget"]
+    assert mistake_codes(memory) == ["classroom.memory_limit"]
+    assert mistake_codes("NameError: name 'x' is not defined") == []
+
+
+@pytest.mark.parametrize(
+    ("grade_id", "task"),
+    [
+        ("a1_task2_mask_lossless_visible", "a1_task2"),
+        ("quiz_q1_two_types", "quiz_q1"),
+        ("something", "something"),
+    ],
+)
+def test_task_of_groups_grade_ids(grade_id, task):
+    assert task_of(grade_id) == task
+
+
+def test_grading_refuses_without_a_working_sandbox(monkeypatch, tmp_path):
+    class Broken:
+        @staticmethod
+        def probe_sandbox():
+            from outputsaving.classroom.sandbox import SandboxStatus
+
+            return SandboxStatus(
+                False,
+                "bwrap: setting up uid map: Permission denied",
+                "sysctl kernel.apparmor_restrict_unprivileged_userns=0",
+            )
+
+    monkeypatch.setattr(engine, "_sandbox_module", lambda: Broken)
+    course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
+    with pytest.raises(GradingRefused, match="apparmor_restrict_unprivileged_userns"):
+        grade_class(course.root, stream=io.StringIO())
+    assert not (course.root / "gradebook.db").exists()
