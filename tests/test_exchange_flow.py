@@ -48,9 +48,10 @@ def grade_collected(course: Course, assignment: str) -> dict[str, tuple[float, f
     ``nbgrader collect``
     put into ``submitted/`` and returns, per student, ``(score, max_score)``.
     """
+    command = [sys.executable, "-m", "outputsaving", "grade"]
+    options = ["--course", str(course.root), "--assignment", assignment]
     completed = subprocess.run(
-        [sys.executable, "-m", "outputsaving", "grade", "--course", str(course.root)]
-        + ["--assignment", assignment, "--no-progress"],
+        [*command, *options, "--no-progress"],
         capture_output=True,
         text=True,
         check=False,
