@@ -17,8 +17,17 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
+DEMO_CLASS := build/demo_class
+
+# The single-run demo, then a sample class (30 students x 3 assignments, some
+# hostile) built from scratch in $(DEMO_CLASS) and graded end to end there
+# (its own gradebook: the course's gradebook.db is never touched).
 demo: $(STAMP)
 	$(BIN)/outputsaving demo --output demo_output
+	$(BIN)/python scripts/make_demo_class.py --output $(DEMO_CLASS)
+	$(BIN)/outputsaving grade --course $(DEMO_CLASS)
+	@echo "demo class graded: gradebook $(DEMO_CLASS)/gradebook.db," \
+	  "feedback in $(DEMO_CLASS)/feedback/, grades and summary.png in $(DEMO_CLASS)/reports/"
 
 # Grade every submission of the course (submitted/): parallel, sandboxed, resumable;
 # then feedback/, and reports/ (grades as TSV and CSV, summary.png).
@@ -48,6 +57,7 @@ notebooks: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_checks.py
 	$(BIN)/python benchmarks/bench_notebooks.py
+	$(BIN)/python benchmarks/bench_grading.py
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .ruff_cache

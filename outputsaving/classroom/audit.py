@@ -999,7 +999,9 @@ def apply_audit(
     Parameters
     ----------
     scores : mapping
-        ``grade_id`` -> ``(score, max_score)`` from the gradebook.
+        ``grade_id`` -> ``(score, max_score)`` from the gradebook; ``score``
+        is None for a cell nbgrader did not grade (its test cell was deleted),
+        which an exact or failing verdict then sets.
     audit : AuditResult
         From :func:`audit_notebook`.
 
@@ -1017,6 +1019,8 @@ def apply_audit(
         if grade_id not in scores or verdict is None:
             continue
         score, maximum = scores[grade_id]
+        # None: nbgrader did not grade the cell (its test cell was deleted).
+        kernel = "not graded" if score is None else f"{score:g}/{maximum:g}"
         reason = _first_line(audit.messages.get(grade_id, ""))
         if grade_id in audit.exact:
             audited = maximum if verdict else 0.0
@@ -1025,17 +1029,16 @@ def apply_audit(
             audited = 0.0
             why = f"the audit failed: {reason}" if reason else "the audit failed"
         else:
-            if score < maximum:
+            if score is None or score < maximum:
                 flags.append(
-                    f"{grade_id}: in-kernel {score:g}/{maximum:g}, but the audit "
+                    f"{grade_id}: in-kernel {kernel}, but the audit "
                     "found files that pass; kept"
                 )
             continue
         if audited != score:
             new[grade_id] = (float(audited), maximum)
             flags.append(
-                f"{grade_id}: in-kernel {score:g}/{maximum:g}, "
-                f"audit {audited:g}/{maximum:g}: {why}"
+                f"{grade_id}: in-kernel {kernel}, audit {audited:g}/{maximum:g}: {why}"
             )
     return new, flags
 

@@ -75,6 +75,7 @@ from typing import Any, ClassVar, TextIO
 
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbconvert.writers import FilesWriter
 from nbgrader.preprocessors import Execute
 from traitlets import Dict, Float, Integer
 
@@ -85,6 +86,7 @@ __all__ = [
     "BudgetedExecute",
     "ClassResult",
     "GradingRefused",
+    "NoFollowFilesWriter",
     "Progress",
     "SubmissionOutcome",
     "course_settings",
@@ -393,6 +395,55 @@ def _size(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n} bytes"  # pragma: no cover
+
+
+# -- writing the executed notebook ---------------------------------------------
+
+
+class NoFollowFilesWriter(FilesWriter):
+    """nbconvert's FilesWriter that never writes through a link.
+
+    nbgrader writes the executed notebook back into the folder the learner's
+    code ran in, with a plain ``open(path, "w")``. Code that replaced its own
+    notebook by a link (to the gradebook or a solution in ``source/``, say)
+    would have that write land on the link's target. Whatever is at the
+    notebook's path that is not a regular file is removed first, and the file
+    is opened with ``O_NOFOLLOW``.
+    """
+
+    def write(self, output, resources, notebook_name=None):
+        extension = resources.get("output_extension") or ""
+        path = Path(self.build_directory) / f"{notebook_name}{extension}"
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_ISDIR(path.lstat().st_mode):
+                shutil.rmtree(path)
+            elif not stat.S_ISREG(path.lstat().st_mode):
+                path.unlink()
+        if resources.get("outputs") or self.files:
+            return super().write(output, resources, notebook_name=notebook_name)
+        Path(self.build_directory).mkdir(parents=True, exist_ok=True)
+        data = output.encode("utf-8") if isinstance(output, str) else output
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+        with os.fdopen(os.open(path, flags, 0o644), "wb") as handle:
+            handle.write(data)
+        return path
+
+
+def _no_follow(converter: type) -> type:
+    """``converter`` writing its notebooks with :class:`NoFollowFilesWriter`.
+
+    nbgrader's converters make a new plain FilesWriter in ``start``, so the
+    writer is swapped just before each write.
+    """
+
+    class NoFollow(converter):
+        def write_single_notebook(self, output, resources):
+            if not isinstance(self.writer, NoFollowFilesWriter):
+                self.writer = NoFollowFilesWriter(parent=self, config=self.config)
+            return super().write_single_notebook(output, resources)
+
+    NoFollow.__name__ = converter.__name__
+    return NoFollow
 
 
 # -- kernels -------------------------------------------------------------------
@@ -1077,7 +1128,9 @@ def _grade_submission(task: dict) -> dict:
                 )
         config = _autograde_config(task, staging_root, db_path)
         BudgetedExecute.stops.clear()
-        app = Autograde(coursedir=CourseDirectory(config=config), config=config)
+        app = _no_follow(Autograde)(
+            coursedir=CourseDirectory(config=config), config=config
+        )
         app.force = True
         app.create_student = True
         outcome = capture_log(app)

@@ -277,8 +277,15 @@ def summary_figure(grades, mistakes: Counter, path: Path, *, top: int = 12) -> P
                 label=band,
             )
             left_edge = counts[band] if left_edge is None else left_edge + counts[band]
-        left.legend(title="points", loc="lower right")
+        left.legend(
+            title="points",
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.08),
+            ncols=3,
+            frameon=False,
+        )
     left.set_xlabel("submissions")
+    left.set_ylabel("task")
     left.set_title("Score per task")
     if common:
         names = [name for name, _ in common][::-1]
@@ -288,6 +295,7 @@ def summary_figure(grades, mistakes: Counter, path: Path, *, top: int = 12) -> P
             0.5, 0.5, "no mistakes", ha="center", va="center", transform=right.transAxes
         )
     right.set_xlabel("submissions")
+    right.set_ylabel("mistake (finding code, or the failing test)")
     right.set_title("Most common mistakes")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
