@@ -1,0 +1,182 @@
+"""The demo class (scripts/make_demo_class.py): its layout, and a few graded.
+
+One build of the whole class (nbgrader generates the student versions); then
+three quiz submissions of it (a right one, a partly wrong one and an endless
+loop) are graded by :func:`grade_class`, with a short time budget.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import os
+import shutil
+import sys
+from collections import Counter
+
+import nbformat
+import pytest
+from nbgrader_course import REPO, answer_cell
+
+from outputsaving.classroom import engine
+from outputsaving.classroom.engine import GradingRefused, grade_class
+
+_spec = importlib.util.spec_from_file_location(
+    "make_demo_class", REPO / "scripts" / "make_demo_class.py"
+)
+make_demo_class = importlib.util.module_from_spec(_spec)
+sys.modules["make_demo_class"] = make_demo_class
+_spec.loader.exec_module(make_demo_class)
+
+NOTEBOOKS = {
+    "activity1": "activity1_save_outputs.ipynb",
+    "activity2": "activity2_customise_saving.ipynb",
+    "quiz": "quiz_output_saving.ipynb",
+}
+#: quiz variant -> expected total out of 6
+QUIZ_TOTALS = {
+    "solution": 6,
+    "tolerant": 6,
+    "two_types_lossless": 4,
+    "jpeg_true": 5,
+    "one_type_and_wrong_tf": 3,
+    "untouched": 0,
+}
+
+
+def _unsafe() -> bool:
+    """Grade without the sandbox only where it does not work (never in CI)."""
+    try:
+        engine.check_sandbox(unsafe=False)
+    except GradingRefused:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            raise
+        return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo") / "demo_class"
+    manifest = make_demo_class.build_demo_class(folder)
+    return folder, manifest
+
+
+def _student_with(manifest, assignment: str, variant: str) -> str:
+    return next(
+        student
+        for student, row in manifest["students"].items()
+        if row[assignment] == variant
+    )
+
+
+def test_the_class_has_every_student_and_assignment(demo):
+    folder, manifest = demo
+    assert set(manifest["students"]) == set(make_demo_class.STUDENTS)
+    assert len(make_demo_class.STUDENTS) == 30
+    assert (folder / "nbgrader_config.py").is_file()
+    assert not (folder / "gradebook.db").exists()
+    for assignment, name in NOTEBOOKS.items():
+        assert (folder / "source" / assignment / name).is_file()
+        assert (folder / "notebooks" / assignment / name).is_file()
+    submitted = sorted((folder / "submitted").glob("*/*/*.ipynb"))
+    assert len(submitted) == 30 * 3
+    for student in make_demo_class.STUDENTS:
+        for assignment, name in NOTEBOOKS.items():
+            sub = folder / "submitted" / student / assignment
+            assert sorted(p.name for p in sub.iterdir()) == sorted(
+                [name, "timestamp.txt"]
+            )
+            stamp = (sub / "timestamp.txt").read_text(encoding="utf-8")
+            assert stamp == make_demo_class.TIMESTAMP
+    assert json.loads((folder / make_demo_class.MANIFEST).read_text()) == manifest
+
+
+def test_the_class_holds_mistakes_correct_answers_and_hostile_ones(demo):
+    _, manifest = demo
+    for assignment, variants in make_demo_class.VARIANTS.items():
+        used = Counter(row[assignment] for row in manifest["students"].values())
+        assert set(variants) <= set(used), assignment  # every mistake appears
+        assert used["solution"] >= 10
+        assert used["untouched"] >= 1
+    hostile = {tuple(pair) for pair in manifest["hostile"]}
+    assert len(hostile) == len(make_demo_class.HOSTILE_ANSWERS) == 4
+    for student, assignment in hostile:
+        assert manifest["students"][student][assignment] in (
+            make_demo_class.HOSTILE_ANSWERS
+        )
+
+
+def test_the_class_is_deterministic(demo):
+    _, manifest = demo
+    assert make_demo_class.plan() == manifest["students"]
+    assert list(manifest["students"]) == list(make_demo_class.STUDENTS)
+
+
+def test_submissions_are_the_student_version_with_answers(demo):
+    folder, manifest = demo
+    student = _student_with(manifest, "quiz", "jpeg_true")
+    notebook = nbformat.read(
+        folder / "submitted" / student / "quiz" / NOTEBOOKS["quiz"], as_version=4
+    )
+    assert answer_cell(notebook, "quiz_q3_answer").source == (
+        "Q3_JPEG_FOR_LABEL_MASKS = True"
+    )
+    assert "interoperable" in answer_cell(notebook, "quiz_q2_answer").source
+    assert "BEGIN SOLUTION" not in answer_cell(notebook, "quiz_q2_answer").source
+    # The hidden tests are not in the learner's notebook.
+    assert "HIDDEN TESTS" not in json.dumps(notebook)
+
+
+def test_building_refuses_to_replace_a_folder_that_is_not_a_demo_class(tmp_path):
+    (tmp_path / "mine.txt").write_text("keep me")
+    with pytest.raises(ValueError, match="not a demo class"):
+        make_demo_class.build_demo_class(tmp_path)
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_three_quiz_submissions_grade_as_expected(demo, tmp_path):
+    source, manifest = demo
+    root_gradebook = REPO / "gradebook.db"
+    before = root_gradebook.stat().st_mtime if root_gradebook.exists() else None
+    folder = tmp_path / "class"
+    shutil.copytree(source, folder)
+    chosen = {
+        _student_with(manifest, "quiz", "solution"): "solution",
+        _student_with(manifest, "quiz", "two_types_lossless"): "two_types_lossless",
+        _student_with(manifest, "quiz", "endless_loop"): "endless_loop",
+    }
+    for student in list((folder / "submitted").iterdir()):
+        if student.name not in chosen:
+            shutil.rmtree(student)
+        else:
+            for assignment in ("activity1", "activity2"):
+                shutil.rmtree(student / assignment)
+    result = grade_class(
+        folder,
+        assignments=["quiz"],
+        workers=2,
+        unsafe=_unsafe(),
+        time_floor=5.0,
+        time_factor=3.0,
+        feedback=False,
+        progress=False,
+        stream=io.StringIO(),
+    )
+    outcomes = {o.student: o for o in result.outcomes}
+    assert set(outcomes) == set(chosen)
+    for student, variant in chosen.items():
+        outcome = outcomes[student]
+        if variant == "endless_loop":
+            assert outcome.outcome == "stopped"
+            assert "classroom.time_budget" in outcome.mistakes
+            assert outcome.score == 3  # question 1 ran before the loop
+        else:
+            assert outcome.outcome == "graded"
+            assert outcome.score == QUIZ_TOTALS[variant]
+        assert outcome.max_score == 6
+    assert (folder / "gradebook.db").is_file()
+    assert result.exports["figure"].is_file()
+    after = root_gradebook.stat().st_mtime if root_gradebook.exists() else None
+    assert after == before  # the course's own gradebook is never touched
