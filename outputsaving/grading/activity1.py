@@ -31,11 +31,11 @@ from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
 from outputsaving.files import FORMAT_NAMES, sniff_format
 from outputsaving.findings import CheckResult
 from outputsaving.grading.common import (
-    as_learner_path,
     assert_passes,
     call_learner_function,
     fresh_output_dir,
     is_inside,
+    saved_file,
     task_result,
 )
 from outputsaving.grading.rerun import BAD_SETTINGS
@@ -183,16 +183,6 @@ def grade_output_dir(output_dir, /) -> None:
 # -- tasks 2 to 5: the saved files ----------------------------------------------------
 
 
-def _saved_path(result: CheckResult, value, output_dir, *, name: str) -> Path | None:
-    """The learner's returned path, checked to lie in ``output_dir``."""
-    path = as_learner_path(result, value, name=name)
-    if path is None or output_dir is None:
-        return path
-    if path.exists() and not is_inside(path, Path(output_dir)):
-        result.add("task.outside_output_dir", name=name, path=path, folder=output_dir)
-    return path
-
-
 def label_mask_result(path, /, output_dir=None, *, name="save_label_mask"):
     """Check a saved label mask: lossless TIFF, the reference's objects.
 
@@ -211,7 +201,7 @@ def label_mask_result(path, /, output_dir=None, *, name="save_label_mask"):
         The task-level result, then the checker's (when there is a file).
     """
     task = task_result("label mask", path)
-    path = _saved_path(task, path, output_dir, name=name)
+    path = saved_file(task, path, output_dir, name=name)
     if path is None:
         return [task]
     check = check_label_mask(path, reference=_reference())
@@ -225,7 +215,7 @@ def label_mask_result(path, /, output_dir=None, *, name="save_label_mask"):
 def table_result(path, /, output_dir=None, *, name="save_table"):
     """Check a saved table: tab-delimited, no index, the reference's areas."""
     task = task_result("table", path)
-    path = _saved_path(task, path, output_dir, name=name)
+    path = saved_file(task, path, output_dir, name=name)
     if path is None:
         return [task]
     return [task, check_table(path, sep="tab", labels=_reference())]
@@ -234,7 +224,7 @@ def table_result(path, /, output_dir=None, *, name="save_table"):
 def rois_result(path, /, output_dir=None, *, name="save_rois"):
     """Check a saved ROI set: an ImageJ ROI zip with one ROI per object."""
     task = task_result("ROI set", path)
-    path = _saved_path(task, path, output_dir, name=name)
+    path = saved_file(task, path, output_dir, name=name)
     if path is None:
         return [task]
     check = check_rois(path, labels=_reference())
@@ -248,7 +238,7 @@ def rois_result(path, /, output_dir=None, *, name="save_rois"):
 def settings_result(path, /, output_dir=None, *, name="save_settings"):
     """Check a saved settings file: valid, and the activity's input and limits."""
     task = task_result("settings", path)
-    path = _saved_path(task, path, output_dir, name=name)
+    path = saved_file(task, path, output_dir, name=name)
     if path is None:
         return [task]
     check = check_settings(path)

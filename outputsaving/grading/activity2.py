@@ -32,11 +32,10 @@ from outputsaving.files import FORMAT_NAMES, sniff_format
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1
 from outputsaving.grading.common import (
-    as_learner_path,
     assert_passes,
     call_learner_function,
     fresh_output_dir,
-    is_inside,
+    saved_file,
     task_result,
 )
 from outputsaving.labels import check_label_mask
@@ -152,19 +151,6 @@ def grade_output_dir(output_dir, /) -> None:
 # -- tasks 2, 3 and 6: the saved files -----------------------------------------------
 
 
-def _saved_path(result: CheckResult, value, output_dir, *, name: str) -> Path | None:
-    """The learner's returned path, checked to be a file inside ``output_dir``."""
-    path = as_learner_path(result, value, name=name)
-    if path is None:
-        return None
-    if not path.is_file():
-        result.add("file.missing", path=path)
-        return None
-    if output_dir is not None and not is_inside(path, Path(output_dir)):
-        result.add("task.outside_output_dir", name=name, path=path, folder=output_dir)
-    return path
-
-
 def _expect_format(result: CheckResult, path: Path, expected: str) -> bool:
     """Add a finding and return False when ``path`` is not of format ``expected``."""
     found = sniff_format(path)
@@ -196,7 +182,7 @@ def table_csv_result(path, /, output_dir=None, *, name="save_table_csv"):
         The task-level result, then the checker's (when there is a file).
     """
     task = task_result("comma-separated table", path)
-    path = _saved_path(task, path, output_dir, name=name)
+    path = saved_file(task, path, output_dir, name=name)
     if path is None:
         return [task]
     return [task, check_table(path, sep="comma", labels=_shapes())]
@@ -227,7 +213,7 @@ def mask_format_result(path, /, output_dir=None, *, fmt: str, name=None):
         msg = f"expected one of {', '.join(_FORMAT_WORDS)} but got {fmt!r}"
         raise ValueError(msg)
     task = task_result(_FORMAT_WORDS[fmt], path)
-    path = _saved_path(task, path, output_dir, name=name or f"save_mask_{fmt}")
+    path = saved_file(task, path, output_dir, name=name or f"save_mask_{fmt}")
     expected = "jpeg" if fmt == "jpeg" else "png"
     if path is None or not _expect_format(task, path, expected):
         return [task]
@@ -261,7 +247,7 @@ def nuclei_mask_result(path, /, output_dir=None, *, name="save_nuclei_mask"):
         file): an 8-bit file names the labels that wrapped around.
     """
     task = task_result("nuclei mask", path)
-    path = _saved_path(task, path, output_dir, name=name)
+    path = saved_file(task, path, output_dir, name=name)
     if path is None:
         return [task]
     return [task, check_label_mask(path, reference=_nuclei())]

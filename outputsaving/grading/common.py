@@ -155,6 +155,23 @@ def is_inside(path: Path, folder: Path) -> bool:
     return True
 
 
+def saved_file(result: CheckResult, value, output_dir, /, *, name: str) -> Path | None:
+    """The path a learner's save function returned, if it is a file in ``output_dir``.
+
+    Adds a finding to ``result`` and returns None when ``value`` is not a path
+    or names no file; a file outside ``output_dir`` is named too, but returned.
+    """
+    path = as_learner_path(result, value, name=name)
+    if path is None:
+        return None
+    if not path.is_file():
+        result.add("file.missing", path=path)
+        return None
+    if output_dir is not None and not is_inside(path, Path(output_dir)):
+        result.add("task.outside_output_dir", name=name, path=path, folder=output_dir)
+    return path
+
+
 def message(code: str, /, **values) -> str:
     """Return the text of one message of :mod:`outputsaving.messages`."""
     return MESSAGES[code][1].format(**values)
