@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -200,6 +201,19 @@ class Course:
         """The instructor's version (with solutions and hidden tests)."""
         name = self._only_notebook(assignment, notebook)
         return nbformat.read(self.root / "source" / assignment / name, as_version=4)
+
+    def solution_answers(self, assignment: str) -> dict[str, str]:
+        """The source's answer cells by grade_id, without the solution markers."""
+        marker = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$")
+        source = self.source_notebook(assignment)
+        return {
+            grade_id: "\n".join(
+                line
+                for line in answer_cell(source, grade_id).source.splitlines()
+                if not marker.match(line)
+            )
+            for grade_id in grade_ids(source, kind="solution")
+        }
 
     def student_notebook(
         self, assignment: str, notebook: str | None = None

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -33,9 +32,7 @@ import pytest
 from nbgrader_course import (
     REPO,
     Course,
-    answer_cell,
     environment,
-    grade_ids,
     with_answers,
 )
 
@@ -73,20 +70,6 @@ CLASS = {
 EXPECTED_SCORES = {"ada": "20 / 20", "grace": "16 / 20", "alan": "0 / 20"}
 
 
-def _solution_answers(course: Course) -> dict[str, str]:
-    """The source notebook's answers, without nbgrader's solution markers."""
-    marker = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$")
-    source = course.source_notebook(ASSIGNMENT)
-    return {
-        grade_id: "\n".join(
-            line
-            for line in answer_cell(source, grade_id).source.splitlines()
-            if not marker.match(line)
-        )
-        for grade_id in grade_ids(source, kind="solution")
-    }
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -107,7 +90,7 @@ def course(tmp_path_factory, chromium) -> Course:
     course.generate(ASSIGNMENT)
     course.nbgrader("release_assignment", ASSIGNMENT)
     student = course.student_notebook(ASSIGNMENT)
-    solution = _solution_answers(course)
+    solution = course.solution_answers(ASSIGNMENT)
     answers = {
         "solution": solution,
         "table_comma": {**solution, TABLE_CELL: TABLE_COMMA},
@@ -374,7 +357,7 @@ def _answer_and_run(page, lab, course, name: str, answers: dict[str, str]):
 
 
 def test_learner_answers_runs_all_and_validates(page, lab, course):
-    answers = _solution_answers(course)
+    answers = course.solution_answers(ASSIGNMENT)
     cells, checks = _answer_and_run(page, lab, course, "correct", answers)
     verdicts = {task: _output_text(cell) for task, cell in checks.items()}
     assert verdicts == {
@@ -398,7 +381,7 @@ def test_learner_answers_runs_all_and_validates(page, lab, course):
 
 
 def test_learner_sees_the_message_for_a_comma_separated_table(page, lab, course):
-    answers = {**_solution_answers(course), TABLE_CELL: TABLE_COMMA}
+    answers = {**course.solution_answers(ASSIGNMENT), TABLE_CELL: TABLE_COMMA}
     _, checks = _answer_and_run(page, lab, course, "table_comma", answers)
     assert _output_text(checks[2]) == "Your label mask passes.\n"
     verdict = _output_text(checks[3])

@@ -15,14 +15,13 @@ user of their own and nbgrader takes the user name).
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbgrader_course import Course, answer_cell, environment, grade_ids, with_answers
+from nbgrader_course import Course, environment, with_answers
 
 ASSIGNMENT = "activity1"
 COURSE_ID = "output-saving"
@@ -60,20 +59,6 @@ def grade_collected(course: Course, assignment: str) -> dict[str, tuple[float, f
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return course.totals(assignment)
-
-
-def _solution_answers(course: Course) -> dict[str, str]:
-    """The source notebook's answers, without nbgrader's solution markers."""
-    marker = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$")
-    source = course.source_notebook(ASSIGNMENT)
-    return {
-        grade_id: "\n".join(
-            line
-            for line in answer_cell(source, grade_id).source.splitlines()
-            if not marker.match(line)
-        )
-        for grade_id in grade_ids(source, kind="solution")
-    }
 
 
 class Learner:
@@ -137,7 +122,7 @@ def class_flow(tmp_path_factory):
     course.generate(ASSIGNMENT)
     logs = {"release": course.nbgrader("release_assignment", ASSIGNMENT).stderr}
 
-    answers = _solution_answers(course)
+    answers = course.solution_answers(ASSIGNMENT)
     learners = {
         name: Learner(name, folder / "learners" / name, course)
         for name in ("ada", "grace")
