@@ -839,9 +839,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # classroom.audit_*: the audit of a graded notebook (outputsaving.classroom.audit).
     "classroom.audit_no_files": (
         E,
-        "After your notebook ran, the grader found no file saved in its folder. "
-        "Save your outputs into your output folder, inside the notebook's "
-        "folder, and run the whole notebook again from the top.",
+        "After your notebook ran, the grader found no file saved in its folder, "
+        "and it cannot see files saved anywhere else (an absolute path, a "
+        "temporary folder). Save your outputs in a folder next to the notebook, "
+        "given as a relative path, and run the whole notebook again from the top.",
+    ),
+    "classroom.audit_files_outside": (
+        E,
+        "Your output folder {path} is outside your submission's folder, so the "
+        "grader could not find the files your notebook saved and this test "
+        "scores 0. Save your outputs in a folder next to the notebook, given as "
+        "a relative path, and run the whole notebook again from the top.",
     ),
     "classroom.audit_closest": (
         N,
@@ -920,6 +928,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "tests the grader could not re-check on its own score 0. Remove that "
         "code; your instructor will review this submission.",
     ),
+    # classroom.mistake_*: names of mistakes in the instructor's summary figure
+    # (outputsaving.classroom.report.mistake_label), for failures that carry no
+    # finding code of their own.
+    "classroom.mistake_unanswered": (
+        N,
+        "Answer not written: its cell still raises NotImplementedError",
+    ),
+    "classroom.mistake_earlier_cell": (
+        N,
+        "A test found a name undefined: an earlier cell failed",
+    ),
+    "classroom.mistake_audit": (
+        N,
+        "Passed in the notebook but failed the grader's audit (flagged for review)",
+    ),
+    "classroom.mistake_test_failed": (
+        N,
+        "A test of {task} failed with a message the grader does not know",
+    ),
+    "classroom.mistake_refused": (
+        N,
+        "Submission refused before grading",
+    ),
+    "classroom.mistake_other": (N, "Another problem, with no name of its own"),
+    "classroom.mistake_activity_task": (N, "activity {activity}, task {task}"),
+    "classroom.mistake_quiz_question": (N, "quiz question {question}"),
     "classroom.link": (
         E,
         "Your submission contains {path}, a link to {target}, instead of a "

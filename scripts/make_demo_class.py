@@ -48,6 +48,12 @@ __all__ = [
 ]
 
 REPO = Path(__file__).resolve().parents[1]
+# The catalogue of learners' answers is instructor material shared with the
+# grading tests: it lives in tests/, never in the package learners install.
+sys.path.insert(0, str(REPO / "tests"))
+
+import answer_catalogue as catalogue  # noqa: E402
+
 MANIFEST = "demo_class.json"
 TIMESTAMP = "2026-11-24 10:00:00.000000 UTC\n"
 ASSIGNMENTS = ("activity1", "activity2", "quiz")
@@ -89,173 +95,39 @@ STUDENTS = (
 # -- answers -------------------------------------------------------------------
 # Each variant maps grade_ids of answer cells to new sources; the other answer
 # cells keep the solution's answers. "untouched" is the student version as
-# generated (every answer still raises NotImplementedError).
+# generated (every answer still raises NotImplementedError). The typical
+# mistakes are those of the grading tests' catalogue (tests/answer_catalogue.py).
 
-A1_MASK = "a1_task2_save_label_mask"
-A1_TABLE = "a1_task3_save_table"
-A1_ROIS = "a1_task4_save_rois"
-A1_OUTPUT = "a1_task1_output_dir"
-
-
-def _mask(body: str) -> str:
-    return f"def save_label_mask(labels, output_dir):\n{body}"
-
-
-def _table(call: str, name: str = "results.txt") -> str:
-    return (
-        "def save_table(table, output_dir):\n"
-        f'    path = Path(output_dir) / "{name}"\n'
-        f"    {call}\n"
-        "    return path\n"
-    )
-
-
-#: Activity 1's typical mistakes (the catalogue of tests/test_activity1_grading.py).
+#: Activity 1's typical mistakes: some of the catalogue's, in this order (which
+#: decides who makes which mistake).
 ACTIVITY1 = {
-    "mask_jpeg": {
-        A1_MASK: "from PIL import Image\n\n"
-        + _mask(
-            '    path = Path(output_dir) / "label_mask.jpg"\n'
-            "    Image.fromarray(labels.astype(np.uint8)).save(path, quality=90)\n"
-            "    return path\n"
-        )
-    },
-    "mask_int64": {
-        A1_MASK: _mask(
-            '    path = Path(output_dir) / "label_mask.tif"\n'
-            "    tifffile.imwrite(path, labels.astype(np.int64))\n"
-            "    return path\n"
-        )
-    },
-    "mask_float64": {
-        A1_MASK: _mask(
-            '    path = Path(output_dir) / "label_mask.tif"\n'
-            "    tifffile.imwrite(path, labels / 1.0)\n"
-            "    return path\n"
-        )
-    },
-    "mask_binary": {
-        A1_MASK: _mask(
-            '    path = Path(output_dir) / "label_mask.tif"\n'
-            "    tifffile.imwrite(path, ((labels > 0) * 255).astype(np.uint8))\n"
-            "    return path\n"
-        )
-    },
-    "mask_rgb_colour_map": {
-        A1_MASK: _mask(
-            '    path = Path(output_dir) / "label_mask.tif"\n'
-            "    coloured = color.label2rgb(labels, bg_label=0)\n"
-            "    tifffile.imwrite(path, (coloured * 255).astype(np.uint8))\n"
-            "    return path\n"
-        )
-    },
-    "table_comma": {A1_TABLE: _table("table.to_csv(path, index=False)", "results.csv")},
-    "table_index": {A1_TABLE: _table('table.to_csv(path, sep="\\t")')},
-    "table_decimal_comma": {
-        A1_TABLE: _table('table.to_csv(path, sep="\\t", index=False, decimal=",")')
-    },
-    "rois_appended": {
-        A1_ROIS: "def save_rois(rois, output_dir):\n"
-        '    path = Path(output_dir) / "rois.zip"\n'
-        "    roifile.roiwrite(path, rois)\n"
-        "    return path\n"
-    },
-    "rois_xy_swapped": {
-        A1_ROIS: "def save_rois(rois, output_dir):\n"
-        '    path = Path(output_dir) / "rois.zip"\n'
-        "    rebuilt = [\n"
-        "        roifile.ImagejRoi.frompoints(roi.coordinates()[:, ::-1])\n"
-        "        for roi in rois\n"
-        "    ]\n"
-        '    roifile.roiwrite(path, rebuilt, mode="w")\n'
-        "    return path\n"
-    },
-    "output_absolute_missing": {A1_OUTPUT: 'OUTPUT_DIR = Path("/Users/ana/output")\n'},
+    name: catalogue.ACTIVITY1[name]
+    for name in (
+        "mask_jpeg",
+        "mask_int64",
+        "mask_float64",
+        "mask_binary",
+        "mask_rgb_colour_map",
+        "table_comma",
+        "table_index",
+        "table_decimal_comma",
+        "rois_appended",
+        "rois_xy_swapped",
+        "output_absolute_missing",
+    )
 }
-
-#: Activity 2's typical mistakes (tests/test_activity2_grading.py).
-ACTIVITY2 = {
-    "nuclei_8bit": {
-        "a2_task6_save_nuclei_mask": "def save_nuclei_mask(labels, output_dir):\n"
-        '    path = Path(output_dir) / "nuclei_labels.png"\n'
-        "    Image.fromarray(np.asarray(labels).astype(np.uint8)).save(path)\n"
-        "    return path\n"
-    },
-    "table_tab": {
-        "a2_task2_save_table_csv": "def save_table_csv(table, output_dir):\n"
-        '    path = Path(output_dir) / "results.csv"\n'
-        '    table.to_csv(path, sep="\\t", index=False)\n'
-        "    return path\n"
-    },
-    "jpeg_good": {
-        "a2_task5_format_choices": "PNG16_GOOD_FOR_LABELS = True\n"
-        "JPEG_GOOD_FOR_LABELS = True  # it looks the same to me\n"
-        "COLOUR_PNG_GOOD_FOR_LABELS = False\n"
-    },
-    "compare_pixels": {
-        "a2_task4_compare_labels": "def compare_labels(original, reread):\n"
-        "    return {\n"
-        '        "values_before": len(np.unique(original)),\n'
-        '        "values_after": len(np.unique(reread)),\n'
-        '        "objects_changed": int(np.count_nonzero(original != reread)),\n'
-        "    }\n"
-    },
-}
-
-Q1, Q2, Q3, Q4 = (f"quiz_q{n}_answer" for n in range(1, 5))
-
-#: Quiz answers (tests/test_quiz_grading.py); the solution's are the right ones.
-QUIZ = {
-    "tolerant": {
-        Q1: 'Q1_OUTPUT_TYPES = "Label images; ROIs & measurement tables"',
-        Q2: 'Q2_FORMAT_PROPERTY = "an Open-Standard"',
-        Q3: 'Q3_JPEG_FOR_LABEL_MASKS = "no"',
-        Q4: 'Q4_TAB_DELIMITED_FOR_TABLES = "T"',
-    },
-    "two_types_lossless": {
-        Q1: 'Q1_OUTPUT_TYPES = "results tables, ROI sets"',
-        Q2: 'Q2_FORMAT_PROPERTY = "lossless"',
-    },
-    "jpeg_true": {Q3: "Q3_JPEG_FOR_LABEL_MASKS = True"},
-    "one_type_and_wrong_tf": {
-        Q1: 'Q1_OUTPUT_TYPES = "masks, images, pixels"',
-        Q4: "Q4_TAB_DELIMITED_FOR_TABLES = False",
-    },
-}
+#: Activity 2's typical mistakes.
+ACTIVITY2 = catalogue.ACTIVITY2
+#: Quiz answers; the solution's are the right ones.
+QUIZ = catalogue.QUIZ
 
 #: Hostile answers: (assignment, answers). Question 1 of the quiz and the cells
 #: before the hostile one keep the solution's answers.
 HOSTILE_ANSWERS = {
-    "endless_loop": ("quiz", {Q2: "while True:\n    pass\n"}),
-    "os_exit": ("activity2", {"a2_task4_compare_labels": "import os\n\nos._exit(0)\n"}),
-    "read_solution": (
-        "activity1",
-        {
-            A1_MASK: "# Take the instructor's answer from the course folder.\n"
-            "import json\n\n"
-            "for folder in [Path.cwd(), *Path.cwd().parents]:\n"
-            '    found = sorted(folder.glob("source/activity1/*.ipynb"))\n'
-            "    if found:\n"
-            "        break\n"
-            'source = json.loads(found[0].read_text(encoding="utf-8"))\n'
-            'for cell in source["cells"]:\n'
-            '    if "def save_label_mask" in "".join(cell["source"]):\n'
-            '        exec("".join(cell["source"]))\n'
-        },
-    ),
-    "patch_grader": (
-        "activity1",
-        {
-            A1_MASK: "import outputsaving.grading.activity1 as _grader\n"
-            "from PIL import Image\n\n"
-            "_grader.label_mask_result = lambda *args, **kwargs: []\n\n\n"
-            + _mask(
-                '    path = Path(output_dir) / "label_mask.jpg"\n'
-                "    Image.fromarray(np.asarray(labels).astype(np.uint8)).save(path)\n"
-                "    return path\n"
-            )
-        },
-    ),
+    "endless_loop": ("quiz", catalogue.HOSTILE["endless_loop"]),
+    "os_exit": ("activity2", catalogue.HOSTILE["os_exit"]),
+    "read_solution": ("activity1", catalogue.HOSTILE["read_solution"]),
+    "patch_grader": ("activity1", catalogue.HOSTILE["patch_grader"]),
 }
 
 #: Who submits something hostile (in one assignment; the others are normal).

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real ImageJ for interop tests, Chromium for browser tests."""
+"""Shared fixtures: a real ImageJ, Chromium, the sandbox for learners' code."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ INSTALL_HINT = (
     "ImageJ is not installed: on Debian or Ubuntu run "
     "'sudo apt-get install imagej xvfb' (or set IMAGEJ_JAR to an ij.jar)."
 )
+
+
+def _in_ci() -> bool:
+    """Whether this is CI (CI=true), where a missing tool fails instead of skipping."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _find_imagej_jar() -> Path | None:
@@ -80,7 +85,7 @@ def imagej() -> ImageJ:
             if found is None
         ]
         message = f"{INSTALL_HINT} Missing: {', '.join(missing)}."
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        if _in_ci():
             pytest.fail(f"CI needs ImageJ for the interop tests. {message}")
         pytest.skip(message)
     return ImageJ(jar, xvfb_run, java)
@@ -108,7 +113,43 @@ def chromium() -> Path:
         except ImportError:
             problem = "Playwright is missing: pip install -c constraints.txt -e .[test]"
     if problem is not None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        if _in_ci():
             pytest.fail(f"CI needs Chromium and Playwright here. {problem}")
         pytest.skip(problem)
     return found
+
+
+@pytest.fixture(scope="session")
+def sandbox_status():
+    """The probe of the bubblewrap sandbox for learners' code, run once."""
+    from outputsaving.classroom.sandbox import probe_sandbox
+
+    return probe_sandbox()
+
+
+@pytest.fixture(scope="session")
+def sandbox(sandbox_status):
+    """The working sandbox; skipped with its fix (failed in CI) where it cannot run."""
+    if not sandbox_status.ok:
+        message = f"sandbox unavailable: {sandbox_status.detail} {sandbox_status.fix}"
+        if _in_ci():
+            pytest.fail(f"CI needs the sandbox. {message}")
+        pytest.skip(message)
+    return sandbox_status
+
+
+@pytest.fixture(scope="session")
+def unsafe(sandbox_status) -> bool:
+    """``unsafe`` for grading: True only where the sandbox cannot run here.
+
+    Grading tests then run without the sandbox; in CI (CI=true) they fail
+    instead, naming the fix.
+    """
+    if sandbox_status.ok:
+        return False
+    if _in_ci():
+        pytest.fail(
+            "CI needs the sandbox to grade: "
+            f"{sandbox_status.detail} {sandbox_status.fix}"
+        )
+    return True

@@ -14,13 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
+from answer_catalogue import ACTIVITY1
 from nbgrader_course import Course, answer_cell, grade_ids, with_answers
 
 ASSIGNMENT = "activity1"
-T1 = "a1_task1_output_dir"
-T2 = "a1_task2_save_label_mask"
-T3 = "a1_task3_save_table"
-T4 = "a1_task4_save_rois"
 T5 = "a1_task5_save_settings"
 
 POINTS = {
@@ -46,139 +43,54 @@ VISIBLE_SAVES = {
     "a1_task5_settings_visible",
 }
 
-
-def _mask(body: str) -> str:
-    return f"def save_label_mask(labels, output_dir):\n{body}"
-
-
-def _table(call: str, name: str = "results.txt") -> str:
-    return (
-        "def save_table(table, output_dir):\n"
-        f'    path = Path(output_dir) / "{name}"\n'
-        f"    {call}\n"
-        "    return path\n"
-    )
-
-
-# name: (answers replaced, or a function of the solution's answers giving them;
-#        grade_ids expected to fail; key words of the feedback)
+# name: (answers replaced (tests/answer_catalogue.py), or a function of the
+#        solution's answers giving them; grade_ids expected to fail; key words
+#        of the feedback)
 MISTAKES = {
-    "mask_jpeg": (
-        {
-            T2: "from PIL import Image\n\n"
-            + _mask(
-                '    path = Path(output_dir) / "label_mask.jpg"\n'
-                "    Image.fromarray(labels.astype(np.uint8)).save(path, quality=90)\n"
-                "    return path\n"
-            )
-        },
-        TASK2,
-        ["JPEG", "lossless"],
-    ),
+    "mask_jpeg": (ACTIVITY1["mask_jpeg"], TASK2, ["JPEG", "lossless"]),
     "mask_int64": (
-        {
-            T2: _mask(
-                '    path = Path(output_dir) / "label_mask.tif"\n'
-                "    tifffile.imwrite(path, labels.astype(np.int64))\n"
-                "    return path\n"
-            )
-        },
+        ACTIVITY1["mask_int64"],
         TASK2,
         ["64-bit", "ImageJ cannot open", "16-bit"],
     ),
-    "mask_float64": (
-        {
-            T2: _mask(
-                '    path = Path(output_dir) / "label_mask.tif"\n'
-                "    tifffile.imwrite(path, labels / 1.0)\n"
-                "    return path\n"
-            )
-        },
-        TASK2,
-        ["float", "ImageJ cannot open"],
-    ),
-    "mask_binary": (
-        {
-            T2: _mask(
-                '    path = Path(output_dir) / "label_mask.tif"\n'
-                "    tifffile.imwrite(path, ((labels > 0) * 255).astype(np.uint8))\n"
-                "    return path\n"
-            )
-        },
-        TASK2,
-        ["binary mask", "its own number"],
-    ),
+    "mask_float64": (ACTIVITY1["mask_float64"], TASK2, ["float", "ImageJ cannot open"]),
+    "mask_binary": (ACTIVITY1["mask_binary"], TASK2, ["binary mask", "its own number"]),
     "mask_rgb_colour_map": (
-        {
-            T2: _mask(
-                '    path = Path(output_dir) / "label_mask.tif"\n'
-                "    coloured = color.label2rgb(labels, bg_label=0)\n"
-                "    tifffile.imwrite(path, (coloured * 255).astype(np.uint8))\n"
-                "    return path\n"
-            )
-        },
+        ACTIVITY1["mask_rgb_colour_map"],
         TASK2,
         ["colour", "lookup table"],
     ),
-    "table_comma": (
-        {T3: _table("table.to_csv(path, index=False)", "results.csv")},
-        TASK3,
-        ["separated by", "tab"],
-    ),
-    "table_index": (
-        {T3: _table('table.to_csv(path, sep="\\t")')},
-        TASK3,
-        ["index", "row numbers"],
-    ),
+    "table_comma": (ACTIVITY1["table_comma"], TASK3, ["separated by", "tab"]),
+    "table_index": (ACTIVITY1["table_index"], TASK3, ["index", "row numbers"]),
     "table_decimal_comma": (
-        {T3: _table('table.to_csv(path, sep="\\t", index=False, decimal=",")')},
+        ACTIVITY1["table_decimal_comma"],
         TASK3,
         ["decimal comma", "point"],
     ),
     "rois_appended": (
-        {
-            T4: "def save_rois(rois, output_dir):\n"
-            '    path = Path(output_dir) / "rois.zip"\n'
-            "    roifile.roiwrite(path, rois)\n"
-            "    return path\n"
-        },
+        ACTIVITY1["rois_appended"],
         # Run once by the grader's notebook run, the zip is right; run twice,
         # it holds every ROI twice.
         {"a1_task4_rois_rerun_hidden"},
         ["repeat", "appended", "replaces the old file"],
     ),
     "rois_xy_swapped": (
-        {
-            T4: "def save_rois(rois, output_dir):\n"
-            '    path = Path(output_dir) / "rois.zip"\n'
-            "    # rebuild each outline from its points, as (row, column)\n"
-            "    rebuilt = [\n"
-            "        roifile.ImagejRoi.frompoints(roi.coordinates()[:, ::-1])\n"
-            "        for roi in rois\n"
-            "    ]\n"
-            '    roifile.roiwrite(path, rebuilt, mode="w")\n'
-            "    return path\n"
-        },
+        ACTIVITY1["rois_xy_swapped"],
         TASK4,
         ["x and y", "(row, column)"],
     ),
-    # From autograded/<student>/activity1/, ../../../data is the course copy's
-    # data/ folder, which holds the input images (../../data from notebooks/).
     "output_in_data_folder": (
-        {T1: 'OUTPUT_DIR = Path("../../../data")\nOUTPUT_DIR.mkdir(exist_ok=True)\n'},
+        ACTIVITY1["output_in_data_folder"],
         {"a1_task1_output_dir_hidden"},
         ["input images", "separate folder"],
     ),
     "output_absolute_windows": (
-        {
-            T1: 'OUTPUT_DIR = Path("C:/Users/ana/Desktop/output")\n'
-            "OUTPUT_DIR.mkdir(parents=True, exist_ok=True)\n"
-        },
+        ACTIVITY1["output_absolute_windows"],
         {"a1_task1_output_dir_hidden"},
         ["absolute path", "another computer", "relative"],
     ),
     "output_absolute_missing": (
-        {T1: 'OUTPUT_DIR = Path("/Users/ana/output")\n'},
+        ACTIVITY1["output_absolute_missing"],
         {"a1_task1_output_dir_visible", "a1_task1_output_dir_hidden"} | VISIBLE_SAVES,
         ["does not exist", "absolute path"],
     ),

@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pytest
+from answer_catalogue import ACTIVITY2
 from nbgrader_course import Course, answer_cell, grade_ids, with_answers
 
 from outputsaving.grading import activity2
@@ -20,46 +21,8 @@ FULL_MARKS = 17
 
 _SOLUTION_LINE = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
-#: Mistakes: student -> (grade_id of the answer cell, new source).
-MISTAKES = {
-    "nuclei_8bit": (
-        "a2_task6_save_nuclei_mask",
-        """
-def save_nuclei_mask(labels, output_dir):
-    path = Path(output_dir) / "nuclei_labels.png"
-    Image.fromarray(np.asarray(labels).astype(np.uint8)).save(path)
-    return path
-""",
-    ),
-    "table_tab": (
-        "a2_task2_save_table_csv",
-        """
-def save_table_csv(table, output_dir):
-    path = Path(output_dir) / "results.csv"
-    table.to_csv(path, sep="\\t", index=False)
-    return path
-""",
-    ),
-    "jpeg_good": (
-        "a2_task5_format_choices",
-        """
-PNG16_GOOD_FOR_LABELS = True
-JPEG_GOOD_FOR_LABELS = True  # it looks the same to me
-COLOUR_PNG_GOOD_FOR_LABELS = False
-""",
-    ),
-    "compare_pixels": (
-        "a2_task4_compare_labels",
-        """
-def compare_labels(original, reread):
-    return {
-        "values_before": len(np.unique(original)),
-        "values_after": len(np.unique(reread)),
-        "objects_changed": int(np.count_nonzero(original != reread)),
-    }
-""",
-    ),
-}
+#: Mistakes: student -> {grade_id of the answer cell: new source}.
+MISTAKES = ACTIVITY2
 
 #: Per mistake: the graded cells expected to fail (all others get full marks),
 #: and words the feedback must show.
@@ -106,8 +69,8 @@ def graded(tmp_path_factory):
     solution = solution_answers(course)
     course.submit("solution", ASSIGNMENT, with_answers(student, solution))
     course.submit("untouched", ASSIGNMENT, student)
-    for name, (grade_id, code) in MISTAKES.items():
-        answers = {**solution, grade_id: code.strip()}
+    for name, changes in MISTAKES.items():
+        answers = {**solution, **{key: code.strip() for key, code in changes.items()}}
         course.submit(name, ASSIGNMENT, with_answers(student, answers))
     course.autograde(ASSIGNMENT)
     course.generate_feedback(ASSIGNMENT)

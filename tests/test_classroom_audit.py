@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 import roifile
 import tifffile
+from answer_catalogue import A1_OUTPUT, ACTIVITY1
 from nbgrader_course import REPO, Course, answer_cell, grade_ids, with_answers
 from PIL import Image
 
@@ -36,6 +37,7 @@ from outputsaving.classroom.audit import (
 )
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
 from outputsaving.grading import activity1, activity2
+from outputsaving.grading import rerun as rerun_module
 from outputsaving.messages import MESSAGES
 from outputsaving.rois import rois_from_labels
 
@@ -213,17 +215,39 @@ def test_activity1_wrong_file_fails(tmp_path, task, changes, words):
 
 
 def test_activity1_settings_that_do_not_rerun_fail(tmp_path, monkeypatch):
-    """The re-run in a fresh process decides, not only the file's content."""
+    """The re-run decides, not only the file's content."""
     save_activity1(tmp_path / "output")
     monkeypatch.setattr(
         activity1,
-        "rerun_in_fresh_process",
+        "rerun_in_process",
         lambda path: (np.zeros((200, 200), np.int32), ""),
     )
     result = audit_notebook("activity1", source_notebook("activity1"), tmp_path)
     visible, hidden = ACTIVITY1_TASKS["settings"]
     assert (result.verdicts[visible], result.verdicts[hidden]) == (False, False)
     assert "0 objects" in result.messages[visible]
+
+
+def test_activity1_settings_rerun_in_the_grading_process(tmp_path, monkeypatch):
+    """The audit re-runs the settings without starting a Python process."""
+    import subprocess
+
+    def no_process(*args, **kwargs):
+        pytest.fail("the audit started a process")
+
+    save_activity1(tmp_path / "output")
+    monkeypatch.setattr(subprocess, "run", no_process)
+    monkeypatch.setattr(subprocess, "Popen", no_process)
+    result = audit_notebook("activity1", source_notebook("activity1"), tmp_path)
+    visible, _ = ACTIVITY1_TASKS["settings"]
+    assert result.verdicts[visible] is True
+    # The analysis this process re-runs decides the verdict.
+    monkeypatch.setattr(
+        rerun_module, "segment_shapes", lambda image, **_: np.zeros_like(image)
+    )
+    result = audit_notebook("activity1", source_notebook("activity1"), tmp_path)
+    assert result.verdicts[visible] is False
+    assert "gave 0 objects" in result.messages[visible]
 
 
 @pytest.mark.parametrize(
@@ -260,6 +284,58 @@ def test_no_files_at_all_says_so(tmp_path):
     for visible, hidden in ACTIVITY1_TASKS.values():
         assert result.verdicts[visible] is result.verdicts[hidden] is False
     assert "found no file saved" in result.messages["a1_task2_mask_lossless_visible"]
+
+
+@pytest.mark.parametrize(
+    ("assignment", "answer", "folder"),
+    [
+        # The catalogue's output_absolute_missing (A1_OUTPUT is its answer cell).
+        ("activity1", ACTIVITY1["output_absolute_missing"][A1_OUTPUT], None),
+        ("activity1", 'OUTPUT_DIR = Path("../results")', "../results"),
+        ("activity2", 'OUTPUT_DIR = Path("/tmp/results")', "/tmp/results"),
+    ],
+)
+def test_outputs_saved_outside_the_submission_say_so(
+    tmp_path, assignment, answer, folder
+):
+    """The hidden tests pass in the kernel there, but the audit sees no file."""
+    work = tmp_path / "work"
+    work.mkdir()
+    answer_id = {"activity1": A1_OUTPUT, "activity2": "a2_task1_output_dir"}
+    notebook = with_cell(source_notebook(assignment), answer_id[assignment], answer)
+    result = audit_notebook(assignment, notebook, work)
+    tasks = ACTIVITY1_TASKS if assignment == "activity1" else ACTIVITY2_TASKS
+    folder = folder or "/Users/ana/output"
+    for visible, hidden in tasks.values():
+        assert result.verdicts[hidden] is False
+        text = result.messages[hidden]
+        assert result.messages[visible] == text
+        assert f"Your output folder {folder} is outside your submission's folder" in (
+            text
+        )
+        assert "could not find" in text
+        assert "folder next to the notebook" in text
+        assert "relative path" in text
+        assert not any(token in text for token in ("Path(", "=", "`"))
+    hidden = next(iter(tasks.values()))[1]
+    _, flags = apply_audit({hidden: (3.0, 3.0)}, result)
+    (flag,) = flags
+    assert flag.startswith(f"{hidden}: in-kernel 3/3, audit 0/3")
+    assert "outside your submission's folder" in flag
+
+
+def test_no_files_with_a_relative_output_dir_names_where_the_grader_looks(tmp_path):
+    # A Windows drive is a plain folder name where the notebook ran (POSIX).
+    notebook = with_cell(
+        source_notebook("activity1"), A1_OUTPUT, 'OUTPUT_DIR = Path("C:/results")'
+    )
+    text = audit_notebook("activity1", notebook, tmp_path).messages[
+        "a1_task2_mask_fresh_folder_hidden"
+    ]
+    assert "found no file saved in its folder" in text
+    assert "absolute path" in text
+    assert "relative path" in text
+    assert "outside your submission" not in text
 
 
 def test_files_listed_in_exclude_do_not_count(tmp_path):

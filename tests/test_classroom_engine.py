@@ -25,6 +25,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from answer_catalogue import Q1, Q2, Q3
+from answer_catalogue import QUIZ_RIGHT as RIGHT
 from nbgrader_course import REPO, Course, environment, with_answers
 from test_activity1_grading import _answers
 
@@ -40,13 +42,6 @@ from outputsaving.messages import MESSAGES
 
 QUIZ = "quiz"
 A1 = "activity1"
-Q1, Q2, Q3, Q4 = (f"quiz_q{n}_answer" for n in range(1, 5))
-RIGHT = {
-    Q1: 'Q1_OUTPUT_TYPES = "results tables, ROI sets, label masks"',
-    Q2: 'Q2_FORMAT_PROPERTY = "interoperable"',
-    Q3: "Q3_JPEG_FOR_LABEL_MASKS = False",
-    Q4: "Q4_TAB_DELIMITED_FOR_TABLES = True",
-}
 #: quiz submissions graded by both: student -> answers (None: the solution)
 NORMAL_QUIZ = {
     "solution": None,
@@ -71,27 +66,15 @@ HOSTILE_QUIZ = {
 }
 NORMAL_A1 = ["a1_solution", "a1_mask_jpeg"]
 Q1_POINTS = 3
+QUIZ_IDS = (
+    "quiz_q1_one_type",
+    "quiz_q1_two_types",
+    "quiz_q1_three_types",
+    "quiz_q2_format",
+    "quiz_q3_jpeg",
+    "quiz_q4_tab",
+)
 TIME_FLOOR = 12.0
-
-
-def _sandbox_usable() -> bool:
-    """The sandbox works here (else the tests grade with unsafe=True)."""
-    try:
-        engine.check_sandbox(unsafe=False)
-        engine._kernel_config(
-            Path(tempfile.gettempdir()), unsafe=False, memory_bytes=2**30
-        )
-        from outputsaving.classroom.sandbox import SandboxedKernelManager
-
-        SandboxedKernelManager(workdir=tempfile.gettempdir())
-    except Exception:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            raise  # CI must grade in the real sandbox
-        return False
-    return True
-
-
-UNSAFE = not _sandbox_usable()
 
 
 def _release(assignment: str) -> nbformat.NotebookNode:
@@ -137,7 +120,7 @@ def _db(course: Course) -> str:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, unsafe):
     """The class graded both ways; returns (parallel course, serial course, result)."""
     folder = tmp_path_factory.mktemp("engine")
     parallel = Course.copy_of_repo(folder / "parallel", assignments=[QUIZ, A1])
@@ -160,7 +143,7 @@ def graded(tmp_path_factory):
     result = grade_class(
         parallel.root,
         workers=2,
-        unsafe=UNSAFE,
+        unsafe=unsafe,
         time_floor=TIME_FLOOR,
         time_factor=3,
         stream=log,
@@ -215,6 +198,42 @@ def test_the_endless_loop_is_stopped_near_its_budget(graded):
     _, _, result, _ = graded
     (outcome,) = [o for o in result.outcomes if o.student == "endless_loop"]
     assert outcome.seconds < TIME_FLOOR + 30
+
+
+def test_a_stopped_notebook_claims_no_audit_scores_for_cells_not_run(tmp_path, unsafe):
+    """The loop in question 1 leaves every test unrun: the audit must not re-score them.
+
+    Questions 2-4 hold right literals, which the audit would pass: before, the
+    flags read "quiz_q2_format: in-kernel 0/1, audit 1/1" although those
+    cells never ran (and still scored 0).
+    """
+    import pandas as pd
+
+    course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
+    answers = {**RIGHT, Q1: "while True:\n    pass"}
+    course.submit("loops_early", QUIZ, with_answers(_release(QUIZ), answers))
+    log = io.StringIO()
+    result = grade_class(
+        course.root,
+        workers=1,
+        unsafe=unsafe,
+        time_budget=4,
+        feedback=False,
+        progress=False,
+        stream=log,
+    )
+    (outcome,) = result.outcomes
+    assert outcome.outcome == "stopped"
+    assert outcome.score == 0
+    assert set(outcome.grades) == set(QUIZ_IDS)
+    line = outcome.log_line()
+    assert line in log.getvalue()
+    exported = pd.read_csv(result.exports["grades_tsv"], sep="\t")
+    texts = [line, *outcome.flags, str(exported.loc[0, "flags"])]
+    for text in texts:
+        assert "audit" not in text, text
+        assert not any(grade_id in text for grade_id in QUIZ_IDS), text
+    assert "ran for longer than" in line  # the reason is still given
 
 
 def test_each_submission_is_logged_with_time_score_and_outcome(graded):
@@ -286,10 +305,10 @@ def test_summary_table_counts_the_stops(graded):
     assert quiz_line.split()[5] == str(len(HOSTILE_QUIZ))
 
 
-def test_a_second_run_grades_nothing_again(graded):
+def test_a_second_run_grades_nothing_again(graded, unsafe):
     parallel, _, _, _ = graded
     before = _scores(_db(parallel), QUIZ)
-    result = grade_class(parallel.root, unsafe=UNSAFE, stream=io.StringIO())
+    result = grade_class(parallel.root, unsafe=unsafe, stream=io.StringIO())
     assert result.graded_now == []
     assert len(result.outcomes) == len(NORMAL_QUIZ) + len(HOSTILE_QUIZ) + len(NORMAL_A1)
     assert _scores(_db(parallel), QUIZ) == before
@@ -325,7 +344,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _grade_command(course: Course, db_url: str) -> list[str]:
+def _grade_command(course: Course, db_url: str, *, unsafe: bool) -> list[str]:
     command = [
         sys.executable,
         "-m",
@@ -336,10 +355,10 @@ def _grade_command(course: Course, db_url: str) -> list[str]:
     ]
     command += ["--workers", "2", "--no-progress", "--db", db_url]
     command += ["--time-floor", str(TIME_FLOOR)]
-    return command + (["--unsafe"] if UNSAFE else [])
+    return command + (["--unsafe"] if unsafe else [])
 
 
-def test_kill_9_mid_run_loses_and_duplicates_nothing(graded, tmp_path):
+def test_kill_9_mid_run_loses_and_duplicates_nothing(graded, tmp_path, unsafe):
     parallel, _, _, _ = graded
     course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
     _submit_normal(course)
@@ -347,7 +366,7 @@ def test_kill_9_mid_run_loses_and_duplicates_nothing(graded, tmp_path):
     env = {k: v for k, v in environment().items() if k != "PATH"}
     env["PATH"] = "/usr/bin:/bin"  # not activated: alembic must still be found
     grader = subprocess.Popen(
-        _grade_command(course, db_url),
+        _grade_command(course, db_url, unsafe=unsafe),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -374,7 +393,7 @@ def test_kill_9_mid_run_loses_and_duplicates_nothing(graded, tmp_path):
     assert survivors == [], "processes outlived the killed grader"
 
     again = subprocess.run(
-        _grade_command(course, db_url),
+        _grade_command(course, db_url, unsafe=unsafe),
         env=env,
         capture_output=True,
         text=True,
@@ -401,7 +420,7 @@ def test_kill_9_mid_run_loses_and_duplicates_nothing(graded, tmp_path):
     (course.root / "submitted/two_wrong/quiz/timestamp.txt").write_text(
         "2026-11-25 09:00:00.000000 UTC\n"
     )
-    newer = grade_class(course.root, db_url=db_url, unsafe=UNSAFE, stream=io.StringIO())
+    newer = grade_class(course.root, db_url=db_url, unsafe=unsafe, stream=io.StringIO())
     assert [o.student for o in newer.graded_now] == ["two_wrong"]
     assert sum(_scores(db_url, QUIZ)["two_wrong"].values()) == 6
 
@@ -410,7 +429,7 @@ def test_kill_9_mid_run_loses_and_duplicates_nothing(graded, tmp_path):
     forced = grade_class(
         course.root,
         db_url=db_url,
-        unsafe=UNSAFE,
+        unsafe=unsafe,
         force=True,
         feedback=False,
         stream=io.StringIO(),
@@ -489,14 +508,14 @@ def postgres_url():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_gradebook_on_a_postgresql_server(postgres_url, tmp_path):
+def test_gradebook_on_a_postgresql_server(postgres_url, tmp_path, unsafe):
     course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
     course.submit("solution", QUIZ, course.source_notebook(QUIZ))
     course.submit("untouched", QUIZ, _release(QUIZ))
     result = grade_class(
         course.root,
         db_url=postgres_url,
-        unsafe=UNSAFE,
+        unsafe=unsafe,
         time_budget=60,
         report=True,
         stream=io.StringIO(),

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from answer_catalogue import Q1, Q2, Q3, Q4
+from answer_catalogue import QUIZ_RIGHT as RIGHT
 from nbgrader_course import REPO, Course, answer_cell, with_answers
 from test_activity1_grading import _answers
-from test_classroom_engine import UNSAFE
 
 from outputsaving.classroom.audit import audit_notebook
 from outputsaving.classroom.engine import grade_class
@@ -35,13 +36,6 @@ from outputsaving.messages import MESSAGES
 QUIZ = "quiz"
 A1 = "activity1"
 NOTEBOOK = "quiz_output_saving.ipynb"
-Q1, Q2, Q3, Q4 = (f"quiz_q{n}_answer" for n in range(1, 5))
-RIGHT = {
-    Q1: 'Q1_OUTPUT_TYPES = "results tables, ROI sets, label masks"',
-    Q2: 'Q2_FORMAT_PROPERTY = "interoperable"',
-    Q3: "Q3_JPEG_FOR_LABEL_MASKS = False",
-    Q4: "Q4_TAB_DELIMITED_FOR_TABLES = True",
-}
 #: questions 1 and 2 right, 3 and 4 wrong: 4 of 6 points
 TWO_WRONG = {
     **RIGHT,
@@ -393,7 +387,7 @@ def _digest(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def redteam(tmp_path_factory):
+def redteam(tmp_path_factory, unsafe):
     """The class graded in one run; the normal submissions graded alone too."""
     folder = tmp_path_factory.mktemp("redteam")
     course = Course.copy_of_repo(folder / "class", assignments=[QUIZ, A1])
@@ -408,7 +402,7 @@ def redteam(tmp_path_factory):
     result = grade_class(
         course.root,
         workers=2,
-        unsafe=UNSAFE,
+        unsafe=unsafe,
         time_floor=TIME_FLOOR,
         time_factor=3,
         progress=False,
@@ -427,7 +421,7 @@ def redteam(tmp_path_factory):
     grade_class(
         alone.root,
         workers=2,
-        unsafe=UNSAFE,
+        unsafe=unsafe,
         time_floor=TIME_FLOOR,
         time_factor=3,
         progress=False,
@@ -568,9 +562,8 @@ def test_patched_graders_are_caught_by_the_audit(redteam, student):
 # -- isolation -----------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("sandbox")
 def test_the_sandbox_hides_solutions_hidden_tests_and_the_gradebook(redteam):
-    if UNSAFE:
-        pytest.skip("no working sandbox here (CI requires it)")
     text = _outputs(redteam["course"], "read_secrets")
     assert "READ" not in text.replace("BLOCKED", "")
     assert text.count("BLOCKED") == 8
@@ -582,9 +575,8 @@ def test_the_sandbox_hides_solutions_hidden_tests_and_the_gradebook(redteam):
     assert "q_solution" not in found
 
 
+@pytest.mark.usefixtures("sandbox")
 def test_the_gradebook_and_course_cannot_be_written(redteam):
-    if UNSAFE:
-        pytest.skip("no working sandbox here (CI requires it)")
     course = redteam["course"]
     text = _outputs(course, "write_gradebook")
     assert "WROTE" not in text
@@ -662,9 +654,8 @@ def test_a_notebook_swapped_for_a_link_is_written_as_a_file(redteam, student):
     _feedback_is_clean(feedback)
 
 
+@pytest.mark.usefixtures("sandbox")
 def test_a_detached_process_does_not_outlive_grading(redteam):
-    if UNSAFE:
-        pytest.skip("no working sandbox here (CI requires it)")
     assert redteam["survivors"] == []
     assert "heartbeat started" in _outputs(redteam["course"], "detached")
     heartbeat = redteam["course"].root / "autograded/detached" / QUIZ / "heartbeat.txt"

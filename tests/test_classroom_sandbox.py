@@ -43,16 +43,8 @@ REPO = Path(__file__).resolve().parents[1]
 MiB = 2**20
 
 
-@pytest.fixture(scope="module", autouse=True)
-def sandbox_works():
-    """Skip (fail in CI) when bubblewrap cannot run here, naming the fix."""
-    status = probe_sandbox()
-    if not status.ok:
-        message = f"sandbox unavailable: {status.detail} {status.fix}"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message)
-        pytest.skip(message)
-    return status
+#: Every test is skipped with the fix (failed in CI) where the sandbox cannot run.
+pytestmark = pytest.mark.usefixtures("sandbox")
 
 
 @pytest.fixture
@@ -199,10 +191,10 @@ def wait_for_marker(marker: str, count: int, *, timeout: float = 20.0) -> None:
 # -- the probe -------------------------------------------------------------------
 
 
-def test_probe_finds_a_working_sandbox(sandbox_works):
-    assert sandbox_works.ok
-    assert sandbox_works.fix == ""
-    assert "no network" in sandbox_works.detail
+def test_probe_finds_a_working_sandbox(sandbox):
+    assert sandbox.ok
+    assert sandbox.fix == ""
+    assert "no network" in sandbox.detail
 
 
 def test_probe_names_the_install_fix_when_bubblewrap_is_missing(tmp_path):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-import os
 import shutil
 import sys
 from collections import Counter
@@ -19,8 +18,7 @@ import nbformat
 import pytest
 from nbgrader_course import REPO, answer_cell
 
-from outputsaving.classroom import engine
-from outputsaving.classroom.engine import GradingRefused, grade_class
+from outputsaving.classroom.engine import grade_class
 
 _spec = importlib.util.spec_from_file_location(
     "make_demo_class", REPO / "scripts" / "make_demo_class.py"
@@ -43,17 +41,6 @@ QUIZ_TOTALS = {
     "one_type_and_wrong_tf": 3,
     "untouched": 0,
 }
-
-
-def _unsafe() -> bool:
-    """Grade without the sandbox only where it does not work (never in CI)."""
-    try:
-        engine.check_sandbox(unsafe=False)
-    except GradingRefused:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            raise
-        return True
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +123,7 @@ def test_building_refuses_to_replace_a_folder_that_is_not_a_demo_class(tmp_path)
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
-def test_three_quiz_submissions_grade_as_expected(demo, tmp_path):
+def test_three_quiz_submissions_grade_as_expected(demo, tmp_path, unsafe):
     source, manifest = demo
     root_gradebook = REPO / "gradebook.db"
     before = root_gradebook.stat().st_mtime if root_gradebook.exists() else None
@@ -157,7 +144,7 @@ def test_three_quiz_submissions_grade_as_expected(demo, tmp_path):
         folder,
         assignments=["quiz"],
         workers=2,
-        unsafe=_unsafe(),
+        unsafe=unsafe,
         time_floor=5.0,
         time_factor=3.0,
         feedback=False,
@@ -180,3 +167,54 @@ def test_three_quiz_submissions_grade_as_expected(demo, tmp_path):
     assert result.exports["figure"].is_file()
     after = root_gradebook.stat().st_mtime if root_gradebook.exists() else None
     assert after == before  # the course's own gradebook is never touched
+
+
+def test_the_report_names_the_demo_class_mistakes_in_words(demo, tmp_path, unsafe):
+    """Untouched notebooks, audit overrides and outputs saved outside the folder.
+
+    Before, the summary figure named these by a grade_id (``quiz_q1_one_type``)
+    or a code (``quiz.types_count``); every label must now be words.
+    """
+    import re
+
+    from outputsaving.classroom.report import mistake_counts
+
+    source, manifest = demo
+    folder = tmp_path / "class"
+    shutil.copytree(source, folder)
+    chosen = {
+        (_student_with(manifest, "quiz", "untouched"), "quiz"),
+        (_student_with(manifest, "activity2", "untouched"), "activity2"),
+        (_student_with(manifest, "activity1", "patch_grader"), "activity1"),
+        (_student_with(manifest, "activity1", "output_absolute_missing"), "activity1"),
+    }
+    for path in list((folder / "submitted").glob("*/*")):
+        if (path.parent.name, path.name) not in chosen:
+            shutil.rmtree(path)
+    result = grade_class(
+        folder,
+        workers=2,
+        unsafe=unsafe,
+        time_budget=120,
+        feedback=False,
+        progress=False,
+        stream=io.StringIO(),
+    )
+    assert {(o.student, o.assignment) for o in result.outcomes} == chosen
+    labels = mistake_counts(result.outcomes)
+    code = re.compile(r"\b[a-z][a-z0-9]*\.[a-z_]+[a-z0-9_]*\b")
+    grade_id = re.compile(r"\b(?:a\d+_task\d+|quiz_q\d+)")
+    for label in labels:
+        assert not code.search(label), label
+        assert not grade_id.search(label), label
+    assert any("NotImplementedError" in label for label in labels)  # untouched
+    assert any("audit" in label for label in labels)  # the patched grader
+
+    # Outputs saved to an absolute folder: the audit's 0 says why, plainly.
+    student = _student_with(manifest, "activity1", "output_absolute_missing")
+    (outcome,) = [o for o in result.outcomes if o.student == student]
+    hidden = "a1_task2_mask_fresh_folder_hidden"
+    assert outcome.grades[hidden][0] == 0
+    (flag,) = [f for f in outcome.flags if f.startswith(f"{hidden}:")]
+    assert "outside your submission's folder" in flag
+    assert "relative path" in flag

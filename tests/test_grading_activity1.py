@@ -6,6 +6,8 @@ The whole notebook graded by nbgrader is in ``test_activity1_grading.py``.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ from scipy import ndimage as ndi
 from outputsaving.analysis import measure_objects
 from outputsaving.datasets import RANDOM_SHAPES, data_path
 from outputsaving.grading import activity1
+from outputsaving.grading import rerun as rerun_module
 from outputsaving.grading.rerun import rerun_from_settings as reference_rerun
 from outputsaving.rois import rois_from_labels
 from outputsaving.settings import make_settings
@@ -238,3 +241,114 @@ def test_rerun_in_fresh_process_explains_bad_settings(tmp_path):
     labels, reason = activity1.rerun_in_fresh_process(good)
     assert reason == ""
     np.testing.assert_array_equal(labels, activity1.reference_labels())
+
+
+# -- the settings re-run: in a fresh process, or in this one -----------------------
+
+
+def _settings_file(folder, text) -> Path:
+    path = folder / "settings.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _settings_text(**changes) -> str:
+    settings = make_settings(data_path(RANDOM_SHAPES), min_size=0, max_size=1000)
+    settings.update(changes)
+    return json.dumps(settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (_settings_text(), ""),
+        (_settings_text(min_size=500, max_size=700), ""),
+        ("{'min_size': 0}", "could not be read as JSON (JSONDecodeError)"),
+        ("[0, 1000]", "does not hold a JSON object"),
+        (_settings_text(input_file="blobs.gif"), 'input file "blobs.gif" is not one'),
+        (_settings_text(input_sha256="0" * 64), "checksum differs"),
+        (_settings_text(min_size=2000), "'min_size' is larger than 'max_size'"),
+        (_settings_text(max_size="1000"), """'max_size' is "1000", not a number"""),
+        (_settings_text(min_size=True), "'min_size' is true, not a number"),
+        (_settings_text()[:-1] + ', "max_size": ' + "9" * 5000 + "}", "unexpected"),
+    ],
+    ids=[
+        "good",
+        "other-limits",
+        "bad-json",
+        "not-object",
+        "wrong-input",
+        "wrong-checksum",
+        "min-over-max",
+        "text-number",
+        "bool-number",
+        "huge-int",
+    ],
+)
+def test_rerun_in_process_agrees_with_the_fresh_process(tmp_path, text, reason):
+    """The audit's re-run: same labels and same reasons as a fresh process."""
+    path = _settings_file(tmp_path, text)
+    fresh_labels, fresh_reason = activity1.rerun_in_fresh_process(path)
+    labels, here_reason = activity1.rerun_in_process(path)
+    assert here_reason == fresh_reason
+    assert reason in here_reason if reason else here_reason == ""
+    if reason:
+        assert labels is None
+        assert fresh_labels is None
+    else:
+        assert labels.dtype == fresh_labels.dtype
+        np.testing.assert_array_equal(labels, fresh_labels)
+        assert labels.max() > 0
+
+
+def test_rerun_in_process_refuses_special_and_oversized_files(tmp_path):
+    fifo = tmp_path / "settings.json"
+    os.mkfifo(fifo)  # nobody writes: reading it would block
+    assert activity1.rerun_in_process(fifo) == (None, "it is not a regular file")
+    (tmp_path / "big").mkdir()
+    big = _settings_file(tmp_path / "big", " " * 1_000_001 + _settings_text())
+    assert activity1.rerun_in_process(big) == (None, "the file is larger than 1 MB")
+    fine = big.with_name("fine.json")
+    fine.write_text(" " * 900_000 + _settings_text(), encoding="utf-8")
+    labels, reason = activity1.rerun_in_process(fine)
+    assert reason == ""
+    np.testing.assert_array_equal(labels, activity1.reference_labels())
+
+
+class _ProcessStarted(Exception):
+    pass
+
+
+@pytest.fixture
+def no_processes(monkeypatch):
+    """Starting a process raises ``_ProcessStarted``."""
+
+    def start(*args, **kwargs):
+        raise _ProcessStarted
+
+    monkeypatch.setattr(subprocess, "run", start)
+    monkeypatch.setattr(subprocess, "Popen", start)
+
+
+def test_hidden_settings_test_reruns_in_a_fresh_process_by_default(
+    monkeypatch, no_processes
+):
+    monkeypatch.delenv(activity1.GRADER_VARIABLE, raising=False)
+    with pytest.raises(_ProcessStarted):
+        activity1.grade_settings(_save_settings(), reference_rerun)
+    monkeypatch.setenv(activity1.GRADER_VARIABLE, "0")
+    with pytest.raises(_ProcessStarted):
+        activity1.grade_settings(_save_settings(), reference_rerun)
+
+
+def test_hidden_settings_test_reruns_in_process_under_the_class_grader(
+    monkeypatch, no_processes
+):
+    monkeypatch.setenv(activity1.GRADER_VARIABLE, "1")
+    activity1.grade_settings(_save_settings(), reference_rerun)
+    # The in-process re-run's labels decide, as the fresh process's would.
+    monkeypatch.setattr(
+        rerun_module, "segment_shapes", lambda image, **_: np.zeros_like(image)
+    )
+    with pytest.raises(AssertionError, match="gave 0 objects"):
+        activity1.grade_settings(_save_settings(), reference_rerun)

@@ -6,50 +6,25 @@ Every submission is graded in one ``nbgrader autograde`` run.
 from __future__ import annotations
 
 import pytest
+from answer_catalogue import QUIZ
+from answer_catalogue import QUIZ_RIGHT as RIGHT
 from nbgrader_course import Course, with_answers
 
 ASSIGNMENT = "quiz"
 FULL_MARKS = 6
 
-RIGHT = {
-    "quiz_q1_answer": 'Q1_OUTPUT_TYPES = "results tables, ROI sets, label masks"',
-    "quiz_q2_answer": 'Q2_FORMAT_PROPERTY = "interoperable"',
-    "quiz_q3_answer": "Q3_JPEG_FOR_LABEL_MASKS = False",
-    "quiz_q4_answer": "Q4_TAB_DELIMITED_FOR_TABLES = True",
-}
-
-#: student -> (answers changed from RIGHT, expected score, words in the feedback)
+#: student -> (answers changed from RIGHT (tests/answer_catalogue.py), expected
+#: score, words in the feedback)
 SUBMISSIONS = {
-    "tolerant": (
-        {
-            "quiz_q1_answer": (
-                'Q1_OUTPUT_TYPES = "Label images; ROIs & measurement tables"'
-            ),
-            "quiz_q2_answer": 'Q2_FORMAT_PROPERTY = "an Open-Standard"',
-            "quiz_q3_answer": 'Q3_JPEG_FOR_LABEL_MASKS = "no"',
-            "quiz_q4_answer": 'Q4_TAB_DELIMITED_FOR_TABLES = "T"',
-        },
-        6,
-        [],
-    ),
+    "tolerant": (QUIZ["tolerant"], 6, []),
     "two_types_lossless": (
-        {
-            "quiz_q1_answer": 'Q1_OUTPUT_TYPES = "results tables, ROI sets"',
-            "quiz_q2_answer": 'Q2_FORMAT_PROPERTY = "lossless"',
-        },
+        QUIZ["two_types_lossless"],
         4,
         ["You named 2 of the 3 output types.", "'lossless' is about keeping"],
     ),
-    "jpeg_true": (
-        {"quiz_q3_answer": "Q3_JPEG_FOR_LABEL_MASKS = True"},
-        5,
-        ["is not the expected one"],
-    ),
+    "jpeg_true": (QUIZ["jpeg_true"], 5, ["is not the expected one"]),
     "one_type_and_wrong_tf": (
-        {
-            "quiz_q1_answer": 'Q1_OUTPUT_TYPES = "masks, images, pixels"',
-            "quiz_q4_answer": "Q4_TAB_DELIMITED_FOR_TABLES = False",
-        },
+        QUIZ["one_type_and_wrong_tf"],
         3,
         ["You named 1 of the 3 output types.", "is what the analysis starts from"],
     ),

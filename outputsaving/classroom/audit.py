@@ -15,8 +15,9 @@ Files (activity 1 tasks 2-5, activity 2 tasks 2, 3 and 6)
     passes the task's check, made with the graders' own ``*_result`` functions
     (:mod:`outputsaving.grading.activity1`, :mod:`~outputsaving.grading.activity2`)
     against references computed in this process from the shipped images. For
-    activity 1's settings, the analysis is re-run from the file in a fresh
-    Python process, as the hidden test does.
+    activity 1's settings, the analysis is re-run from the file in this
+    process (it holds no learner state), with the same reasons as the hidden
+    test's re-run in a fresh process.
 Output folder (task 1 of both activities)
     Read from the answer cell with :mod:`ast`: only when ``OUTPUT_DIR`` is set
     there to a literal ``Path("...")`` (also ``Path("a", "b")`` or
@@ -55,6 +56,12 @@ call the function, still decide those cells unless the grader was tampered
 with.
 Copying a shipped input image in place of a label mask fails: it holds
 intensities, not the reference's labels.
+Files saved outside the working copy (an absolute ``OUTPUT_DIR``, the
+kernel's private temporary folder) are not seen either, by design: their file
+tasks score 0 even where the hidden tests passed in the kernel (serial
+``nbgrader autograde`` would give those points), and the change is flagged.
+When ``OUTPUT_DIR`` is such a literal, the message names it and says to save
+into a folder next to the notebook, given as a relative path.
 
 :func:`apply_audit` combines the audit with nbgrader's scores; see it for the
 exact rule.
@@ -94,7 +101,7 @@ ASSIGNMENTS = ("activity1", "activity2", "quiz")
 MAX_FILES = 200
 #: Files larger than this are not opened (the checkers refuse them anyway).
 MAX_FILE_BYTES = 50 * 1024 * 1024
-#: Settings files re-run in a fresh process, at most, per notebook.
+#: Settings files re-run, at most, per notebook.
 MAX_RERUNS = 3
 #: Source characters of an answer cell parsed, at most.
 MAX_ANSWER_CHARS = 20_000
@@ -238,7 +245,7 @@ def _audit_files(
 
 
 def _settings_check(reruns: list[int]) -> Callable[[Path], list[CheckResult]]:
-    """Activity 1's settings check, plus the re-run in a fresh process."""
+    """Activity 1's settings check, plus the re-run (in this process)."""
 
     def check(path: Path) -> list[CheckResult]:
         results = activity1.settings_result(path)
@@ -246,7 +253,7 @@ def _settings_check(reruns: list[int]) -> Callable[[Path], list[CheckResult]]:
             return results
         reruns[0] += 1
         rerun = task_result("settings", path)
-        labels, reason = activity1.rerun_in_fresh_process(path)
+        labels, reason = activity1.rerun_in_process(path)
         reference = activity1.reference_labels()
         if labels is None:
             rerun.add("activity1.settings_rerun_failed", reason=reason)
@@ -654,15 +661,14 @@ def _assigned_names(tree: ast.AST) -> set[str]:
     return names
 
 
-def _audit_output_dir(assignment: str, notebook, workdir: Path, result) -> None:
-    answer_id, visible_id, hidden_id = _OUTPUT_DIR_TASKS[assignment]
-    cells = _cells_by_grade_id(notebook)
-    answer = cells.get(answer_id)
+def _static_output_dir(assignment: str, notebook) -> tuple[str, bool] | None:
+    """``(text, is_path)`` of a literal ``OUTPUT_DIR`` set only in its answer cell."""
+    answer = _cells_by_grade_id(notebook).get(_OUTPUT_DIR_TASKS[assignment][0])
     if answer is None:
-        return
+        return None
     tree = _parse(_source(answer))
     if tree is None:
-        return
+        return None
     value = None
     for statement in tree.body:
         if isinstance(statement, ast.Raise):
@@ -677,13 +683,41 @@ def _audit_output_dir(assignment: str, notebook, workdir: Path, result) -> None:
         elif "OUTPUT_DIR" in _assigned_names(statement):
             value = None
     if value is None:
-        return
+        return None
     for cell in notebook.get("cells", []):
         if cell is answer or cell.get("cell_type") != "code":
             continue
         other = _parse(_transformed(_source(cell)))
         if other is not None and "OUTPUT_DIR" in _assigned_names(other):
-            return  # set again elsewhere: no opinion
+            return None  # set again elsewhere: no opinion
+    return value
+
+
+def _is_absolute(text: str) -> bool:
+    return text.startswith(("/", "~", "\\")) or PureWindowsPath(text).drive != ""
+
+
+def _output_dir_outside(assignment: str, notebook, workdir: Path) -> str | None:
+    """The literal ``OUTPUT_DIR`` when files saved there land outside ``workdir``.
+
+    Judged where the notebook ran: ``~`` is not expanded by pathlib and a
+    Windows drive is a plain folder name on POSIX, so only a POSIX absolute
+    path or one climbing out with ``..`` is outside.
+    """
+    if assignment not in _OUTPUT_DIR_TASKS:
+        return None
+    value = _static_output_dir(assignment, notebook)
+    if value is None:
+        return None
+    root = workdir.resolve()
+    return None if (root / value[0]).resolve().is_relative_to(root) else value[0]
+
+
+def _audit_output_dir(assignment: str, notebook, workdir: Path, result) -> None:
+    _, visible_id, hidden_id = _OUTPUT_DIR_TASKS[assignment]
+    value = _static_output_dir(assignment, notebook)
+    if value is None:
+        return
     text, is_path = value
     if not is_path:
         found = f"the text {text!r}"
@@ -693,8 +727,7 @@ def _audit_output_dir(assignment: str, notebook, workdir: Path, result) -> None:
                 "activity1.output_dir_not_path", found=found
             )
         return
-    absolute = text.startswith(("/", "~", "\\")) or PureWindowsPath(text).drive != ""
-    if absolute:
+    if _is_absolute(text):
         result.verdicts[hidden_id] = False
         result.messages[hidden_id] = message("activity1.output_dir_absolute", path=text)
         return
@@ -924,6 +957,7 @@ def audit_notebook(
     if assignment in _OUTPUT_DIR_TASKS:
         _audit_output_dir(assignment, executed_notebook, workdir, result)
     if _FILE_TASKS[assignment]:
+        outside = _output_dir_outside(assignment, executed_notebook, workdir)
         files, truncated = _Files.scan(workdir, exclude=exclude)
         if truncated:
             result.flags.append(
@@ -937,6 +971,9 @@ def audit_notebook(
         )
         for task in _FILE_TASKS[assignment]:
             passed, text = audits[task.key]
+            if not passed and outside is not None:
+                # The files went where the grader cannot see: say so plainly.
+                text = message("classroom.audit_files_outside", path=outside)
             for grade_id in task.visible:
                 if result.verdicts.get(grade_id) is False:
                     continue  # a cell shared by several files: any failure wins

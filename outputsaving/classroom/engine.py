@@ -58,6 +58,7 @@ import hashlib
 import json
 import math
 import multiprocessing
+import multiprocessing.util
 import os
 import shutil
 import signal
@@ -492,9 +493,13 @@ def _unsandboxed_kernel_manager_class():
 
 
 def _kernel_config(
-    workdir: Path, *, unsafe: bool, memory_bytes: int
+    workdir: Path, *, unsafe: bool, memory_bytes: int, fork_server: str = ""
 ) -> tuple[Any, dict[str, dict[str, Any]]]:
-    """The kernel manager class for Execute and its config sections."""
+    """The kernel manager class for Execute and its config sections.
+
+    ``fork_server``: the key of this worker's fork server, to fork kernels
+    from (empty: each kernel starts a new Python).
+    """
     sandbox = None if unsafe else _sandbox_module()
     if sandbox is not None:
         manager = sandbox.SandboxedKernelManager
@@ -503,6 +508,9 @@ def _kernel_config(
             "workdir": str(workdir),
             "memory_bytes": memory_bytes,
             "unsafe": False,
+            "fork_server": fork_server,
+            # The audit re-runs activity 1's settings: the kernel need not.
+            "sandbox_env": {"OUTPUTSAVING_GRADER": "1"},
         }
         settings = {key: value for key, value in wanted.items() if key in traits}
         return manager, {manager.__name__: settings}
@@ -1040,7 +1048,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _worker_init(
-    course_dir: str, db_url: str | None, template: str, parent: int
+    course_dir: str, db_url: str | None, template: str, parent: int, fork: bool
 ) -> None:
     _die_with_parent()
     if os.getppid() != parent:  # the grader died before prctl
@@ -1057,8 +1065,34 @@ def _worker_init(
     _wipe(scratch)
     scratch.mkdir(parents=True)
     _WORKER.update(
-        config=config, coursedir=coursedir, scratch=scratch, template=Path(template)
+        config=config,
+        coursedir=coursedir,
+        scratch=scratch,
+        template=Path(template),
+        fork_server=None,
+        fork_error="",
     )
+    if fork:
+        _start_fork_server(Path(course_dir))
+
+
+def _start_fork_server(course_dir: Path) -> None:
+    """This worker's fork server (kernels forked from pre-imported packages).
+
+    Without it (it failed to start) each kernel starts a new Python: slower,
+    as safe; the reason is reported with every result of this worker.
+    """
+    from outputsaving.classroom.forkserver import ForkServer, ForkServerError
+
+    autograded = course_dir / "autograded"
+    autograded.mkdir(exist_ok=True)
+    server = ForkServer(shared=[autograded], sandbox_env={"OUTPUTSAVING_GRADER": "1"})
+    try:
+        _WORKER["fork_server"] = server.start()
+    except (ForkServerError, OSError, ValueError) as error:
+        _WORKER["fork_error"] = str(error)
+    else:
+        multiprocessing.util.Finalize(server, server.close, exitpriority=10)
 
 
 def _autograde_config(task: dict, staging_root: Path, db_path: Path):
@@ -1084,8 +1118,12 @@ def _autograde_config(task: dict, staging_root: Path, db_path: Path):
     workdir = (
         Path(task["course_dir"]) / "autograded" / task["student"] / task["assignment"]
     )
+    server = _WORKER.get("fork_server")
     manager, sections = _kernel_config(
-        workdir, unsafe=task["unsafe"], memory_bytes=task["memory_bytes"]
+        workdir,
+        unsafe=task["unsafe"],
+        memory_bytes=task["memory_bytes"],
+        fork_server=server.key if server is not None and server.running else "",
     )
     config.BudgetedExecute.kernel_manager_class = manager
     config.BudgetedExecute.budgets = task["budgets"]
@@ -1106,6 +1144,8 @@ def _grade_submission(task: dict) -> dict:
     start = time.monotonic()
     student, assignment = task["student"], task["assignment"]
     result = {"student": student, "assignment": assignment, "outcome": "failed"}
+    if _WORKER.get("fork_error"):
+        result["fork_error"] = _WORKER["fork_error"]
     scratch: Path = _WORKER["scratch"]
     staging_root = scratch / "submitted"
     db_path = scratch / "gradebook.db"
@@ -1177,16 +1217,17 @@ def _after_run(task: dict, result: dict) -> None:
             for key, value in record["grades"].items()
         }
         if executed is not None:
-            audited, notebook_flags = _audit(
-                task["assignment"], executed, workdir, grades, before
-            )
+            # What a stop left unrun scores 0 and is not audited (nor flagged).
             not_run = _not_run(executed)
-            for key, (score, _max) in audited.items():
-                if key in record["grades"]:
-                    # What a stop left unrun scores 0, whatever the audit says.
-                    record["grades"][key]["auto_score"] = (
-                        0.0 if key in not_run else score
-                    )
+            ran = {key: value for key, value in grades.items() if key not in not_run}
+            audited, notebook_flags = _audit(
+                task["assignment"], executed, workdir, ran, before
+            )
+            for key, value in record["grades"].items():
+                if key in not_run:
+                    value["auto_score"] = 0.0
+                elif key in audited:
+                    value["auto_score"] = audited[key][0]
             flags.extend(notebook_flags)
             scores = {k: v["auto_score"] for k, v in record["grades"].items()}
             mistakes.extend(mistakes_of(executed, scores))
@@ -1281,7 +1322,7 @@ def _links_in(folder: Path) -> list[Path]:
 
 
 def _pool(
-    course_dir: Path, db_url, template: Path, workers: int
+    course_dir: Path, db_url, template: Path, workers: int, *, fork: bool
 ) -> ProcessPoolExecutor:
     # Forked from this process (nbgrader already imported, no thread running
     # yet: the pool starts every worker before its manager thread), so that
@@ -1291,7 +1332,7 @@ def _pool(
         max_workers=workers,
         mp_context=context,
         initializer=_worker_init,
-        initargs=(str(course_dir), db_url, str(template), os.getpid()),
+        initargs=(str(course_dir), db_url, str(template), os.getpid(), fork),
     )
 
 
@@ -1376,6 +1417,7 @@ def grade_class(
     time_floor: float = DEFAULT_TIME_FLOOR,
     time_factor: float = DEFAULT_TIME_FACTOR,
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
+    fork_kernels: bool = True,
     stream: TextIO | None = None,
 ) -> ClassResult:
     """Grade every submission of a course; resumable, in parallel.
@@ -1411,6 +1453,10 @@ def grade_class(
         solution's run time)``.
     memory_bytes : int
         The memory cap of each kernel.
+    fork_kernels : bool
+        Fork each sandboxed kernel from a per-worker process that has already
+        imported the course's packages (:mod:`outputsaving.classroom.forkserver`)
+        instead of starting a new Python; ignored with ``unsafe``.
     stream : file, optional
         Where the log and the bar go (default standard error).
 
@@ -1489,7 +1535,13 @@ def grade_class(
         bar.log(f"added to the gradebook from source/: {', '.join(created)}")
     result = ClassResult(course_dir=course_dir, outcomes=outcomes, workers=workers)
 
+    told: set[str] = set()
+
     def record(res: dict) -> SubmissionOutcome:
+        trouble = res.get("fork_error")
+        if trouble and trouble not in told:
+            told.add(trouble)
+            bar.log(f"a worker starts each kernel afresh (slower): {trouble}")
         outcome = _outcome_from(res)
         if outcome.outcome != "failed":
             _commit(coursedir, res)
@@ -1519,7 +1571,13 @@ def grade_class(
         pool = None
         if runnable or feedback:
             pool = stack.enter_context(
-                _pool(course_dir, db_url, template, min(workers, max(1, len(runnable))))
+                _pool(
+                    course_dir,
+                    db_url,
+                    template,
+                    min(workers, max(1, len(runnable))),
+                    fork=fork_kernels and not unsafe,
+                )
             )
         if runnable:
             budgets = _budgets(

@@ -27,9 +27,8 @@ import os
 import resource
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
-__all__ = ["apply_limits", "drop_privileges", "launcher_arguments", "main"]
+__all__ = ["apply_limits", "drop_privileges", "give", "launcher_arguments", "main"]
 
 
 def launcher_arguments(
@@ -132,7 +131,7 @@ def apply_limits(
         _lower(resource.RLIMIT_FSIZE, max_file_bytes)
 
 
-def _give(path: Path, uid: int, gid: int) -> None:
+def give(path: str | os.PathLike, uid: int, gid: int) -> None:
     """Give ``path`` and all under it to ``uid``/``gid``, never following links."""
     os.lchown(path, uid, gid)
     for root, dirs, files in os.walk(path, followlinks=False):
@@ -151,7 +150,7 @@ def drop_privileges(
         If the switch did not happen (the command must then not run).
     """
     for path in own:
-        _give(Path(path), uid, gid)
+        give(path, uid, gid)
     os.setgroups([])
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)

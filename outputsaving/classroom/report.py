@@ -8,13 +8,19 @@
 - :func:`mistakes_of` names the mistakes of an executed notebook: each failing
   test's message is matched against the templates of
   :data:`outputsaving.messages.MESSAGES`, giving finding codes such as
-  ``labels.lossy_jpeg``; a failure whose message matches no template is named
-  by its test's ``grade_id``.
+  ``labels.lossy_jpeg``; a failure whose message matches no template gets a
+  ``classroom.mistake_*`` code when its cause is known (an answer not written,
+  an earlier cell that failed, the audit overriding a pass) and is named by its
+  test's ``grade_id`` otherwise.
+- :func:`mistake_label` turns those names into the readable words the figure
+  shows (:func:`mistake_counts` counts them per submission): a finding's first
+  sentence, its values left out, or the ``classroom.mistake_*`` wording.
 """
 
 from __future__ import annotations
 
 import re
+import textwrap
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -25,9 +31,12 @@ from outputsaving.messages import MESSAGES
 __all__ = [
     "grade_tables",
     "mistake_codes",
+    "mistake_counts",
+    "mistake_label",
     "mistakes_of",
     "summary_figure",
     "summary_table",
+    "task_name",
     "task_of",
     "write_report",
 ]
@@ -85,13 +94,22 @@ def mistakes_of(notebook, scores: dict[str, float | None]) -> list[str]:
     Returns
     -------
     list of str
-        Finding codes, or ``"<grade_id>"`` for a failure no template matches.
-        Cells the grader did not run (a time budget, ...) are left out: the
-        engine names those stops itself.
+        Finding codes. A failure no template matches is named by its cause
+        when that is known: ``classroom.mistake_unanswered`` (NotImplementedError,
+        or NameError in a notebook with an answer cell still raising
+        NotImplementedError), ``classroom.mistake_earlier_cell`` (any other
+        NameError), ``classroom.mistake_audit`` (no error at all: the audit took
+        the points); else by its ``grade_id``. Cells the grader did not run (a
+        time budget, ...) are left out: the engine names those stops itself.
     """
     from outputsaving.classroom.engine import STOP_ENAMES
 
     stops = set(STOP_ENAMES.values())
+    unanswered = any(
+        cell.metadata.get("nbgrader", {}).get("solution")
+        and any(o.get("ename") == "NotImplementedError" for o in _errors(cell))
+        for cell in notebook.cells
+    )
     names: list[str] = []
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -101,14 +119,112 @@ def mistakes_of(notebook, scores: dict[str, float | None]) -> list[str]:
         score, points = scores[grade_id], meta.get("points", 0)
         if score is None or score >= points:
             continue
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        errors = _errors(cell)
         if any(o.get("ename") in stops for o in errors):
             continue
         found = []
         for output in errors:
             found += mistake_codes(str(output.get("evalue", "")))
-        names += found or [grade_id]
+        names += found or [_unnamed(grade_id, errors, unanswered=unanswered)]
     return names
+
+
+def _errors(cell) -> list:
+    return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def _unnamed(grade_id: str, errors: list, *, unanswered: bool) -> str:
+    """The name of a failure whose message matches no template."""
+    enames = {o.get("ename") for o in errors}
+    if not errors:
+        return "classroom.mistake_audit"
+    if "NotImplementedError" in enames or ("NameError" in enames and unanswered):
+        return "classroom.mistake_unanswered"
+    if "NameError" in enames:
+        return "classroom.mistake_earlier_cell"
+    return grade_id
+
+
+#: Longest mistake label, in characters (the figure wraps it on two lines).
+MAX_LABEL = 84
+_FIELDS = re.compile(r"(?:\{[^{}]*\})+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_CODE = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9_.]+$")
+_ACTIVITY_TASK = re.compile(r"^a(\d+)_task(\d+)$")
+_QUIZ_QUESTION = re.compile(r"^quiz_q(\d+)$")
+#: Names shown as another's words: the engine's fallback for a refusal, and the
+#: hidden tests' own word for an answer not written (one bar, not two).
+_ALIASES = {
+    "classroom.refused": "classroom.mistake_refused",
+    "task.not_implemented": "classroom.mistake_unanswered",
+}
+
+
+def _short(text: str) -> str:
+    """A message's first sentence, its values left out, at most MAX_LABEL long."""
+    sentence = _SENTENCE_END.split(text.strip(), maxsplit=1)[0].rstrip(".")
+    sentence = _FIELDS.sub("\N{HORIZONTAL ELLIPSIS}", sentence)
+    if len(sentence) > MAX_LABEL:
+        for separator in (": ", "; ", ", so "):
+            head = sentence.split(separator, 1)[0]
+            if 25 <= len(head) < len(sentence):
+                sentence = head
+                break
+    return textwrap.shorten(sentence, MAX_LABEL, placeholder=" \N{HORIZONTAL ELLIPSIS}")
+
+
+def task_name(task: str) -> str:
+    """Readable words for a task: ``a1_task2`` -> ``activity 1, task 2``."""
+    match = _ACTIVITY_TASK.match(task)
+    if match:
+        return MESSAGES["classroom.mistake_activity_task"][1].format(
+            activity=match.group(1), task=match.group(2)
+        )
+    match = _QUIZ_QUESTION.match(task)
+    if match:
+        return MESSAGES["classroom.mistake_quiz_question"][1].format(
+            question=match.group(1)
+        )
+    return task.replace("_", " ")
+
+
+@cache
+def mistake_label(name: str) -> str:
+    """The readable name of a mistake, as the summary figure shows it.
+
+    Parameters
+    ----------
+    name : str
+        A mistake as :func:`mistakes_of` or the engine names it: a finding
+        code, a ``classroom.*`` code, or a failing test's ``grade_id``.
+
+    Returns
+    -------
+    str
+        For a code of :data:`~outputsaving.messages.MESSAGES`, the first
+        sentence of its message with its values left out (``…``), shortened to
+        :data:`MAX_LABEL` characters; for a ``grade_id``, the failing test's
+        task in words; never a code or a ``grade_id``.
+    """
+    name = _ALIASES.get(name, name)
+    if name in MESSAGES:
+        return _short(MESSAGES[name][1])
+    if _CODE.match(name):
+        return _short(MESSAGES["classroom.mistake_other"][1])
+    template = MESSAGES["classroom.mistake_test_failed"][1]
+    return _short(template.format(task=task_name(task_of(name))))
+
+
+def mistake_counts(outcomes: Iterable) -> Counter:
+    """Readable mistake name -> number of submissions with it.
+
+    ``outcomes``: the engine's :class:`SubmissionOutcome` list (their
+    ``mistakes``); names that read the same are counted once per submission.
+    """
+    counts: Counter = Counter()
+    for outcome in outcomes:
+        counts.update({mistake_label(name) for name in outcome.mistakes})
+    return counts
 
 
 def task_of(grade_id: str) -> str:
@@ -229,7 +345,8 @@ def summary_figure(grades, mistakes: Counter, path: Path, *, top: int = 12) -> P
     grades : DataFrame
         Per graded cell, as :func:`grade_tables` returns.
     mistakes : Counter
-        Mistake name -> number of submissions with it.
+        Readable mistake name (:func:`mistake_counts`) -> number of
+        submissions with it.
     path : Path
         The image to write (PNG).
     """
@@ -261,7 +378,7 @@ def summary_figure(grades, mistakes: Counter, path: Path, *, top: int = 12) -> P
         counts = None
     common = mistakes.most_common(top)
     height = max(
-        3.0, 0.35 * max(len(counts) if counts is not None else 0, len(common)) + 1.5
+        3.0, 0.5 * max(len(counts) if counts is not None else 0, len(common)) + 1.5
     )
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, height), layout="constrained")
     if counts is not None and len(counts):
@@ -288,14 +405,14 @@ def summary_figure(grades, mistakes: Counter, path: Path, *, top: int = 12) -> P
     left.set_ylabel("task")
     left.set_title("Score per task")
     if common:
-        names = [name for name, _ in common][::-1]
+        names = [textwrap.fill(name, 44) for name, _ in common][::-1]
         right.barh(names, [n for _, n in common][::-1], color="#0072B2")
+        right.tick_params(axis="y", labelsize=8)
     else:
         right.text(
             0.5, 0.5, "no mistakes", ha="center", va="center", transform=right.transAxes
         )
     right.set_xlabel("submissions")
-    right.set_ylabel("mistake (finding code, or the failing test)")
     right.set_title("Most common mistakes")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -326,8 +443,6 @@ def write_report(
             path = folder / f"{name}.{suffix}"
             table.to_csv(path, sep=sep, index=False)
             paths[f"{name}_{suffix}"] = path
-    mistakes: Counter = Counter()
-    for outcome in outcomes:
-        mistakes.update(set(outcome.mistakes))
+    mistakes = mistake_counts(outcomes)
     paths["figure"] = summary_figure(grades, mistakes, folder / "summary.png")
     return paths

@@ -41,6 +41,7 @@ import site
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,6 +273,102 @@ def _checked_dir(path: str | os.PathLike, what: str) -> Path:
     return resolved
 
 
+_NAMESPACE_OPTIONS = (
+    "--die-with-parent",
+    "--new-session",
+    "--unshare-pid",
+    "--unshare-net",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    "--hostname",
+    "sandbox",
+)
+
+
+def _filesystem_options(
+    readable: Sequence[Path], writable: Sequence[Path], tmp_bytes: int
+) -> list[str]:
+    """bubblewrap options for /proc, /dev, a private /tmp and the mounts."""
+    options = ["--proc", "/proc", "--dev", "/dev"]
+    options += ["--perms", "1777", "--size", str(int(tmp_bytes))]
+    options += ["--tmpfs", str(_SANDBOX_TMP)]
+    options += _mount_arguments(readable, writable)
+    # The skeleton holding the mount points becomes read-only too.
+    return [*options, "--remount-ro", "/"]
+
+
+def zygote_command(
+    argv: Sequence[str],
+    *,
+    shared: Sequence[str | os.PathLike],
+    ipc_base: str | os.PathLike,
+    readable: Sequence[str | os.PathLike] = (),
+    env: Mapping[str, str] | None = None,
+    tmp_bytes: int = DEFAULT_TMP_BYTES,
+    bwrap: str = "bwrap",
+) -> list[str]:
+    """Wrap a fork server's zygote (:mod:`outputsaving.classroom.forkserver`).
+
+    Its sandbox is a kernel's (same system view, no network, own pid
+    namespace) with ``shared`` and ``ipc_base`` read-write and an empty
+    mount point for the kernels' set-up; it keeps the few capabilities the
+    zygote needs to give each kernel namespaces of its own (in its own user
+    namespace when the grader is not root). Each kernel drops them all.
+
+    Parameters
+    ----------
+    argv : sequence of str
+        The zygote's command.
+    shared : sequence of path-like
+        Folders holding the kernels' working copies.
+    ipc_base : path-like
+        Folder of the kernels' connection files and sockets.
+    readable : sequence of path-like
+        Extra paths shown read-only.
+    env : mapping, optional
+        Variables added to :func:`sandbox_environment`'s.
+    tmp_bytes : int
+        Size of the zygote's private ``/tmp``.
+    bwrap : str
+        The bubblewrap executable.
+
+    Returns
+    -------
+    list of str
+    """
+    from outputsaving.classroom.forkserver import STAGE
+
+    writable = [_checked_dir(path, "a shared folder") for path in shared]
+    writable.append(_checked_dir(ipc_base, "ipc_base"))
+    readable = [Path(path).resolve() for path in readable]
+    command = [bwrap, *_NAMESPACE_OPTIONS]
+    if _is_root():
+        # Namespaces and mounts; the switch to a spare uid; the bounding set;
+        # its log files in the kernels' folders; signals to the kernels.
+        capabilities = (
+            "CAP_SYS_ADMIN",
+            "CAP_SETUID",
+            "CAP_SETGID",
+            "CAP_SETPCAP",
+            "CAP_DAC_OVERRIDE",
+            "CAP_KILL",
+        )
+        command += ["--cap-drop", "ALL"]
+        for capability in capabilities:
+            command += ["--cap-add", capability]
+    else:
+        command += ["--unshare-user", "--disable-userns"]
+        for capability in ("CAP_SYS_ADMIN", "CAP_SETPCAP"):
+            command += ["--cap-add", capability]
+    command += ["--dir", STAGE]
+    command += _filesystem_options(readable, writable, tmp_bytes)
+    command += ["--chdir", "/", "--clearenv"]
+    for name, value in sandbox_environment(extra=env).items():
+        command += ["--setenv", name, value]
+    return [*command, "--", *argv]
+
+
 def sandbox_command(
     argv: Sequence[str],
     *,
@@ -359,18 +456,7 @@ def sandbox_command(
         )
 
     drop: dict = {}
-    command = [
-        bwrap,
-        "--die-with-parent",
-        "--new-session",
-        "--unshare-pid",
-        "--unshare-net",
-        "--unshare-ipc",
-        "--unshare-uts",
-        "--unshare-cgroup-try",
-        "--hostname",
-        "sandbox",
-    ]
+    command = [bwrap, *_NAMESPACE_OPTIONS]
     if _is_root():
         # Root keeps no namespace-wide privilege: the launcher switches to a
         # spare uid (which also makes the process cap count). It needs these
@@ -383,18 +469,8 @@ def sandbox_command(
         # A user namespace of its own: the process cap then counts only the
         # sandbox's processes; no further namespaces inside.
         command += ["--unshare-user", "--disable-userns"]
-    command += ["--proc", "/proc", "--dev", "/dev"]
-    command += [
-        "--perms",
-        "1777",
-        "--size",
-        str(int(tmp_bytes)),
-        "--tmpfs",
-        str(_SANDBOX_TMP),
-    ]
-    command += _mount_arguments(readable, [*writable, workdir])
-    # The skeleton holding the mount points becomes read-only too.
-    command += ["--remount-ro", "/", "--chdir", str(cwd), "--"]
+    command += _filesystem_options(readable, [*writable, workdir], tmp_bytes)
+    command += ["--chdir", str(cwd), "--"]
     return (
         command
         + python
@@ -556,6 +632,13 @@ class _SandboxMixin(HasTraits):
     unsafe = Bool(False, config=True, help="No bubblewrap, resource limits only.")
     bwrap = Unicode("bwrap", config=True, help="The bubblewrap executable.")
     sandbox_env = Dict(Unicode(), config=True, help="Extra environment of the kernel.")
+    fork_server = Unicode(
+        "",
+        config=True,
+        help="The key of a running fork server of this process "
+        "(outputsaving.classroom.forkserver) to fork the kernel from; "
+        "empty: start a new Python in a new sandbox.",
+    )
 
     _sandbox_dir: Path | None = None
 
@@ -563,10 +646,18 @@ class _SandboxMixin(HasTraits):
     def kernel_spec(self):
         spec = super().kernel_spec
         # A signal would reach bubblewrap, not the kernel in its own session:
-        # interrupt through the control channel instead.
+        # interrupt through the control channel instead. A forked kernel's
+        # monitor passes signals on.
         if spec is not None:
-            spec.interrupt_mode = "message"
+            spec.interrupt_mode = "signal" if self._server() else "message"
         return spec
+
+    def _server(self):
+        if not self.fork_server or self.unsafe:
+            return None
+        from outputsaving.classroom.forkserver import get_server
+
+        return get_server(self.fork_server)
 
     @property
     def sandbox_dir(self) -> Path | None:
@@ -574,21 +665,60 @@ class _SandboxMixin(HasTraits):
         return self._sandbox_dir
 
     async def _async_pre_start_kernel(self, **kw):
+        server = self._server()
         if self._sandbox_dir is None:
             # Short path: unix socket paths are limited to about 100 bytes.
-            self._sandbox_dir = Path(tempfile.mkdtemp(prefix="osk-"))
+            if server is not None:
+                self._sandbox_dir = server.new_ipc_dir()
+            else:
+                self._sandbox_dir = Path(tempfile.mkdtemp(prefix="osk-"))
             self.connection_file = str(self._sandbox_dir / "kernel.json")
             self.ip = str(self._sandbox_dir / "ipc")
         self.transport = "ipc"
+        if server is not None and self.provisioner is None:
+            from outputsaving.classroom.forkserver import ForkProvisioner
+
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", None)
+            self.kernel_id = self.kernel_id or str(uuid.uuid4())
+            self.provisioner = ForkProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+            )
+            self.provisioner.server = server
         return await super()._async_pre_start_kernel(**kw)
 
-    def format_kernel_cmd(self, extra_arguments=None):
-        argv = super().format_kernel_cmd(extra_arguments=extra_arguments)
+    def _directories(self) -> tuple[Path, Path]:
+        """The working copy and the kernel's working directory."""
         start_dir = (self._launch_args or {}).get("cwd") or os.getcwd()
         workdir = Path(self.workdir or start_dir).resolve()
         cwd = Path(start_dir).resolve()
-        if not cwd.is_relative_to(workdir):
-            cwd = workdir
+        return workdir, cwd if cwd.is_relative_to(workdir) else workdir
+
+    def _fork_spec(self, workdir: Path, cwd: Path) -> dict:
+        """What the fork server needs to start this kernel (see ForkServer)."""
+        uid = None
+        if _is_root():
+            uid = _spare_id()
+            for path in (workdir, self._sandbox_dir):
+                limits.give(path, uid, uid)
+        env = sandbox_environment(extra={"JPY_PARENT_PID": "1", **self.sandbox_env})
+        return {
+            "workdir": workdir,
+            "cwd": cwd,
+            "env": env,
+            "memory_bytes": self.memory_bytes,
+            "max_processes": self.max_processes,
+            "max_file_bytes": self.max_file_bytes,
+            "tmp_bytes": self.tmp_bytes,
+            "uid": uid,
+        }
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        argv = super().format_kernel_cmd(extra_arguments=extra_arguments)
+        workdir, cwd = self._directories()
+        provisioner = self.provisioner
+        if getattr(provisioner, "server", None) is not None:
+            provisioner.spec = self._fork_spec(workdir, cwd)
+            return argv
         return sandbox_command(
             argv,
             workdir=workdir,

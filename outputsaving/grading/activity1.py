@@ -10,13 +10,20 @@ Visible tests (``grade_saved_*``) check the files the notebook saved into
 save function with a fresh empty folder, so that only what the function writes
 counts, and check the file strictly: for the ROIs the function runs twice into
 the same folder; for the settings the analysis is re-run from the saved file in
-a fresh Python process.
+a fresh Python process, so that nothing of the learner's session helps.
+
+Under the class grader (``outputsaving grade``, which sets the environment
+variable ``OUTPUTSAVING_GRADER=1`` in the kernel's sandbox) the settings are
+re-run in the kernel's own process instead: the grader's audit re-runs them
+again outside the learner's kernel, and its verdict wins, so the fresh process
+would only add about a second of start-up per submission.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import os
 import subprocess
 import sys
 import tempfile
@@ -38,7 +45,7 @@ from outputsaving.grading.common import (
     saved_file,
     task_result,
 )
-from outputsaving.grading.rerun import BAD_SETTINGS
+from outputsaving.grading.rerun import BAD_SETTINGS, UNEXPECTED_ERROR, rerun_outcome
 from outputsaving.labels import check_label_mask
 from outputsaving.rois import check_rois
 from outputsaving.settings import check_settings, file_sha256
@@ -62,6 +69,7 @@ __all__ = [
     "output_dir_result",
     "reference_labels",
     "rerun_in_fresh_process",
+    "rerun_in_process",
     "rois_result",
     "settings_result",
     "table_result",
@@ -73,6 +81,9 @@ MIN_SIZE = 0
 MAX_SIZE = 1000
 #: Seconds the fresh-process re-run may take.
 RERUN_TIMEOUT = 120
+#: Set to "1" in the kernel's environment by the class grader, whose audit
+#: repeats the settings re-run outside the kernel.
+GRADER_VARIABLE = "OUTPUTSAVING_GRADER"
 
 _INPUT_NAMES = (RANDOM_SHAPES, MANY_NUCLEI)
 
@@ -342,15 +353,16 @@ def grade_settings(save_settings, rerun_from_settings, /) -> None:
     """Hidden test of task 5: save into a fresh folder, re-run in a fresh process.
 
     The settings must pass; the analysis re-run from them in a new Python
-    process must give the reference labels; and the learner's
-    ``rerun_from_settings`` must give them too.
+    process (in this process under the class grader, see :func:`_rerun`) must
+    give the reference labels; and the learner's ``rerun_from_settings`` must
+    give them too.
     """
     __tracebackhide__ = True
     folder = fresh_output_dir()
     path = call_learner_function(save_settings, folder, name="save_settings")
     assert_passes(*settings_result(path, folder))
     result = task_result("settings", path)
-    labels, reason = rerun_in_fresh_process(path)
+    labels, reason = _rerun(path)
     reference = _reference()
     if labels is None:
         result.add("activity1.settings_rerun_failed", reason=reason)
@@ -379,6 +391,38 @@ def _rerun_result(rerun, reference: np.ndarray) -> CheckResult:
         count = int(np.count_nonzero(rerun != reference))
         result.add("activity1.rerun_differs", found=f"{count} pixels differ")
     return result
+
+
+def _rerun(settings_path, /) -> tuple[np.ndarray | None, str]:
+    """The hidden test's re-run: in this process only under the class grader.
+
+    In a learner's own kernel the re-run needs a fresh process, so that
+    nothing of the session helps. The class grader sets ``OUTPUTSAVING_GRADER``
+    to "1" in the kernel's environment; its audit re-runs the settings again,
+    outside the learner's kernel, and wins, so the hidden test may save the
+    fresh process's start-up.
+    """
+    if os.environ.get(GRADER_VARIABLE) == "1":
+        return rerun_in_process(settings_path)
+    return rerun_in_fresh_process(settings_path)
+
+
+def rerun_in_process(settings_path, /) -> tuple[np.ndarray | None, str]:
+    """Re-run the reference analysis from a settings file in this process.
+
+    Only for a process that holds no learner state (the class grader's audit)
+    or whose verdict is repeated by one. The same result and reasons as
+    :func:`rerun_in_fresh_process` (both come from
+    :func:`outputsaving.grading.rerun.rerun_outcome`), at no start-up cost.
+
+    Returns
+    -------
+    labels : (M, N) ndarray or None
+        None when the re-run failed.
+    reason : str
+        Why it failed, in a learner's words; empty on success.
+    """
+    return rerun_outcome(settings_path)
 
 
 def rerun_in_fresh_process(settings_path, /) -> tuple[np.ndarray | None, str]:
@@ -410,5 +454,5 @@ def rerun_in_fresh_process(settings_path, /) -> tuple[np.ndarray | None, str]:
         if completed.returncode == BAD_SETTINGS and lines:
             return None, lines[-1]
         if completed.returncode != 0 or not output.is_file():
-            return None, "the re-run stopped with an unexpected error"
+            return None, UNEXPECTED_ERROR
         return np.load(output), ""
