@@ -77,6 +77,12 @@ def _add_grade_parser(commands) -> None:
     grade.add_argument(
         "--unsafe", action="store_true", help="run learners' code without the sandbox"
     )
+    grade.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="start each kernel as a new Python instead of forking it from a "
+        "process with the course's packages imported (slower)",
+    )
     grade.add_argument("--db", metavar="URL", help="gradebook URL (SQLAlchemy)")
     grade.add_argument("--zip", type=Path, metavar="FILE", help="an LMS download")
     grade.add_argument("--zip-assignment", metavar="A", help="the zip's assignment")
@@ -117,6 +123,7 @@ def _grade(args) -> int:
             progress=not args.no_progress,
             time_floor=args.time_floor,
             memory_bytes=int(args.memory_gb * 2**30),
+            fork_kernels=not args.fresh_kernels,
         )
     except GradingRefused as error:
         print(f"outputsaving: error: {error}", file=sys.stderr)
