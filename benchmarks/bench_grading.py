@@ -10,10 +10,13 @@ the hostile ones: an endless loop would flatter the ratio), in one run:
    grade`` runs; here without feedback and report, which autograde does not
    do either) in another fresh copy; its time includes creating the gradebook
    and the one-off run of each solution that sets the time budgets;
-3. the floor: each assignment's source notebook (solution and tests) executed
+3. the same with ``fork_kernels=False`` (``outputsaving grade --fresh-kernels``):
+   what forking kernels from a pre-imported process saves;
+4. the floor: each assignment's source notebook (solution and tests) executed
    once by nbclient: kernel start, the first code cell (the imports), the rest.
 
-Each way runs in a child process of its own; peak memory is that child's
+Each way runs in a child process of its own; its CPU time is that of the
+child and all its descendants (``RUSAGE_CHILDREN``); peak memory is that child's
 ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` (the largest single process under it)
 and the largest sum of the resident memory of its whole process tree, sampled
 every 0.2 s. The scores must be identical per student x grade_id.
@@ -92,7 +95,9 @@ def _phase_serial(course: Path) -> dict:
     return {"seconds": time.perf_counter() - started, "generate_seconds": generate}
 
 
-def _phase_grade(course: Path, *, workers: int | None, unsafe: bool) -> dict:
+def _phase_grade(
+    course: Path, *, workers: int | None, unsafe: bool, fork: bool = True
+) -> dict:
     from outputsaving.classroom.engine import grade_class
 
     log = io.StringIO()
@@ -104,6 +109,7 @@ def _phase_grade(course: Path, *, workers: int | None, unsafe: bool) -> dict:
         feedback=False,
         report=False,
         progress=False,
+        fork_kernels=fork,
         stream=log,
     )
     seconds = time.perf_counter() - started
@@ -244,7 +250,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, help="grade's workers (default: cores)")
     parser.add_argument("--unsafe", action="store_true", help="grade without sandbox")
-    parser.add_argument("--phase", choices=["serial", "grade"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--phase", choices=["serial", "grade", "fresh"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--course", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--phase-output", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -253,9 +261,17 @@ def main(argv=None) -> int:
         if args.phase == "serial":
             data = _phase_serial(args.course)
         else:
-            data = _phase_grade(args.course, workers=args.workers, unsafe=args.unsafe)
-        data["children_maxrss_bytes"] = (
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+            data = _phase_grade(
+                args.course,
+                workers=args.workers,
+                unsafe=args.unsafe,
+                fork=args.phase == "grade",
+            )
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        itself = resource.getrusage(resource.RUSAGE_SELF)
+        data["children_maxrss_bytes"] = children.ru_maxrss * 1024
+        data["cpu_seconds"] = sum(
+            usage.ru_utime + usage.ru_stime for usage in (children, itself)
         )
         data["self_maxrss_bytes"] = (
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -273,12 +289,17 @@ def main(argv=None) -> int:
         )
         serial_course = _copy_class(tmp / "demo", tmp / "serial")
         grade_course = _copy_class(tmp / "demo", tmp / "grade")
+        fresh_course = _copy_class(tmp / "demo", tmp / "fresh")
 
         serial = _run_phase("serial", serial_course, args)
         grade = _run_phase("grade", grade_course, args)
+        fresh = _run_phase("fresh", fresh_course, args)
         floor = _floor(tmp / "demo")
 
         ours, theirs = _scores(grade_course), _scores(serial_course)
+        fresh_differ = sorted(
+            k for k, v in _scores(fresh_course).items() if ours.get(k) != v
+        )
         audited = {tuple(key) for key in grade["audited"]}
         differing = sorted(k for k in theirs if ours.get(k) != theirs[k])
         by_audit = [k for k in differing if k in audited]
@@ -293,26 +314,29 @@ def main(argv=None) -> int:
 
     print()
     print(
-        f"{'':<34}{'seconds':>9}{'s/submission':>14}{'peak 1 proc':>13}"
-        f"{'peak tree':>11}"
+        f"{'':<40}{'seconds':>9}{'s/submission':>14}{'CPU s/sub':>11}"
+        f"{'peak 1 proc':>13}{'peak tree':>11}"
     )
     for name, data in (
         ("serial nbgrader autograde", serial),
         (f"outputsaving grade ({grade['workers']} workers)", grade),
+        (f"outputsaving grade --fresh-kernels ({fresh['workers']})", fresh),
     ):
         print(
-            f"{name:<34}{data['seconds']:>9.1f}{data['seconds'] / count:>14.2f}"
+            f"{name:<40}{data['seconds']:>9.1f}{data['seconds'] / count:>14.2f}"
+            f"{data['cpu_seconds'] / count:>11.2f}"
             f"{_mib(data['children_maxrss_bytes']):>13}"
             f"{_mib(data['tree_peak_bytes']):>11}"
         )
     print(
-        f"{'floor (nbclient, one at a time)':<34}{floor_total:>9.1f}"
+        f"{'floor (nbclient, one at a time)':<40}{floor_total:>9.1f}"
         f"{floor_total / count:>14.2f}"
     )
     print()
     print(
         f"speed-up: {serial['seconds'] / grade['seconds']:.2f}x "
-        f"(serial generate_assignment, not counted: {serial['generate_seconds']:.1f} s)"
+        f"(--fresh-kernels: {serial['seconds'] / fresh['seconds']:.2f}x; "
+        f"serial generate_assignment, not counted: {serial['generate_seconds']:.1f} s)"
     )
     print(f"grade outcomes: {grade['outcomes']}")
     for assignment, f in floor.items():
@@ -333,6 +357,9 @@ def main(argv=None) -> int:
         )
         for key in by_audit:
             print("  ", *key, f"nbgrader {theirs[key]:g}, grade {ours.get(key):g}")
+    if fresh_differ:
+        print(f"FRESH KERNELS SCORE DIFFERENTLY: {fresh_differ[:20]}")
+        return 1
     if differing or missing:
         print(f"SCORES DIFFER: {len(differing)} grades differ, {len(missing)} missing")
         for key in (differing + missing)[:20]:

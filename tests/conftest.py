@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[1]
+
 IMAGEJ_JARS = (Path("/usr/share/java/ij.jar"), Path("/usr/share/imagej/ij.jar"))
 INSTALL_HINT = (
     "ImageJ is not installed: on Debian or Ubuntu run "
@@ -153,3 +155,53 @@ def unsafe(sandbox_status) -> bool:
             f"{sandbox_status.detail} {sandbox_status.fix}"
         )
     return True
+
+
+class Nobody:
+    """Runs a Python script as user ``nobody``, with the venv's packages."""
+
+    uid = 65534
+
+    def __init__(self, python: Path, site_packages: Path) -> None:
+        self.python = python
+        self.site_packages = site_packages
+
+    def prelude(self) -> str:
+        """Script lines that put the venv's packages and the repo on sys.path."""
+        paths = [str(self.site_packages), str(REPO)]
+        return f"import sys\nsys.path[:0] = {paths!r}\n"
+
+    def run(self, script: Path, *, cwd: Path, timeout: float = 180):
+        """Run ``script`` (readable by nobody) with ``/usr/bin/python3``."""
+        command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        return subprocess.run(
+            [*command, str(self.python), str(script)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            cwd=cwd,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)},
+        )
+
+
+@pytest.fixture(scope="session")
+def nobody() -> Nobody:
+    """Run code unprivileged, as user nobody (needs root, setpriv, a system Python).
+
+    Nobody cannot reach the venv's interpreter (under root's home here): the
+    system Python of the same version runs the script with the venv's packages.
+    """
+    import nbformat
+
+    if os.geteuid() != 0:
+        pytest.skip("switching to user nobody needs root; run the suite as root")
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv (util-linux)")
+    python = Path("/usr/bin/python3")
+    site_packages = Path(nbformat.__file__).resolve().parents[1]
+    if not python.exists() or not site_packages.is_relative_to(REPO):
+        pytest.skip(
+            "needs /usr/bin/python3 of the same version and the venv in the repo"
+        )
+    return Nobody(python, site_packages)

@@ -32,6 +32,16 @@ Processes of one kernel, from the zygote down::
          └─ init (pid 1 of the kernel's pid namespace): mounts, reaps orphans
              └─ kernel: no capabilities, resource limits, runs ipykernel
 
+The zygote and each kernel's monitor keep the few capabilities needed to set
+up namespaces and mounts (and, as root, to switch uid and signal the kernel);
+they run only this module's code and lie outside the kernel's pid namespace, so
+the kernel cannot name them. The kernel's init gives up its capabilities once
+its mounts are done (signalling it only ends the kernel). What a fork does
+share: the imported modules as they were after import (each kernel then changes
+only its own copy), and the string hash seed (``PYTHONHASHSEED``: the order of a
+set of strings is the same in every kernel of a worker). Python's and numpy's
+random generators are seeded afresh in each kernel.
+
 The worker talks to the zygote over its standard input and output, one JSON
 object per line: ``{"op": "start", ...}``, ``{"op": "signal", ...}``,
 ``{"op": "kill", ...}``; the zygote answers ``{"event": "started", ...}`` and
