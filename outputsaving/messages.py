@@ -928,6 +928,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "tests the grader could not re-check on its own score 0. Remove that "
         "code; your instructor will review this submission.",
     ),
+    # classroom.audit_recheck*: the note under a test cell of the feedback whose
+    # score the audit changed (outputsaving.classroom.engine).
+    "classroom.audit_recheck": (
+        N,
+        "Checked again by the grader outside your notebook: {reason}",
+    ),
+    "classroom.audit_recheck_passed": (
+        N,
+        "Checked again by the grader outside your notebook: the answer typed in "
+        "your answer cell is right, so this test gets its points although it "
+        "failed when your notebook ran.",
+    ),
+    "classroom.audit_recheck_failed": (
+        N,
+        "Checked again by the grader outside your notebook: this test does not "
+        "hold, so it scores 0 whatever the output above shows. Run the whole "
+        "notebook again from the top and check this task.",
+    ),
     # classroom.mistake_*: names of mistakes in the instructor's summary figure
     # (outputsaving.classroom.report.mistake_label), for failures that carry no
     # finding code of their own.

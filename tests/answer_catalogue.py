@@ -34,6 +34,15 @@ A1_MASK = "a1_task2_save_label_mask"
 A1_TABLE = "a1_task3_save_table"
 A1_ROIS = "a1_task4_save_rois"
 Q1, Q2, Q3, Q4 = (f"quiz_q{n}_answer" for n in range(1, 5))
+#: The quiz's graded test cells, in notebook order.
+QUIZ_IDS = (
+    "quiz_q1_one_type",
+    "quiz_q1_two_types",
+    "quiz_q1_three_types",
+    "quiz_q2_format",
+    "quiz_q3_jpeg",
+    "quiz_q4_tab",
+)
 
 
 def _mask(body: str) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import roifile
 import tifffile
-from answer_catalogue import A1_OUTPUT, ACTIVITY1
+from answer_catalogue import A1_OUTPUT, ACTIVITY1, QUIZ_IDS
 from nbgrader_course import REPO, Course, answer_cell, grade_ids, with_answers
 from PIL import Image
 
@@ -484,16 +484,6 @@ def quiz_notebook(answers: dict[str, str]) -> nbformat.NotebookNode:
     for grade_id, source in answers.items():
         notebook = with_cell(notebook, grade_id, source)
     return notebook
-
-
-QUIZ_IDS = [
-    "quiz_q1_one_type",
-    "quiz_q1_two_types",
-    "quiz_q1_three_types",
-    "quiz_q2_format",
-    "quiz_q3_jpeg",
-    "quiz_q4_tab",
-]
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from answer_catalogue import Q1, Q2, Q3
+from answer_catalogue import Q1, Q2, Q3, QUIZ_IDS
 from answer_catalogue import QUIZ_RIGHT as RIGHT
 from nbgrader_course import REPO, Course, environment, with_answers
 from test_activity1_grading import _answers
@@ -66,14 +66,6 @@ HOSTILE_QUIZ = {
 }
 NORMAL_A1 = ["a1_solution", "a1_mask_jpeg"]
 Q1_POINTS = 3
-QUIZ_IDS = (
-    "quiz_q1_one_type",
-    "quiz_q1_two_types",
-    "quiz_q1_three_types",
-    "quiz_q2_format",
-    "quiz_q3_jpeg",
-    "quiz_q4_tab",
-)
 TIME_FLOOR = 12.0
 
 
@@ -236,6 +228,110 @@ def test_a_stopped_notebook_claims_no_audit_scores_for_cells_not_run(tmp_path, u
     assert "ran for longer than" in line  # the reason is still given
 
 
+RECHECK = MESSAGES["classroom.audit_recheck"][1].split("{")[0]
+
+
+def _notes(notebook) -> dict[str, str]:
+    """grade_id -> the text of the audit notes under that cell."""
+    return {
+        cell.metadata.get("nbgrader", {}).get("grade_id"): "".join(
+            output.get("text", "")
+            for output in cell.get("outputs", [])
+            if output.get("output_type") == "stream" and RECHECK in output.get("text")
+        )
+        for cell in notebook.cells
+        if any(RECHECK in output.get("text", "") for output in cell.get("outputs", []))
+    }
+
+
+@pytest.fixture(scope="module")
+def rechecked(tmp_path_factory, unsafe):
+    """A class whose audit overrides passes faked in the kernel, with feedback.
+
+    "computed" computes question 2's answer (passes in the kernel, not a
+    literal); "patch_grader" patches activity 1's mask checker and saves a
+    JPEG. "right" is normal; "loops_early" loops in question 1, so the audit
+    would pass its right literals 2-4, but those cells never ran.
+    """
+    from answer_catalogue import HOSTILE
+
+    course = Course.copy_of_repo(
+        tmp_path_factory.mktemp("recheck"), assignments=[QUIZ, A1]
+    )
+    quiz = {
+        "computed": {
+            **RIGHT,
+            Q2: 'Q2_FORMAT_PROPERTY = "".join(["inter", "operable"])',
+        },
+        "right": RIGHT,
+        "loops_early": {**RIGHT, Q1: "while True:\n    pass"},
+    }
+    for name, answers in quiz.items():
+        course.submit(name, QUIZ, with_answers(_release(QUIZ), answers))
+    answers = {**course.solution_answers(A1), **HOSTILE["patch_grader"]}
+    course.submit("patch_grader", A1, with_answers(_release(A1), answers))
+    result = grade_class(
+        course.root,
+        workers=2,
+        unsafe=unsafe,
+        time_budget=TIME_FLOOR,
+        report=False,
+        progress=False,
+        stream=io.StringIO(),
+    )
+    return course, result
+
+
+@pytest.mark.parametrize(
+    ("student", "assignment", "grade_id", "words"),
+    [
+        ("computed", QUIZ, "quiz_q2_format", "a function call"),
+        ("patch_grader", A1, "a1_task2_mask_fresh_folder_hidden", "JPEG"),
+        ("patch_grader", A1, "a1_task2_mask_lossless_visible", "JPEG"),
+    ],
+)
+def test_feedback_says_why_the_audit_changed_a_score(
+    rechecked, student, assignment, grade_id, words
+):
+    """The cell passed in the kernel; the feedback shows 0 and the audit's reason."""
+    import html
+
+    from outputsaving.classroom.audit import audit_notebook
+
+    course, result = rechecked
+    (outcome,) = [o for o in result.outcomes if o.student == student]
+    assert outcome.grades[grade_id][0] == 0
+    notebook = course.autograded_notebook(student, assignment)
+    workdir = course.root / "autograded" / student / assignment
+    reason = audit_notebook(assignment, notebook, workdir).messages[grade_id]
+    note = MESSAGES["classroom.audit_recheck"][1].format(reason=reason.strip())
+    assert words in note
+    assert _notes(notebook)[grade_id] == f"{note}\n"
+    feedback = html.unescape(course.feedback(assignment, student))
+    assert note in feedback
+    if assignment == QUIZ:
+        assert "grade_format_property(" not in feedback  # hidden tests stay hidden
+
+
+def test_only_the_cells_the_audit_changed_get_a_note(rechecked):
+    course, _ = rechecked
+    assert set(_notes(course.autograded_notebook("computed", QUIZ))) == {
+        "quiz_q2_format"
+    }
+    patched = set(_notes(course.autograded_notebook("patch_grader", A1)))
+    assert "a1_task2_mask_lossless_visible" in patched
+    assert "a1_task1_output_dir_visible" not in patched  # kept by the audit
+
+
+@pytest.mark.parametrize("student", ["right", "loops_early"])
+def test_feedback_without_audit_changes_has_no_note(rechecked, student):
+    course, result = rechecked
+    (outcome,) = [o for o in result.outcomes if o.student == student]
+    assert outcome.outcome == ("stopped" if student == "loops_early" else "graded")
+    assert not _notes(course.autograded_notebook(student, QUIZ))
+    assert RECHECK not in course.feedback(QUIZ, student)
+
+
 def test_each_submission_is_logged_with_time_score_and_outcome(graded):
     _, _, result, log = graded
     for outcome in result.outcomes:
@@ -312,6 +408,58 @@ def test_a_second_run_grades_nothing_again(graded, unsafe):
     assert result.graded_now == []
     assert len(result.outcomes) == len(NORMAL_QUIZ) + len(HOSTILE_QUIZ) + len(NORMAL_A1)
     assert _scores(_db(parallel), QUIZ) == before
+
+
+# -- kernels: forked, or started afresh ------------------------------------------
+
+
+FEW = ("right", "two_wrong")
+
+
+def _few(tmp_path: Path) -> Course:
+    course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
+    for name in FEW:
+        course.submit(name, QUIZ, with_answers(_release(QUIZ), NORMAL_QUIZ[name]))
+    return course
+
+
+def test_fresh_kernels_give_the_same_grades(graded, tmp_path, unsafe):
+    """``outputsaving grade --fresh-kernels``: no fork server, the same scores."""
+    parallel, _, _, log = graded
+    if not unsafe:
+        assert "kernels forked from the course's imported packages" in log
+    course = _few(tmp_path)
+    command = [*_grade_command(course, _db(course), unsafe=unsafe), "--fresh-kernels"]
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=environment(), check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "each kernel starts a new Python" in done.stderr
+    forked = _scores(_db(parallel), QUIZ)
+    assert _scores(_db(course), QUIZ) == {name: forked[name] for name in FEW}
+
+
+def test_a_worker_whose_fork_server_fails_grades_with_fresh_kernels(
+    graded, monkeypatch, tmp_path, unsafe
+):
+    if unsafe:
+        pytest.skip("without the sandbox there is no fork server")
+    from outputsaving.classroom import forkserver
+
+    def broken(self, **_):
+        raise forkserver.ForkServerError("no zygote here (test)")
+
+    # The pool's workers are forked from this process: they inherit the patch.
+    monkeypatch.setattr(forkserver.ForkServer, "start", broken)
+    course = _few(tmp_path)
+    log = io.StringIO()
+    result = grade_class(
+        course.root, workers=1, progress=False, feedback=False, stream=log
+    )
+    assert {o.outcome for o in result.outcomes} == {"graded"}
+    assert "starts each kernel afresh (slower): no zygote here (test)" in log.getvalue()
+    forked = _scores(_db(graded[0]), QUIZ)
+    assert _scores(_db(course), QUIZ) == {name: forked[name] for name in FEW}
 
 
 # -- kill -9 in the middle, then run again ---------------------------------------

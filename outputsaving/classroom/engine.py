@@ -661,20 +661,22 @@ def _copy_regular(source: Path, destination: Path) -> None:
 
 
 def _audit(assignment: str, notebook, workdir: Path, grades: dict[str, list], exclude):
-    """Apply the independent audit; returns ``(grades, flags)``.
+    """Apply the independent audit; returns ``(grades, flags, messages)``.
 
     ``exclude``: the files of ``workdir`` that were there before the run.
+    ``messages``: grade_id -> the audit's learner message (AuditResult.messages).
     """
     try:
         from outputsaving.classroom import audit
     except ImportError:
-        return grades, []
+        return grades, [], {}
     if assignment not in audit.ASSIGNMENTS:
-        return grades, []
+        return grades, [], {}
     result = audit.audit_notebook(assignment, notebook, workdir, exclude=exclude)
     scores = {key: (value[0], value[1]) for key, value in grades.items()}
     scores, flags = audit.apply_audit(scores, result)
-    return {key: [value[0], value[1]] for key, value in scores.items()}, list(flags)
+    new = {key: [value[0], value[1]] for key, value in scores.items()}
+    return new, list(flags), dict(result.messages)
 
 
 # -- the gradebook -------------------------------------------------------------
@@ -1211,7 +1213,7 @@ def _after_run(task: dict, result: dict) -> None:
     before = [*task["notebooks"], *NBGRADER_FILES]
     for name, record in result["notebooks"].items():
         path = workdir / f"{name}.ipynb"
-        executed = nbformat.read(path, as_version=4) if path.is_file() else None
+        executed = _read_no_follow(path)
         grades = {
             key: [value["auto_score"], value["max_score"]]
             for key, value in record["grades"].items()
@@ -1220,19 +1222,81 @@ def _after_run(task: dict, result: dict) -> None:
             # What a stop left unrun scores 0 and is not audited (nor flagged).
             not_run = _not_run(executed)
             ran = {key: value for key, value in grades.items() if key not in not_run}
-            audited, notebook_flags = _audit(
+            audited, notebook_flags, reasons = _audit(
                 task["assignment"], executed, workdir, ran, before
             )
+            changed: dict[str, tuple[str, bool]] = {}
             for key, value in record["grades"].items():
                 if key in not_run:
                     value["auto_score"] = 0.0
                 elif key in audited:
-                    value["auto_score"] = audited[key][0]
+                    old, new = value["auto_score"], audited[key][0]
+                    if new != old:
+                        raised = new is not None and new > (old or 0)
+                        changed[key] = (reasons.get(key, ""), raised)
+                    value["auto_score"] = new
             flags.extend(notebook_flags)
             scores = {k: v["auto_score"] for k, v in record["grades"].items()}
             mistakes.extend(mistakes_of(executed, scores))
+            _note_audit_changes(path, changed)
     result["flags"] = flags
     result["mistakes"] = mistakes
+
+
+def _read_no_follow(path: Path):
+    """The notebook at ``path``, or None if it is missing, a link or not a file.
+
+    The folder is the one the learner's code ran in.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, encoding="utf-8") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return nbformat.read(handle, as_version=4)
+
+
+def _note_audit_changes(path: Path, changed: dict[str, tuple[str, bool]]) -> None:
+    """Say under each test cell whose score the audit changed why, for the feedback.
+
+    ``changed``: grade_id -> (the audit's learner message, whether the score
+    went up). Each such code cell of the autograded notebook at ``path`` gets a
+    stream output on stderr, which the feedback shows (HideHiddenTests shortens
+    error outputs only). nbgrader wrote the file into the folder the learner's
+    code ran in: it is opened without following a link, and anything but a
+    regular file is left alone.
+    """
+    if not changed:
+        return
+    flags = os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    with os.fdopen(fd, "r+", encoding="utf-8") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return
+        notebook = nbformat.read(handle, as_version=4)
+        for cell in notebook.cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if cell.cell_type != "code" or grade_id not in changed:
+                continue
+            reason, raised = changed.pop(grade_id)
+            if reason:
+                text = _message("classroom.audit_recheck", reason=reason.strip())
+            else:
+                text = _message(
+                    "classroom.audit_recheck_passed"
+                    if raised
+                    else "classroom.audit_recheck_failed"
+                )
+            note = nbformat.v4.new_output("stream", name="stderr", text=f"{text}\n")
+            cell.outputs = [*cell.get("outputs", []), note]
+        handle.seek(0)
+        handle.truncate()
+        nbformat.write(notebook, handle)
 
 
 def _not_run(notebook) -> set[str]:
@@ -1478,6 +1542,10 @@ def grade_class(
         msg = f"{course_dir} is not an nbgrader course folder (no source/)"
         raise GradingRefused(msg)
     isolation = check_sandbox(unsafe=unsafe)
+    if fork_kernels and not unsafe:
+        isolation += "; kernels forked from the course's imported packages"
+    else:
+        isolation += "; each kernel starts a new Python"
     workers = max(1, workers or os.cpu_count() or 1)
 
     if zip_path is not None:
