@@ -15,10 +15,11 @@ the hostile ones: an endless loop would flatter the ratio), in one run:
 4. the floor: each assignment's source notebook (solution and tests) executed
    once by nbclient: kernel start, the first code cell (the imports), the rest.
 
-Each way runs in a child process of its own; its CPU time is that of the
-child and all its descendants (``RUSAGE_CHILDREN``); peak memory is that child's
+Each way runs in a child process of its own; peak memory is that child's
 ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` (the largest single process under it)
-and the largest sum of the resident memory of its whole process tree, sampled
+and the largest sum of the proportional set size (PSS: a page shared by n
+processes counts 1/n in each, so forked kernels sharing the parent's imports are
+not counted n times) of its whole process tree, sampled
 every 0.2 s. The scores must be identical per student x grade_id.
 
 Usage: ``python benchmarks/bench_grading.py [--workers N] [--unsafe]``
@@ -149,7 +150,7 @@ def _run_phase(phase: str, course: Path, args) -> dict:
     def sample() -> None:
         nonlocal peak
         while not stop.wait(0.2):
-            peak = max(peak, _tree_rss(child.pid))
+            peak = max(peak, _tree_memory(child.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -164,8 +165,20 @@ def _run_phase(phase: str, course: Path, args) -> dict:
     return data
 
 
-def _tree_rss(pid: int) -> int:
-    """The summed resident memory of a process and all its descendants."""
+def _pss(pid: int, rss: int) -> int:
+    """A process's proportional set size (its resident size where unreadable)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return rss
+
+
+def _tree_memory(pid: int) -> int:
+    """The summed PSS of a process and all its descendants."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -186,7 +199,7 @@ def _tree_rss(pid: int) -> int:
         if current in seen:
             continue
         seen.add(current)
-        total += rss.get(current, 0)
+        total += _pss(current, rss.get(current, 0))
         todo.extend(children.get(current, []))
     return total
 
@@ -268,11 +281,7 @@ def main(argv=None) -> int:
                 fork=args.phase == "grade",
             )
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        itself = resource.getrusage(resource.RUSAGE_SELF)
         data["children_maxrss_bytes"] = children.ru_maxrss * 1024
-        data["cpu_seconds"] = sum(
-            usage.ru_utime + usage.ru_stime for usage in (children, itself)
-        )
         data["self_maxrss_bytes"] = (
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         )
@@ -314,7 +323,7 @@ def main(argv=None) -> int:
 
     print()
     print(
-        f"{'':<40}{'seconds':>9}{'s/submission':>14}{'CPU s/sub':>11}"
+        f"{'':<40}{'seconds':>9}{'s/submission':>14}"
         f"{'peak 1 proc':>13}{'peak tree':>11}"
     )
     for name, data in (
@@ -324,7 +333,6 @@ def main(argv=None) -> int:
     ):
         print(
             f"{name:<40}{data['seconds']:>9.1f}{data['seconds'] / count:>14.2f}"
-            f"{data['cpu_seconds'] / count:>11.2f}"
             f"{_mib(data['children_maxrss_bytes']):>13}"
             f"{_mib(data['tree_peak_bytes']):>11}"
         )
