@@ -9,6 +9,7 @@ where the sandbox cannot run (failed in CI, where CI=true).
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 import subprocess
@@ -114,6 +115,30 @@ def test_the_kernel_is_forked_with_the_packages_imported(kernel, server):
     assert report["grading"]
     assert report["pid"] == 2  # its own pid namespace, under its init
     assert report["cwd"].endswith("alice/activity1")
+
+
+def test_the_kernel_imports_what_was_not_preloaded_read_only(kernel):
+    """The environment and the package stay visible (also from a clone under /tmp,
+    which the kernel's fresh /tmp would cover), and read-only."""
+    import outputsaving
+
+    package = Path(outputsaving.__file__).parent
+    report = kernel().report(
+        f"""
+        import json, os, sys
+        import nbformat, outputsaving.cli
+        try:
+            open({str(package / "planted.py")!r}, "w"); planted = "written"
+        except OSError as error:
+            planted = error.errno
+        print(json.dumps({{"python": os.path.exists(sys.executable),
+                          "cli": outputsaving.cli.__file__, "planted": planted}}))
+        """
+    )
+    assert report["python"] is True
+    assert report["cli"] == str(package / "cli.py")
+    assert report["planted"] in (errno.EROFS, errno.EACCES)
+    assert not (package / "planted.py").exists()
 
 
 def test_the_kernel_sees_only_its_own_working_copy(kernel, shared):

@@ -175,6 +175,7 @@ def _isolate(
     carry: Sequence[str],
     hide: Sequence[str],
     fresh: Mapping[str, int],
+    keep: Sequence[str] = (),
 ) -> None:
     """Set up a kernel's view, in its new mount namespace (as its pid 1).
 
@@ -183,6 +184,9 @@ def _isolate(
     carry : sequence of str
         Directories kept visible at their path (the working copy, the socket
         folder), even where they lie under ``hide`` or ``fresh``.
+    keep : sequence of str
+        Like ``carry``, but read-only (the Python environment, when it lies
+        under ``/tmp``).
     hide : sequence of str
         Directories covered by an empty read-only tmpfs.
     fresh : mapping of str to int
@@ -191,7 +195,7 @@ def _isolate(
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
     _mount("tmpfs", STAGE, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64k,mode=0700")
     held = []
-    for index, path in enumerate(carry):
+    for index, path in enumerate([*carry, *keep]):
         holder = f"{STAGE}/{index}"
         os.mkdir(holder)
         _mount(path, holder, None, _MS_BIND | _MS_REC)
@@ -207,7 +211,7 @@ def _isolate(
     for holder, path in held:
         os.makedirs(path, mode=0o755, exist_ok=True)
         _mount(holder, path, None, _MS_MOVE)
-    for path in hide:
+    for path in [*hide, *keep]:
         _mount(None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | flags)
     _check(_libc().umount2(os.fsencode(STAGE), _MNT_DETACH), f"umount {STAGE}")
     _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
@@ -324,6 +328,7 @@ def _init(request: dict) -> None:
             carry=[request["workdir"], request["ipc_dir"]],
             hide=request["hide"],
             fresh={"/tmp": request["tmp_bytes"], "/dev/shm": request["tmp_bytes"]},
+            keep=request["keep"],
         )
         kernel = os.fork()
         if kernel == 0:
@@ -627,6 +632,18 @@ class ForkServer:
         _SERVERS[self.key] = self
         return self
 
+    @property
+    def _keep(self) -> list[str]:
+        """Read-only paths a kernel's fresh /tmp or /dev/shm would cover."""
+        from outputsaving.classroom import sandbox
+
+        fresh = (Path("/tmp"), Path("/dev/shm"))
+        return [
+            str(path)
+            for path in sandbox.read_only_paths(self.readable)
+            if any(path.is_relative_to(root) for root in fresh)
+        ]
+
     def _errors(self) -> str:
         with contextlib.suppress(Exception):
             self._stderr.seek(0)
@@ -702,6 +719,7 @@ class ForkServer:
                 "log": str(ipc_dir / "kernel.log"),
                 "cwd": str(Path(cwd).resolve()),
                 "hide": hide,
+                "keep": self._keep,
                 "env": dict(env),
                 "memory_bytes": int(memory_bytes),
                 "max_processes": int(max_processes),

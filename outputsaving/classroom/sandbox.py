@@ -63,6 +63,7 @@ __all__ = [
     "SandboxedExecute",
     "SandboxedKernelManager",
     "probe_sandbox",
+    "read_only_paths",
     "sandbox_command",
     "sandbox_environment",
     "sandboxed_autograde_preprocessors",
@@ -187,6 +188,19 @@ def _outermost(paths: Sequence[Path]) -> list[Path]:
     return kept
 
 
+def read_only_paths(readable: Sequence[Path] = ()) -> list[Path]:
+    """The paths a sandbox shows read-only besides the system directories.
+
+    The Python environment and the course package (outside ``/usr``...), then
+    ``readable``.
+    """
+    system = [Path(name) for name in _SYSTEM_DIRS]
+    python = [
+        p for p in _python_paths() if not any(p.is_relative_to(s) for s in system)
+    ]
+    return [*_outermost(python), *readable]
+
+
 def _mount_arguments(readable: Sequence[Path], writable: Sequence[Path]) -> list[str]:
     """bubblewrap options for the system, Python, ``readable`` and ``writable``."""
     arguments: list[str] = []
@@ -197,11 +211,7 @@ def _mount_arguments(readable: Sequence[Path], writable: Sequence[Path]) -> list
         elif path.is_dir():
             arguments += ["--ro-bind", name, name]
     system = [Path(name) for name in _SYSTEM_DIRS]
-    python = [
-        p for p in _python_paths() if not any(p.is_relative_to(s) for s in system)
-    ]
-    binds = [("--ro-bind", p) for p in _outermost(python)]
-    binds += [("--ro-bind", p) for p in readable]
+    binds = [("--ro-bind", p) for p in read_only_paths(readable)]
     binds += [("--bind", p) for p in writable]
     # bubblewrap would create the missing parents of a mount point with the
     # host's modes (such as /root's 0700): make them traversable first.
