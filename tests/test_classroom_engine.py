@@ -10,6 +10,7 @@ the gradebook of a tiny class.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import pwd
@@ -20,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -460,6 +462,28 @@ def test_a_worker_whose_fork_server_fails_grades_with_fresh_kernels(
     assert "starts each kernel afresh (slower): no zygote here (test)" in log.getvalue()
     forked = _scores(_db(graded[0]), QUIZ)
     assert _scores(_db(course), QUIZ) == {name: forked[name] for name in FEW}
+
+
+@pytest.mark.timeout(300)
+def test_workers_forked_after_the_grader_used_its_event_loop_still_grade(
+    tmp_path, unsafe
+):
+    """Workers are forks of the grader: its event loop's thread pool is not theirs.
+
+    The pool's threads are not copied by a fork; a worker that sent a kernel
+    start to the copied pool waited forever.
+    """
+    from jupyter_core.utils import run_sync
+
+    async def in_a_thread() -> int:
+        return await asyncio.to_thread(threading.get_native_id)
+
+    assert run_sync(in_a_thread)() != threading.get_native_id()
+    course = _few(tmp_path)
+    result = grade_class(
+        course.root, workers=1, progress=False, feedback=False, stream=io.StringIO()
+    )
+    assert [o.outcome for o in result.outcomes] == ["graded"] * len(FEW)
 
 
 # -- kill -9 in the middle, then run again ---------------------------------------

@@ -68,8 +68,13 @@ import tempfile
 import time
 import traceback
 import warnings
-from collections.abc import Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
@@ -1062,6 +1067,12 @@ def _worker_init(
     warnings.filterwarnings("ignore", category=SAWarning)
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
+    # A worker is a fork of the grader: the thread pool of the grader's event
+    # loop, if it ever ran one, is copied without its threads, and work sent to
+    # it would wait forever (a kernel start, for one). Give the loop a new pool.
+    from jupyter_core.utils import ensure_event_loop
+
+    ensure_event_loop().set_default_executor(ThreadPoolExecutor())
     config, coursedir = course_settings(Path(course_dir), db_url=db_url)
     scratch = Path(course_dir) / STATE_DIR / "scratch" / str(os.getpid())
     _wipe(scratch)
@@ -1385,19 +1396,36 @@ def _links_in(folder: Path) -> list[Path]:
     return bad
 
 
+@contextlib.contextmanager
 def _pool(
     course_dir: Path, db_url, template: Path, workers: int, *, fork: bool
-) -> ProcessPoolExecutor:
+) -> Iterator[ProcessPoolExecutor]:
+    """The workers; interrupted (Ctrl-C, an error), they are killed at once.
+
+    A killed worker's submission has no committed grades: the next run grades
+    it again.
+    """
     # Forked from this process (nbgrader already imported, no thread running
     # yet: the pool starts every worker before its manager thread), so that
     # each worker is a child of the grader and dies with it.
     context = multiprocessing.get_context("fork")
-    return ProcessPoolExecutor(
+    others = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
         initializer=_worker_init,
         initargs=(str(course_dir), db_url, str(template), os.getpid(), fork),
     )
+    try:
+        yield pool
+    except BaseException:
+        # Waiting for the running submissions could take their whole budgets,
+        # or forever if a worker hangs.
+        for worker in set(multiprocessing.active_children()) - others:
+            worker.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _run_all(pool, function, tasks: list[dict], on_done) -> None:
