@@ -128,6 +128,13 @@ def _grade(args) -> int:
     except GradingRefused as error:
         print(f"outputsaving: error: {error}", file=sys.stderr)
         return USAGE_ERROR
+    except KeyboardInterrupt:
+        print(
+            "\noutputsaving: interrupted. The grades committed so far are kept; "
+            "run the same command again to grade the rest.",
+            file=sys.stderr,
+        )
+        return 130
     print(summary_table(result.outcomes))
     for name, path in result.exports.items():
         print(f"{name}: {path}")

@@ -610,6 +610,62 @@ def test_kill_9_mid_run_loses_and_duplicates_nothing(graded, tmp_path, unsafe):
     assert _scores(db_url, QUIZ) == before
 
 
+def test_ctrl_c_stops_at_once_and_the_next_run_finishes(graded, tmp_path, unsafe):
+    """Ctrl-C does not wait for the running submissions, let alone the queued ones."""
+    parallel, _, _, _ = graded
+    course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
+    _submit_normal(course)
+    # First in line, so a worker is inside its endless loop when Ctrl-C comes.
+    loop_answers = HOSTILE_QUIZ["endless_loop"][0]
+    course.submit("a_loop", QUIZ, with_answers(_release(QUIZ), loop_answers))
+    db_url = f"sqlite:///{tmp_path / 'interrupted.db'}"
+    grader = subprocess.Popen(
+        _grade_command(course, db_url, unsafe=unsafe),
+        env=environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    markers = course.root / engine.STATE_DIR / "graded" / QUIZ
+    deadline = time.monotonic() + 120
+    family: set[int] = set()
+    while time.monotonic() < deadline and grader.poll() is None:
+        family |= _descendants(grader.pid)
+        if markers.is_dir() and list(markers.glob("*.json")):
+            break
+        time.sleep(0.05)
+    family |= _descendants(grader.pid)
+    assert grader.poll() is None, grader.stderr.read().decode()
+    os.killpg(grader.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+    assert grader.wait(timeout=60) == 130
+    told = grader.stderr.read().decode()
+    grader.stderr.close()
+    assert "interrupted" in told
+    assert "run the same command again" in told
+    assert not (markers / "a_loop.json").exists(), "Ctrl-C waited for the loop"
+    # Each submission run gets a working copy in autograded/: the queued ones
+    # must not have run after Ctrl-C.
+    started = list((course.root / "autograded").iterdir())
+    assert len(started) < len(NORMAL_QUIZ) + 1, "queued submissions ran after Ctrl-C"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(p) for p in family):
+        time.sleep(0.1)
+    assert [p for p in family if _alive(p)] == [], "processes outlived Ctrl-C"
+
+    again = subprocess.run(
+        _grade_command(course, db_url, unsafe=unsafe),
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert again.returncode == 0, again.stderr
+    scores = _scores(db_url, QUIZ)
+    expected = _scores(_db(parallel), QUIZ)
+    assert {s: scores[s] for s in NORMAL_QUIZ} == {s: expected[s] for s in NORMAL_QUIZ}
+    assert scores["a_loop"] == expected["endless_loop"]
+
+
 # -- PostgreSQL gradebook ------------------------------------------------------------
 
 
