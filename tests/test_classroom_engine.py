@@ -530,6 +530,28 @@ def _grade_command(course: Course, db_url: str, *, unsafe: bool) -> list[str]:
     return command + (["--unsafe"] if unsafe else [])
 
 
+def _until_first_marker(grader: subprocess.Popen, markers: Path) -> set[int]:
+    """Wait until one submission is graded; the grader's processes seen so far."""
+    deadline = time.monotonic() + 120
+    family: set[int] = set()
+    while time.monotonic() < deadline and grader.poll() is None:
+        family |= _descendants(grader.pid)
+        if markers.is_dir() and list(markers.glob("*.json")):
+            break
+        time.sleep(0.05)
+    family |= _descendants(grader.pid)
+    assert grader.poll() is None, grader.stderr.read().decode()
+    return family
+
+
+def _no_survivors(family: set[int]) -> list[int]:
+    """The processes of ``family`` still alive after 20 s."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(p) for p in family):
+        time.sleep(0.1)
+    return [p for p in family if _alive(p)]
+
+
 def test_kill_9_mid_run_loses_and_duplicates_nothing(graded, tmp_path, unsafe):
     parallel, _, _, _ = graded
     course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
@@ -544,25 +566,13 @@ def test_kill_9_mid_run_loses_and_duplicates_nothing(graded, tmp_path, unsafe):
         stderr=subprocess.PIPE,
     )
     markers = course.root / engine.STATE_DIR / "graded" / QUIZ
-    deadline = time.monotonic() + 120
-    family: set[int] = set()
-    while time.monotonic() < deadline and grader.poll() is None:
-        family |= _descendants(grader.pid)
-        if markers.is_dir() and len(list(markers.glob("*.json"))) >= 1:
-            break
-        time.sleep(0.05)
-    family |= _descendants(grader.pid)
-    assert grader.poll() is None, grader.stderr.read().decode()
+    family = _until_first_marker(grader, markers)
     graded_before_kill = len(list(markers.glob("*.json")))
     assert graded_before_kill < len(NORMAL_QUIZ), "killed too late to test anything"
     os.kill(grader.pid, signal.SIGKILL)
     grader.wait()
     grader.stderr.close()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(_alive(p) for p in family):
-        time.sleep(0.1)
-    survivors = [p for p in family if _alive(p)]
-    assert survivors == [], "processes outlived the killed grader"
+    assert _no_survivors(family) == [], "processes outlived the killed grader"
 
     again = subprocess.run(
         _grade_command(course, db_url, unsafe=unsafe),
@@ -627,15 +637,7 @@ def test_ctrl_c_stops_at_once_and_the_next_run_finishes(graded, tmp_path, unsafe
         start_new_session=True,
     )
     markers = course.root / engine.STATE_DIR / "graded" / QUIZ
-    deadline = time.monotonic() + 120
-    family: set[int] = set()
-    while time.monotonic() < deadline and grader.poll() is None:
-        family |= _descendants(grader.pid)
-        if markers.is_dir() and list(markers.glob("*.json")):
-            break
-        time.sleep(0.05)
-    family |= _descendants(grader.pid)
-    assert grader.poll() is None, grader.stderr.read().decode()
+    family = _until_first_marker(grader, markers)
     os.killpg(grader.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
     assert grader.wait(timeout=60) == 130
     told = grader.stderr.read().decode()
@@ -647,10 +649,7 @@ def test_ctrl_c_stops_at_once_and_the_next_run_finishes(graded, tmp_path, unsafe
     # must not have run after Ctrl-C.
     started = list((course.root / "autograded").iterdir())
     assert len(started) < len(NORMAL_QUIZ) + 1, "queued submissions ran after Ctrl-C"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(_alive(p) for p in family):
-        time.sleep(0.1)
-    assert [p for p in family if _alive(p)] == [], "processes outlived Ctrl-C"
+    assert _no_survivors(family) == [], "processes outlived Ctrl-C"
 
     again = subprocess.run(
         _grade_command(course, db_url, unsafe=unsafe),
