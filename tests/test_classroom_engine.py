@@ -486,6 +486,136 @@ def test_workers_forked_after_the_grader_used_its_event_loop_still_grade(
     assert [o.outcome for o in result.outcomes] == ["graded"] * len(FEW)
 
 
+# -- a worker stuck or dead outside the learner's kernel --------------------------
+
+
+def _trouble_for(student: str, monkeypatch, trouble) -> None:
+    """``trouble()`` in the worker, after ``student``'s notebook ran."""
+    after_run = engine._after_run
+
+    def patched(task, result):
+        if task["student"] == student:
+            trouble()
+        after_run(task, result)
+
+    # The pool's workers are forked from this process: they inherit the patch.
+    monkeypatch.setattr(engine, "_after_run", patched)
+
+
+def _stuck_or_dead(tmp_path: Path, student: str) -> Course:
+    course = _few(tmp_path)
+    course.submit(student, QUIZ, with_answers(_release(QUIZ), RIGHT))
+    return course
+
+
+@pytest.mark.timeout(300)
+def test_a_stuck_worker_is_stopped_and_the_rest_of_the_class_graded(
+    graded, tmp_path, monkeypatch, unsafe
+):
+    """A worker hung outside the kernel's budget: its submission fails, alone."""
+    course = _stuck_or_dead(tmp_path, "hangs")
+    with monkeypatch.context() as patch:
+        _trouble_for("hangs", patch, lambda: time.sleep(3600))
+        patch.setattr(engine, "STUCK_MARGIN", 10.0)
+        result = grade_class(
+            course.root,
+            workers=2,
+            unsafe=unsafe,
+            time_budget=20,
+            progress=False,
+            feedback=False,
+            report=False,
+            stream=io.StringIO(),
+        )
+    outcomes = {o.student: o for o in result.outcomes}
+    assert outcomes["hangs"].outcome == "failed"
+    assert "no result after 30 s" in outcomes["hangs"].error
+    assert "the next run grades it again" in outcomes["hangs"].error
+    # Where it hung, for the maintainers: the stack of the worker's threads.
+    assert "the worker's threads when stopped" in outcomes["hangs"].error
+    assert "in _after_run" not in outcomes["hangs"].error  # patched: in the test
+    assert f'{Path(__file__).name}", line' in outcomes["hangs"].error
+    assert {outcomes[name].outcome for name in FEW} == {"graded"}
+    expected = _scores(_db(graded[0]), QUIZ)
+    assert _scores(_db(course), QUIZ) == {name: expected[name] for name in FEW}
+    assert not marker_path(course.root, "hangs", QUIZ).exists()
+
+    again = grade_class(
+        course.root,
+        unsafe=unsafe,
+        progress=False,
+        feedback=False,
+        report=False,
+        stream=io.StringIO(),
+    )
+    assert [(o.student, o.outcome) for o in again.graded_now] == [("hangs", "graded")]
+    assert _scores(_db(course), QUIZ)["hangs"] == expected["right"]
+
+
+@pytest.mark.timeout(300)
+def test_workers_that_never_start_a_task_are_stopped(tmp_path, monkeypatch, unsafe):
+    """Workers hung before their first task: grading ends, nothing is committed."""
+    course = _few(tmp_path)
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "_worker_init", lambda *_: time.sleep(3600))
+        patch.setattr(engine, "STUCK_MARGIN", 10.0)
+        result = grade_class(
+            course.root,
+            workers=2,
+            unsafe=unsafe,
+            time_budget=10,
+            progress=False,
+            feedback=False,
+            report=False,
+            stream=io.StringIO(),
+        )
+    assert [o.outcome for o in result.outcomes] == ["failed"] * len(FEW)
+    for outcome in result.outcomes:
+        assert "no worker started or ended a task for too long" in outcome.error
+    assert _scores(_db(course), QUIZ) == {}
+    again = grade_class(
+        course.root,
+        unsafe=unsafe,
+        progress=False,
+        feedback=False,
+        report=False,
+        stream=io.StringIO(),
+    )
+    assert [o.outcome for o in again.graded_now] == ["graded"] * len(FEW)
+
+
+@pytest.mark.timeout(300)
+def test_a_worker_that_dies_fails_only_its_own_submission(
+    graded, tmp_path, monkeypatch, unsafe
+):
+    """A dead worker breaks the whole pool: the others are graded by new workers."""
+    course = _stuck_or_dead(tmp_path, "crashes")
+    for name in ("a_right", "b_right", "c_right"):
+        course.submit(name, QUIZ, with_answers(_release(QUIZ), RIGHT))
+    with monkeypatch.context() as patch:
+        _trouble_for("crashes", patch, lambda: os._exit(3))
+        result = grade_class(
+            course.root,
+            workers=2,
+            unsafe=unsafe,
+            time_budget=20,
+            progress=False,
+            feedback=False,
+            report=False,
+            stream=io.StringIO(),
+        )
+    outcomes = {o.student: o for o in result.outcomes}
+    assert outcomes["crashes"].outcome == "failed"
+    assert "worker process grading it died" in outcomes["crashes"].error
+    others = set(outcomes) - {"crashes"}
+    assert {outcomes[name].outcome for name in others} == {"graded"}
+    expected = _scores(_db(graded[0]), QUIZ)
+    scores = _scores(_db(course), QUIZ)
+    assert {name: scores[name] for name in FEW} == {n: expected[n] for n in FEW}
+    for name in ("a_right", "b_right", "c_right"):
+        assert scores[name] == expected["right"]
+
+
 # -- kill -9 in the middle, then run again ---------------------------------------
 
 
@@ -620,6 +750,10 @@ def test_kill_9_mid_run_loses_and_duplicates_nothing(graded, tmp_path, unsafe):
     assert _scores(db_url, QUIZ) == before
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_at_once_and_the_next_run_finishes(graded, tmp_path, unsafe):
     """Ctrl-C does not wait for the running submissions, let alone the queued ones."""
     parallel, _, _, _ = graded
@@ -635,6 +769,9 @@ def test_ctrl_c_stops_at_once_and_the_next_run_finishes(graded, tmp_path, unsafe
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        # Python keeps SIGINT ignored if its parent ignored it (as a shell
+        # script's background job does): Ctrl-C must reach the grader here.
+        preexec_fn=_default_sigint,
     )
     markers = course.root / engine.STATE_DIR / "graded" / QUIZ
     family = _until_first_marker(grader, markers)

@@ -46,6 +46,12 @@ Worker processes
     asks Linux for ``SIGKILL`` when the grader dies (``PR_SET_PDEATHSIG``), and
     its kernels die with it (bubblewrap's ``--die-with-parent``; without the
     sandbox, the same parent-death signal set by the kernel's launcher).
+Stuck or dead workers
+    A worker notes which task it runs and since when. A task that gives no
+    result long after its notebooks' budgets (:data:`STUCK_MARGIN`) has its
+    worker killed and is reported as failed (no marker: the next run grades it
+    again); a worker that dies has its task tried once more, then reported.
+    The pool is started again and the other tasks go on.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ import contextlib
 import copy
 import ctypes
 import datetime as dt
+import faulthandler
 import hashlib
 import json
 import math
@@ -71,10 +78,12 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
+    CancelledError,
     ProcessPoolExecutor,
     ThreadPoolExecutor,
     wait,
 )
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
@@ -118,6 +127,14 @@ DEFAULT_TIME_FLOOR = 30.0
 DEFAULT_TIME_FACTOR = 5.0
 #: Largest output kept per cell (streams, displays); errors are always kept.
 DEFAULT_MAX_OUTPUT_BYTES = 4 * 2**20
+#: Seconds a submission may take beyond the sum of its notebooks' budgets
+#: (kernel starts, nbgrader's own work) before its worker counts as stuck.
+STUCK_MARGIN = 300.0
+#: Seconds after which a task without a budget (running a solution, writing
+#: feedback) counts as stuck.
+STUCK_WITHOUT_BUDGET = 1800.0
+#: How often (seconds) the parent looks for stuck workers.
+_WATCH_EVERY = 2.0
 _PR_SET_PDEATHSIG = 1
 
 
@@ -1077,6 +1094,9 @@ def _worker_init(
     scratch = Path(course_dir) / STATE_DIR / "scratch" / str(os.getpid())
     _wipe(scratch)
     scratch.mkdir(parents=True)
+    # Where this worker's threads are, on SIGUSR1 (the parent asks a stuck one).
+    stacks = (scratch / "stack.txt").open("w", encoding="utf-8")
+    faulthandler.register(signal.SIGUSR1, file=stacks, all_threads=True)
     _WORKER.update(
         config=config,
         coursedir=coursedir,
@@ -1084,6 +1104,7 @@ def _worker_init(
         template=Path(template),
         fork_server=None,
         fork_error="",
+        stacks=stacks,
     )
     if fork:
         _start_fork_server(Path(course_dir))
@@ -1396,55 +1417,207 @@ def _links_in(folder: Path) -> list[Path]:
     return bad
 
 
+class _Workers:
+    """The worker processes, started again after one is stuck or dies."""
+
+    def __init__(
+        self, course_dir: Path, db_url, template: Path, workers: int, *, fork: bool
+    ) -> None:
+        self.notes = course_dir / STATE_DIR / "running"
+        self._initargs = (str(course_dir), db_url, str(template), os.getpid(), fork)
+        self._workers = workers
+        self._others = set(multiprocessing.active_children())
+        self.pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        # Forked from this process (nbgrader already imported, no thread of
+        # the pool running yet: it starts every worker before its manager
+        # thread), so that each worker is a child of the grader and dies with it.
+        return ProcessPoolExecutor(
+            max_workers=self._workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_worker_init,
+            initargs=self._initargs,
+        )
+
+    def pids(self) -> set[int]:
+        """The worker processes alive now."""
+        return {p.pid for p in set(multiprocessing.active_children()) - self._others}
+
+    def stop(self, *, now: bool) -> None:
+        """Shut the pool down; ``now``: kill the workers instead of waiting."""
+        if now:
+            for worker in set(multiprocessing.active_children()) - self._others:
+                worker.kill()
+        self.pool.shutdown(wait=True, cancel_futures=now)
+
+    def restart(self) -> None:
+        """Kill every worker and start new ones."""
+        self.stop(now=True)
+        self.pool = self._start()
+
+
 @contextlib.contextmanager
 def _pool(
     course_dir: Path, db_url, template: Path, workers: int, *, fork: bool
-) -> Iterator[ProcessPoolExecutor]:
+) -> Iterator[_Workers]:
     """The workers; interrupted (Ctrl-C, an error), they are killed at once.
 
     A killed worker's submission has no committed grades: the next run grades
     it again.
     """
-    # Forked from this process (nbgrader already imported, no thread running
-    # yet: the pool starts every worker before its manager thread), so that
-    # each worker is a child of the grader and dies with it.
-    context = multiprocessing.get_context("fork")
-    others = set(multiprocessing.active_children())
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_worker_init,
-        initargs=(str(course_dir), db_url, str(template), os.getpid(), fork),
-    )
+    pool = _Workers(course_dir, db_url, template, workers, fork=fork)
     try:
         yield pool
     except BaseException:
         # Waiting for the running submissions could take their whole budgets,
         # or forever if a worker hangs.
-        for worker in set(multiprocessing.active_children()) - others:
-            worker.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.stop(now=True)
         raise
-    pool.shutdown(wait=True)
+    pool.stop(now=False)
 
 
-def _run_all(pool, function, tasks: list[dict], on_done) -> None:
-    """Submit every task; call ``on_done(task, result)`` as each finishes."""
-    pending = {pool.submit(function, task): task for task in tasks}
-    while pending:
-        done, _ = wait(pending, return_when=FIRST_COMPLETED)
-        for future in done:
-            task = pending.pop(future)
-            try:
-                result = future.result()
-            except Exception as error:  # a worker died: report, go on
-                result = {
-                    "student": task.get("student", ""),
-                    "assignment": task.get("assignment", ""),
-                    "outcome": "failed",
-                    "error": f"{type(error).__name__}: {error}",
-                }
-            on_done(task, result)
+def _tracked(function, task: dict, note: str):
+    """Run ``function(task)`` in a worker, noting its pid and start meanwhile."""
+    path = Path(note)
+    _write_atomically(path, json.dumps({"pid": os.getpid(), "started": time.time()}))
+    try:
+        return function(task)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _started(note: Path) -> dict | None:
+    try:
+        return json.loads(note.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _stuck_after(task: dict) -> float:
+    """Seconds after which ``task``'s worker counts as stuck."""
+    budgets = task.get("budgets")
+    if not budgets:
+        return STUCK_WITHOUT_BUDGET
+    return sum(budgets.values()) + STUCK_MARGIN
+
+
+def _failure(task: dict, error: str) -> dict:
+    return {
+        "student": task.get("student", ""),
+        "assignment": task.get("assignment", ""),
+        "outcome": "failed",
+        "error": error,
+    }
+
+
+def _run_all(workers: _Workers, function, tasks: list[dict], on_done) -> None:
+    """Run ``function`` on every task; call ``on_done(task, result)`` as each ends.
+
+    A task that gives no result in :func:`_stuck_after` seconds has its
+    worker killed and ends as failed. When a worker dies otherwise, the tasks
+    that were running are run again one at a time, so that only the one that
+    kills its worker fails. The other tasks are run again by new workers.
+    """
+    _wipe(workers.notes)
+    workers.notes.mkdir(parents=True)
+    queue = list(enumerate(tasks))
+    suspects: list[tuple[int, dict]] = []
+    while queue or suspects:
+        alone = bool(suspects)
+        batch, queue = ([suspects.pop(0)], queue) if alone else (queue, [])
+        pending = {
+            workers.pool.submit(
+                _tracked, function, task, str(workers.notes / f"{n}.json")
+            ): (n, task)
+            for n, task in batch
+        }
+        stuck: dict[int, str] = {}
+        broken = False
+        watched = moved = time.monotonic()
+        while pending:
+            done, _ = wait(pending, timeout=_WATCH_EVERY, return_when=FIRST_COMPLETED)
+            for future in done:
+                n, task = pending.pop(future)
+                note = workers.notes / f"{n}.json"
+                try:
+                    result = future.result()
+                except (BrokenProcessPool, CancelledError):
+                    broken = True
+                    if n in stuck:
+                        result = _failure(task, stuck[n])
+                    elif alone:
+                        result = _failure(
+                            task, "the worker process grading it died (twice)"
+                        )
+                    else:
+                        # Run it again: alone if its worker may have died of it.
+                        was_running = note.exists() and not stuck
+                        note.unlink(missing_ok=True)
+                        (suspects if was_running else queue).append((n, task))
+                        continue
+                except Exception as error:  # reported; the rest go on
+                    result = _failure(task, f"{type(error).__name__}: {error}")
+                on_done(task, result)
+            now = time.monotonic()
+            if done:
+                moved = now
+            if not pending or stuck or now < watched + _WATCH_EVERY:
+                continue
+            watched = now
+            _stop_stuck(workers, pending.values(), stuck)
+            if stuck or any(workers.notes.iterdir()):
+                moved = now
+            elif now - moved > max(_stuck_after(t) for _, t in pending.values()):
+                _stop_idle(workers, pending, stuck)
+        if broken:
+            workers.restart()
+
+
+def _stop_stuck(workers: _Workers, running, stuck: dict[int, str]) -> None:
+    """Kill the worker of each task of ``running`` past its time; note why."""
+    alive = workers.pids()
+    now = time.time()
+    for n, task in running:
+        info = _started(workers.notes / f"{n}.json")
+        limit = _stuck_after(task)
+        if (
+            n in stuck
+            or info is None
+            or info.get("pid") not in alive
+            or now - info.get("started", now) <= limit
+        ):
+            continue
+        stuck[n] = (
+            f"{_stack_of(workers, info['pid'])}\nno result after {limit:.0f} s: "
+            "its worker was stuck and was stopped; the next run grades it again"
+        )
+        with contextlib.suppress(OSError):
+            os.kill(info["pid"], signal.SIGKILL)
+
+
+def _stack_of(workers: _Workers, pid: int) -> str:
+    """Where the threads of worker ``pid`` are (for the maintainers)."""
+    path = workers.notes.parent / "scratch" / str(pid) / "stack.txt"
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGUSR1)
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline and not path.stat().st_size:
+            time.sleep(0.05)
+        time.sleep(0.2)  # the other threads
+        return "the worker's threads when stopped:\n" + path.read_text()[-4000:]
+    return ""
+
+
+def _stop_idle(workers: _Workers, pending: dict, stuck: dict[int, str]) -> None:
+    """Stop every worker: none started or ended a task for too long."""
+    stacks = "\n".join(_stack_of(workers, pid) for pid in sorted(workers.pids()))
+    for n, _task in pending.values():
+        stuck[n] = (
+            f"{stacks}\nno worker started or ended a task for too long (they "
+            "were stopped); the next run grades it again"
+        )
+    workers.stop(now=True)
 
 
 def _outcome_from(result: dict) -> SubmissionOutcome:
