@@ -530,6 +530,7 @@ def test_a_stuck_worker_is_stopped_and_the_rest_of_the_class_graded(
     outcomes = {o.student: o for o in result.outcomes}
     assert outcomes["hangs"].outcome == "failed"
     assert "no result after 30 s" in outcomes["hangs"].error
+    assert "on a second try too" in outcomes["hangs"].error
     assert "the next run grades it again" in outcomes["hangs"].error
     # Where it hung, for the maintainers: the stack of the worker's threads.
     assert "the worker's threads when stopped" in outcomes["hangs"].error
@@ -550,6 +551,40 @@ def test_a_stuck_worker_is_stopped_and_the_rest_of_the_class_graded(
     )
     assert [(o.student, o.outcome) for o in again.graded_now] == [("hangs", "graded")]
     assert _scores(_db(course), QUIZ)["hangs"] == expected["right"]
+
+
+@pytest.mark.timeout(300)
+def test_a_worker_stuck_once_is_replaced_and_the_submission_graded(
+    graded, tmp_path, monkeypatch, unsafe
+):
+    course = _stuck_or_dead(tmp_path, "hangs_once")
+    first = tmp_path / "hung"
+
+    def hang_once() -> None:
+        if not first.exists():
+            first.touch()
+            time.sleep(3600)
+
+    with monkeypatch.context() as patch:
+        _trouble_for("hangs_once", patch, hang_once)
+        patch.setattr(engine, "STUCK_MARGIN", 10.0)
+        result = grade_class(
+            course.root,
+            workers=2,
+            unsafe=unsafe,
+            time_budget=20,
+            progress=False,
+            feedback=False,
+            report=False,
+            stream=io.StringIO(),
+        )
+    assert first.exists()
+    assert {o.outcome for o in result.outcomes} == {"graded"}
+    expected = _scores(_db(graded[0]), QUIZ)
+    assert _scores(_db(course), QUIZ) == {
+        **{name: expected[name] for name in FEW},
+        "hangs_once": expected["right"],
+    }
 
 
 @pytest.mark.timeout(300)

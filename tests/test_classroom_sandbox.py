@@ -458,12 +458,12 @@ def test_detached_processes_end_with_the_sandbox(course):
 
 def test_killing_the_process_that_started_the_sandbox_ends_it(course):
     marker = f"osk-starter-{uuid.uuid4().hex}"
+    beat = course.workdir / "beat.txt"
     inner = sandbox_command(
         [
             sys.executable,
             "-c",
-            detach_code(marker, course.workdir / "beat.txt")
-            + "import time\ntime.sleep(600)\n",
+            detach_code(marker, beat) + "import time\ntime.sleep(600)\n",
         ],
         workdir=course.workdir,
         memory_bytes=1024 * MiB,
@@ -479,7 +479,13 @@ def test_killing_the_process_that_started_the_sandbox_ends_it(course):
         ]
     )
     try:
-        wait_for_marker(marker, 3)
+        # Once they beat, bubblewrap is set up: the kill comes after the
+        # narrow start-up window its --die-with-parent cannot cover (its issue
+        # 633: a parent killed then leaves the sandbox running).
+        deadline = time.monotonic() + 20
+        while not (beat.exists() and beat.stat().st_size >= 4):
+            assert time.monotonic() < deadline, "the detached processes never beat"
+            time.sleep(0.05)
     finally:
         starter.kill()
         starter.wait()

@@ -49,9 +49,10 @@ Worker processes
 Stuck or dead workers
     A worker notes which task it runs and since when. A task that gives no
     result long after its notebooks' budgets (:data:`STUCK_MARGIN`) has its
-    worker killed and is reported as failed (no marker: the next run grades it
-    again); a worker that dies has its task tried once more, then reported.
-    The pool is started again and the other tasks go on.
+    worker killed (after it wrote its threads' stack, for the report). That
+    task, or the one a dead worker was running, is tried once more, alone,
+    then reported as failed (no marker: the next run grades it again). The
+    pool is started again and the other tasks go on.
 """
 
 from __future__ import annotations
@@ -1515,14 +1516,16 @@ def _run_all(workers: _Workers, function, tasks: list[dict], on_done) -> None:
     """Run ``function`` on every task; call ``on_done(task, result)`` as each ends.
 
     A task that gives no result in :func:`_stuck_after` seconds has its
-    worker killed and ends as failed. When a worker dies otherwise, the tasks
-    that were running are run again one at a time, so that only the one that
-    kills its worker fails. The other tasks are run again by new workers.
+    worker killed; so does a worker that dies otherwise. The tasks that were
+    running then are run again, one at a time, so that only a task that fails
+    its worker twice fails; the other tasks are run again by new workers.
+    When no worker starts or ends a task for that long, the tasks left fail.
     """
     _wipe(workers.notes)
     workers.notes.mkdir(parents=True)
     queue = list(enumerate(tasks))
     suspects: list[tuple[int, dict]] = []
+    tried: set[int] = set()
     while queue or suspects:
         alone = bool(suspects)
         batch, queue = ([suspects.pop(0)], queue) if alone else (queue, [])
@@ -1533,7 +1536,7 @@ def _run_all(workers: _Workers, function, tasks: list[dict], on_done) -> None:
             for n, task in batch
         }
         stuck: dict[int, str] = {}
-        broken = False
+        broken = idle = False
         watched = moved = time.monotonic()
         while pending:
             done, _ = wait(pending, timeout=_WATCH_EVERY, return_when=FIRST_COMPLETED)
@@ -1544,17 +1547,21 @@ def _run_all(workers: _Workers, function, tasks: list[dict], on_done) -> None:
                     result = future.result()
                 except (BrokenProcessPool, CancelledError):
                     broken = True
-                    if n in stuck:
-                        result = _failure(task, stuck[n])
-                    elif alone:
+                    # Its worker failed while running it (stuck or dead)?
+                    failed = n in stuck or (note.exists() and not stuck)
+                    note.unlink(missing_ok=True)
+                    if failed and (idle or n in tried):
+                        why = stuck.get(n) or "the worker process grading it died"
+                        again = "" if idle else ", on a second try too"
                         result = _failure(
-                            task, "the worker process grading it died (twice)"
+                            task, f"{why}{again}; the next run grades it again"
                         )
+                    elif failed:
+                        tried.add(n)
+                        suspects.append((n, task))
+                        continue
                     else:
-                        # Run it again: alone if its worker may have died of it.
-                        was_running = note.exists() and not stuck
-                        note.unlink(missing_ok=True)
-                        (suspects if was_running else queue).append((n, task))
+                        queue.append((n, task))
                         continue
                 except Exception as error:  # reported; the rest go on
                     result = _failure(task, f"{type(error).__name__}: {error}")
@@ -1570,6 +1577,7 @@ def _run_all(workers: _Workers, function, tasks: list[dict], on_done) -> None:
                 moved = now
             elif now - moved > max(_stuck_after(t) for _, t in pending.values()):
                 _stop_idle(workers, pending, stuck)
+                idle = True
         if broken:
             workers.restart()
 
@@ -1590,7 +1598,7 @@ def _stop_stuck(workers: _Workers, running, stuck: dict[int, str]) -> None:
             continue
         stuck[n] = (
             f"{_stack_of(workers, info['pid'])}\nno result after {limit:.0f} s: "
-            "its worker was stuck and was stopped; the next run grades it again"
+            "its worker was stuck and was stopped"
         )
         with contextlib.suppress(OSError):
             os.kill(info["pid"], signal.SIGKILL)
@@ -1615,7 +1623,7 @@ def _stop_idle(workers: _Workers, pending: dict, stuck: dict[int, str]) -> None:
     for n, _task in pending.values():
         stuck[n] = (
             f"{stacks}\nno worker started or ended a task for too long (they "
-            "were stopped); the next run grades it again"
+            "were stopped)"
         )
     workers.stop(now=True)
 
