@@ -508,6 +508,20 @@ def _stuck_or_dead(tmp_path: Path, student: str) -> Course:
     return course
 
 
+def _grade_quietly(course: Course, unsafe: bool, **options):
+    """Grade ``course`` with two workers; no bar, feedback or report."""
+    options.setdefault("workers", 2)
+    return grade_class(
+        course.root,
+        unsafe=unsafe,
+        progress=False,
+        feedback=False,
+        report=False,
+        stream=io.StringIO(),
+        **options,
+    )
+
+
 @pytest.mark.timeout(300)
 def test_a_stuck_worker_is_stopped_and_the_rest_of_the_class_graded(
     graded, tmp_path, monkeypatch, unsafe
@@ -517,16 +531,7 @@ def test_a_stuck_worker_is_stopped_and_the_rest_of_the_class_graded(
     with monkeypatch.context() as patch:
         _trouble_for("hangs", patch, lambda: time.sleep(3600))
         patch.setattr(engine, "STUCK_MARGIN", 10.0)
-        result = grade_class(
-            course.root,
-            workers=2,
-            unsafe=unsafe,
-            time_budget=20,
-            progress=False,
-            feedback=False,
-            report=False,
-            stream=io.StringIO(),
-        )
+        result = _grade_quietly(course, unsafe, time_budget=20)
     outcomes = {o.student: o for o in result.outcomes}
     assert outcomes["hangs"].outcome == "failed"
     assert "no result after 30 s" in outcomes["hangs"].error
@@ -541,14 +546,7 @@ def test_a_stuck_worker_is_stopped_and_the_rest_of_the_class_graded(
     assert _scores(_db(course), QUIZ) == {name: expected[name] for name in FEW}
     assert not marker_path(course.root, "hangs", QUIZ).exists()
 
-    again = grade_class(
-        course.root,
-        unsafe=unsafe,
-        progress=False,
-        feedback=False,
-        report=False,
-        stream=io.StringIO(),
-    )
+    again = _grade_quietly(course, unsafe)
     assert [(o.student, o.outcome) for o in again.graded_now] == [("hangs", "graded")]
     assert _scores(_db(course), QUIZ)["hangs"] == expected["right"]
 
@@ -568,16 +566,7 @@ def test_a_worker_stuck_once_is_replaced_and_the_submission_graded(
     with monkeypatch.context() as patch:
         _trouble_for("hangs_once", patch, hang_once)
         patch.setattr(engine, "STUCK_MARGIN", 10.0)
-        result = grade_class(
-            course.root,
-            workers=2,
-            unsafe=unsafe,
-            time_budget=20,
-            progress=False,
-            feedback=False,
-            report=False,
-            stream=io.StringIO(),
-        )
+        result = _grade_quietly(course, unsafe, time_budget=20)
     assert first.exists()
     assert {o.outcome for o in result.outcomes} == {"graded"}
     expected = _scores(_db(graded[0]), QUIZ)
@@ -594,28 +583,12 @@ def test_workers_that_never_start_a_task_are_stopped(tmp_path, monkeypatch, unsa
     with monkeypatch.context() as patch:
         patch.setattr(engine, "_worker_init", lambda *_: time.sleep(3600))
         patch.setattr(engine, "STUCK_MARGIN", 10.0)
-        result = grade_class(
-            course.root,
-            workers=2,
-            unsafe=unsafe,
-            time_budget=10,
-            progress=False,
-            feedback=False,
-            report=False,
-            stream=io.StringIO(),
-        )
+        result = _grade_quietly(course, unsafe, time_budget=10)
     assert [o.outcome for o in result.outcomes] == ["failed"] * len(FEW)
     for outcome in result.outcomes:
         assert "no worker started or ended a task for too long" in outcome.error
     assert _scores(_db(course), QUIZ) == {}
-    again = grade_class(
-        course.root,
-        unsafe=unsafe,
-        progress=False,
-        feedback=False,
-        report=False,
-        stream=io.StringIO(),
-    )
+    again = _grade_quietly(course, unsafe)
     assert [o.outcome for o in again.graded_now] == ["graded"] * len(FEW)
 
 
@@ -629,16 +602,7 @@ def test_a_worker_that_dies_fails_only_its_own_submission(
         course.submit(name, QUIZ, with_answers(_release(QUIZ), RIGHT))
     with monkeypatch.context() as patch:
         _trouble_for("crashes", patch, lambda: os._exit(3))
-        result = grade_class(
-            course.root,
-            workers=2,
-            unsafe=unsafe,
-            time_budget=20,
-            progress=False,
-            feedback=False,
-            report=False,
-            stream=io.StringIO(),
-        )
+        result = _grade_quietly(course, unsafe, time_budget=20)
     outcomes = {o.student: o for o in result.outcomes}
     assert outcomes["crashes"].outcome == "failed"
     assert "worker process grading it died" in outcomes["crashes"].error
