@@ -1072,6 +1072,11 @@ def _clock(seconds: float) -> str:
 _WORKER: dict[str, Any] = {}
 
 
+def _scratch_of(course_dir: Path, pid: int) -> Path:
+    """The folder of worker ``pid`` (scratch gradebook, copies, its stack)."""
+    return course_dir / STATE_DIR / "scratch" / str(pid)
+
+
 def _worker_init(
     course_dir: str, db_url: str | None, template: str, parent: int, fork: bool
 ) -> None:
@@ -1092,10 +1097,11 @@ def _worker_init(
 
     ensure_event_loop().set_default_executor(ThreadPoolExecutor())
     config, coursedir = course_settings(Path(course_dir), db_url=db_url)
-    scratch = Path(course_dir) / STATE_DIR / "scratch" / str(os.getpid())
+    scratch = _scratch_of(Path(course_dir), os.getpid())
     _wipe(scratch)
     scratch.mkdir(parents=True)
-    # Where this worker's threads are, on SIGUSR1 (the parent asks a stuck one).
+    # Where this worker's threads are, on SIGUSR1 (the parent asks a stuck one);
+    # faulthandler keeps the file open.
     stacks = (scratch / "stack.txt").open("w", encoding="utf-8")
     faulthandler.register(signal.SIGUSR1, file=stacks, all_threads=True)
     _WORKER.update(
@@ -1105,7 +1111,6 @@ def _worker_init(
         template=Path(template),
         fork_server=None,
         fork_error="",
-        stacks=stacks,
     )
     if fork:
         _start_fork_server(Path(course_dir))
@@ -1424,6 +1429,7 @@ class _Workers:
     def __init__(
         self, course_dir: Path, db_url, template: Path, workers: int, *, fork: bool
     ) -> None:
+        self.course_dir = course_dir
         self.notes = course_dir / STATE_DIR / "running"
         self._initargs = (str(course_dir), db_url, str(template), os.getpid(), fork)
         self._workers = workers
@@ -1441,14 +1447,17 @@ class _Workers:
             initargs=self._initargs,
         )
 
+    def _children(self) -> set:
+        return set(multiprocessing.active_children()) - self._others
+
     def pids(self) -> set[int]:
         """The worker processes alive now."""
-        return {p.pid for p in set(multiprocessing.active_children()) - self._others}
+        return {p.pid for p in self._children()}
 
     def stop(self, *, now: bool) -> None:
         """Shut the pool down; ``now``: kill the workers instead of waiting."""
         if now:
-            for worker in set(multiprocessing.active_children()) - self._others:
+            for worker in self._children():
                 worker.kill()
         self.pool.shutdown(wait=True, cancel_futures=now)
 
@@ -1481,7 +1490,9 @@ def _pool(
 def _tracked(function, task: dict, note: str):
     """Run ``function(task)`` in a worker, noting its pid and start meanwhile."""
     path = Path(note)
-    _write_atomically(path, json.dumps({"pid": os.getpid(), "started": time.time()}))
+    # No fsync: the note matters only while this grader runs; a half-written
+    # one reads as not started yet.
+    path.write_text(json.dumps({"pid": os.getpid(), "started": time.time()}))
     try:
         return function(task)
     finally:
@@ -1606,7 +1617,7 @@ def _stop_stuck(workers: _Workers, running, stuck: dict[int, str]) -> None:
 
 def _stack_of(workers: _Workers, pid: int) -> str:
     """Where the threads of worker ``pid`` are (for the maintainers)."""
-    path = workers.notes.parent / "scratch" / str(pid) / "stack.txt"
+    path = _scratch_of(workers.course_dir, pid) / "stack.txt"
     with contextlib.suppress(OSError):
         os.kill(pid, signal.SIGUSR1)
         deadline = time.monotonic() + 2
