@@ -104,6 +104,12 @@ def _add_grade_parser(commands) -> None:
 
 
 def _grade(args) -> int:
+    from outputsaving.classroom.platform import grading_platform_problem
+
+    problem = grading_platform_problem()
+    if problem is not None:
+        print(f"outputsaving: error: {problem}", file=sys.stderr)
+        return USAGE_ERROR
     from outputsaving.classroom.engine import GradingRefused, grade_class
     from outputsaving.classroom.report import summary_table
 

@@ -612,6 +612,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your OUTPUT_DIR is the absolute path {path}, which will not exist on "
         "another computer. Use a path relative to the notebook's folder.",
     ),
+    "activity1.output_dir_backslash": (
+        E,
+        "Your OUTPUT_DIR ({path}) holds a backslash, which only Windows reads as "
+        "a folder separator; here it is part of one folder's name. Join the "
+        "parts with / in a Path, which works on every system.",
+    ),
     "activity1.output_dir_missing": (
         E,
         "Your OUTPUT_DIR ({path}) does not exist. Create the folder in the same "
@@ -815,6 +821,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         E,
         "Your answer to “{statement}” is not the expected one. Think about {hint}.",
     ),
+    # -- self-checks (outputsaving.selfcheck) -----------------------------------
+    # The verdict line of a self-check cell, and what it names.
+    "selfcheck.passes": (N, "Your {what} passes."),
+    "selfcheck.not_yet": (E, "Your {what} does not pass yet:"),
+    "selfcheck.note": (N, "Note: {text}"),
+    "selfcheck.answers_gradable": (
+        N,
+        "Your three answers are True or False, so they can be graded; whether "
+        "they are right shows when your notebook is graded.",
+    ),
+    "selfcheck.quiz_gradable": (
+        N,
+        "Your answer to question {number} can be graded; whether it is right "
+        "shows when your notebook is graded.",
+    ),
+    "selfcheck.what.output_folder": (N, "output folder"),
+    "selfcheck.what.label_mask": (N, "label mask"),
+    "selfcheck.what.table": (N, "results table"),
+    "selfcheck.what.rois": (N, "ROI set"),
+    "selfcheck.what.settings": (N, "settings file"),
+    "selfcheck.what.table_csv": (N, "comma-separated table"),
+    "selfcheck.what.png16": (N, "16-bit PNG"),
+    "selfcheck.what.jpeg": (N, "JPEG"),
+    "selfcheck.what.colour_png": (N, "colour PNG"),
+    "selfcheck.what.compare_labels": (N, "compare_labels (on two small examples)"),
+    "selfcheck.what.answers": (N, "answers"),
+    "selfcheck.what.nuclei_mask": (N, "nuclei mask"),
+    "selfcheck.what.quiz_answer": (N, "answer to question {number}"),
     # -- class grading: engine (outputsaving.classroom.engine) -----------------
     "classroom.time_budget": (
         E,
@@ -972,6 +1006,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "classroom.mistake_other": (N, "Another problem, with no name of its own"),
     "classroom.mistake_activity_task": (N, "activity {activity}, task {task}"),
     "classroom.mistake_quiz_question": (N, "quiz question {question}"),
+    "classroom.refused_feedback": (
+        E,
+        "Your submission was not graded, so every test scores 0, for the reasons "
+        "below. Fix them and hand in your assignment again.",
+    ),
     "classroom.link": (
         E,
         "Your submission contains {path}, a link to {target}, instead of a "

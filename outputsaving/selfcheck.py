@@ -16,6 +16,7 @@ Activity 1::
 from __future__ import annotations
 
 from outputsaving.findings import CheckResult
+from outputsaving.messages import MESSAGES
 
 __all__ = [
     "compare_labels",
@@ -31,6 +32,15 @@ __all__ = [
     "table",
     "table_csv",
 ]
+
+
+def _text(code: str, /, **values) -> str:
+    return MESSAGES[code][1].format(**values)
+
+
+def _what(key: str, /, **values) -> str:
+    """The words for what a self-check checks, such as ``"label mask"``."""
+    return _text(f"selfcheck.what.{key}", **values)
 
 
 def show(*results: CheckResult, what: str) -> bool:
@@ -51,12 +61,12 @@ def show(*results: CheckResult, what: str) -> bool:
     errors = [finding for result in results for finding in result.errors]
     notes = [finding for result in results for finding in result.notes]
     if errors:
-        print(f"Your {what} does not pass yet:")
+        print(_text("selfcheck.not_yet", what=what))
         lines = [f"  - {finding.message}" for finding in errors]
     else:
-        print(f"Your {what} passes.")
+        print(_text("selfcheck.passes", what=what))
         lines = []
-    lines += [f"  Note: {finding.message}" for finding in notes]
+    lines += [f"  {_text('selfcheck.note', text=finding.message)}" for finding in notes]
     if lines:
         print("\n".join(lines))
     return not errors
@@ -70,27 +80,27 @@ def _activity1():
 
 def output_folder(output_dir, /) -> None:
     """Activity 1, task 1: check ``OUTPUT_DIR``."""
-    show(_activity1().output_dir_result(output_dir), what="output folder")
+    show(_activity1().output_dir_result(output_dir), what=_what("output_folder"))
 
 
 def label_mask(path, output_dir=None, /) -> None:
     """Activity 1, task 2: check the saved label mask against the analysis."""
-    show(*_activity1().label_mask_result(path, output_dir), what="label mask")
+    show(*_activity1().label_mask_result(path, output_dir), what=_what("label_mask"))
 
 
 def table(path, output_dir=None, /) -> None:
     """Activity 1, task 3: check the saved results table against the analysis."""
-    show(*_activity1().table_result(path, output_dir), what="results table")
+    show(*_activity1().table_result(path, output_dir), what=_what("table"))
 
 
 def rois(path, output_dir=None, /) -> None:
     """Activity 1, task 4: check the saved ROI set against the analysis."""
-    show(*_activity1().rois_result(path, output_dir), what="ROI set")
+    show(*_activity1().rois_result(path, output_dir), what=_what("rois"))
 
 
 def settings(path, output_dir=None, /) -> None:
     """Activity 1, task 5: check the saved settings file."""
-    show(*_activity1().settings_result(path, output_dir), what="settings file")
+    show(*_activity1().settings_result(path, output_dir), what=_what("settings"))
 
 
 # -- activity 2 and the quiz ----------------------------------------------------
@@ -104,39 +114,35 @@ def _activity2():
 
 def table_csv(path, output_dir=None, /) -> None:
     """Activity 2, task 2: check the comma-separated table against the analysis."""
-    show(*_activity2().table_csv_result(path, output_dir), what="comma-separated table")
+    show(*_activity2().table_csv_result(path, output_dir), what=_what("table_csv"))
 
 
 def mask_formats(png16_path, jpeg_path, colour_png_path, output_dir=None, /) -> None:
     """Activity 2, task 3: check the mask saved as 16-bit PNG, JPEG and colour PNG."""
     paths = {"png16": png16_path, "jpeg": jpeg_path, "colour_png": colour_png_path}
-    words = {"png16": "16-bit PNG", "jpeg": "JPEG", "colour_png": "colour PNG"}
     for fmt, path in paths.items():
         results = _activity2().mask_format_result(path, output_dir, fmt=fmt)
-        show(*results, what=words[fmt])
+        show(*results, what=_what(fmt))
 
 
 def compare_labels(function, /) -> None:
     """Activity 2, task 4: try ``compare_labels`` on two small examples."""
     result = _activity2().compare_labels_result(function, cases=2)
-    show(result, what="compare_labels (on two small examples)")
+    show(result, what=_what("compare_labels"))
 
 
 def format_choices(png16, jpeg, colour_png, /) -> None:
     """Activity 2, task 5: check that each answer is True or False (not if right)."""
     result = _activity2().format_choices_result(png16, jpeg, colour_png)
     if result.passed:
-        print(
-            "Your three answers are True or False, so they can be graded; whether "
-            "they are right shows when your notebook is graded."
-        )
+        print(_text("selfcheck.answers_gradable"))
     else:
-        show(result, what="answers")
+        show(result, what=_what("answers"))
 
 
 def nuclei_mask(path, output_dir=None, /) -> None:
     """Activity 2, task 6: check the saved nuclei mask against the analysis."""
-    show(*_activity2().nuclei_mask_result(path, output_dir), what="nuclei mask")
+    show(*_activity2().nuclei_mask_result(path, output_dir), what=_what("nuclei_mask"))
 
 
 def quiz_answer(answer, /, *, question: str) -> None:
@@ -146,9 +152,6 @@ def quiz_answer(answer, /, *, question: str) -> None:
     result = quiz.answer_form_result(answer, question=question)
     number = question.removeprefix("q")
     if result.passed:
-        print(
-            f"Your answer to question {number} can be graded; whether it is right "
-            "shows when your notebook is graded."
-        )
+        print(_text("selfcheck.quiz_gradable", number=number))
     else:
-        show(result, what=f"answer to question {number}")
+        show(result, what=_what("quiz_answer", number=number))

@@ -255,7 +255,9 @@ def build_demo_class(
     -------
     dict
         The manifest written to ``demo_class.json``: ``{"students": {student:
-        {assignment: variant}}, "hostile": [[student, assignment], ...]}``.
+        {assignment: variant}}, "hostile": [[student, assignment], ...],
+        "hostile_skipped": [...]}``: the hostile submissions included, and
+        those left out (``hostile=False``).
     """
     output = Path(output).resolve()
     if output.exists():
@@ -275,7 +277,7 @@ def build_demo_class(
     shutil.copytree(REPO / "data", output / "data")
     _generate(output, assignments)
 
-    manifest: dict = {"students": {}, "hostile": []}
+    manifest: dict = {"students": {}, "hostile": [], "hostile_skipped": []}
     for student, row in plan().items():
         if student not in wanted:
             continue
@@ -283,6 +285,7 @@ def build_demo_class(
             variant = row[assignment]
             is_hostile = variant in HOSTILE_ANSWERS
             if is_hostile and not hostile:
+                manifest["hostile_skipped"].append([student, assignment])
                 continue
             (path,) = sorted((output / "source" / assignment).glob("*.ipynb"))
             source = nbformat.read(path, as_version=4)

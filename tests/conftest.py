@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,22 @@ INSTALL_HINT = (
     "ImageJ is not installed: on Debian or Ubuntu run "
     "'sudo apt-get install imagej xvfb' (or set IMAGEJ_JAR to an ij.jar)."
 )
+
+
+LINUX_ONLY = (
+    "needs Linux: class grading sandboxes learners' code with Linux namespaces "
+    "and process limits (on macOS or Windows, grade in a Linux container or WSL)"
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the tests marked ``linux`` elsewhere, with the reason."""
+    if sys.platform.startswith("linux"):
+        return
+    skip = pytest.mark.skip(reason=LINUX_ONLY)
+    for item in items:
+        if item.get_closest_marker("linux") is not None:
+            item.add_marker(skip)
 
 
 def _in_ci() -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import pwd
 import shutil
 import signal
 import socket
@@ -41,6 +40,8 @@ from outputsaving.classroom.engine import (
 )
 from outputsaving.classroom.report import mistake_codes, summary_table, task_of
 from outputsaving.messages import MESSAGES
+
+pytestmark = pytest.mark.linux
 
 QUIZ = "quiz"
 A1 = "activity1"
@@ -821,6 +822,8 @@ def postgres_url():
     folder = Path(tempfile.mkdtemp(prefix="outputsaving-pg-"))
     as_user: list[str] = []
     if os.geteuid() == 0:  # initdb refuses root: run the server as nobody
+        import pwd  # Linux and macOS only; this module is skipped elsewhere
+
         nobody = pwd.getpwnam("nobody")
         os.chown(folder, nobody.pw_uid, nobody.pw_gid)
         as_user = [
@@ -951,3 +954,32 @@ def test_grading_refuses_without_a_working_sandbox(monkeypatch, tmp_path):
     with pytest.raises(GradingRefused, match="apparmor_restrict_unprivileged_userns"):
         grade_class(course.root, stream=io.StringIO())
     assert not (course.root / "gradebook.db").exists()
+
+
+def test_feedback_of_an_earlier_grading_is_replaced(tmp_path, unsafe):
+    """A regraded or refused submission never keeps feedback from before."""
+    course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
+    folder = course.submit("ana", QUIZ, with_answers(_release(QUIZ), RIGHT))
+    settings = {"workers": 1, "unsafe": unsafe, "time_budget": 60}
+    settings |= {"progress": False, "stream": io.StringIO(), "report": False}
+    grade_class(course.root, **settings)
+    page = course.root / "feedback" / "ana" / QUIZ / "quiz_output_saving.html"
+    assert "Score: 6.0 / 6.0" in page.read_text(encoding="utf-8")
+    stray = page.with_name("old_notes.html")
+    stray.write_text("from an earlier version", encoding="utf-8")
+
+    wrong = {**RIGHT, Q3: "Q3_JPEG_FOR_LABEL_MASKS = True"}
+    course.submit("ana", QUIZ, with_answers(_release(QUIZ), wrong))
+    (folder / "timestamp.txt").write_text("2026-11-25 09:00:00.000000 UTC\n")
+    grade_class(course.root, **settings)
+    assert "Score: 5.0 / 6.0" in page.read_text(encoding="utf-8")
+    assert not stray.exists()
+
+    (folder / "timestamp.txt").write_text("2026-11-26 09:00:00.000000 UTC\n")
+    (folder / "extra.txt").symlink_to("/etc/hostname")
+    (outcome,) = grade_class(course.root, **settings).outcomes
+    assert outcome.outcome == "refused"
+    assert [p.name for p in page.parent.iterdir()] == [page.name]
+    text = page.read_text(encoding="utf-8")
+    assert "was not graded" in text
+    assert "Score: 5.0" not in text

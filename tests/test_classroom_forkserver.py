@@ -29,7 +29,7 @@ from outputsaving.classroom.sandbox import BlockingSandboxedKernelManager
 REPO = Path(__file__).resolve().parents[1]
 MiB = 2**20
 
-pytestmark = pytest.mark.usefixtures("sandbox")
+pytestmark = [pytest.mark.linux, pytest.mark.usefixtures("sandbox")]
 
 
 @pytest.fixture(scope="module")

@@ -921,3 +921,25 @@ def test_explicit_timestamp_argument_wins(course):
     )
     assert sub.timestamp == datetime(2027, 1, 1, 8, 0)
     assert read_timestamp(sub.folder) == datetime(2027, 1, 1, 8, 0)
+
+
+def test_entries_that_match_no_student_are_skipped_notebooks_with_a_warning(
+    course, caplog
+):
+    caplog.set_level("INFO", logger="outputsaving.classroom.intake")
+    found = run_import(
+        course,
+        [
+            (member(f"alice_{NOTEBOOK}"), nb("a")),
+            (member("_instructions.ipynb"), nb("x")),
+            (member("alice_output/labels.tif"), b"II*\x00"),
+        ],
+    )
+    assert sorted(found) == ["alice"]
+    ours = [r for r in caplog.records if r.name == "outputsaving.classroom.intake"]
+    warnings = [r.getMessage() for r in ours if r.levelname == "WARNING"]
+    assert warnings == [
+        "skipped _instructions.ipynb: no student and notebook in its name"
+    ]
+    infos = [r.getMessage() for r in ours if r.levelname == "INFO"]
+    assert any("alice_output/labels.tif" in text for text in infos)

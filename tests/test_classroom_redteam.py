@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import html
 import io
 import sqlite3
 import time
@@ -32,6 +33,8 @@ from test_activity1_grading import _answers
 from outputsaving.classroom.audit import audit_notebook
 from outputsaving.classroom.engine import grade_class
 from outputsaving.messages import MESSAGES
+
+pytestmark = pytest.mark.linux
 
 QUIZ = "quiz"
 A1 = "activity1"
@@ -609,17 +612,21 @@ def test_the_course_sources_are_unchanged(redteam):
 @pytest.mark.parametrize(
     "student", ["link_to_source", "link_to_gradebook", "not_json", "renamed", "missing"]
 )
-def test_refused_submissions_are_not_run_and_get_no_feedback(redteam, student):
+def test_refused_submissions_are_not_run_and_get_feedback_saying_why(redteam, student):
     course = redteam["course"]
     outcome = _outcome(redteam, student)
     assert outcome.outcome == "refused"
     assert set(_scores(course, QUIZ)[student].values()) == {0}
     assert not (course.root / "autograded" / student).exists()
-    feedback = course.root / "feedback" / student
-    assert not feedback.exists()
-    assert not any(p.is_relative_to(feedback) for p in redteam["result"].feedback)
     words = MESSAGES[CATALOGUE[student][2]][1].split("{")[0][:25]
     assert any(words in reason for reason in outcome.reasons), outcome.reasons
+    (page,) = (course.root / "feedback" / student / QUIZ).iterdir()
+    assert page.name == NOTEBOOK.replace(".ipynb", ".html")
+    assert page in redteam["result"].feedback
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    assert "was not graded" in text
+    assert words in text
+    _feedback_is_clean(page.parent)
 
 
 def _feedback_is_clean(folder: Path) -> None:

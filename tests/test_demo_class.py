@@ -11,14 +11,18 @@ import importlib.util
 import io
 import json
 import shutil
+import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbgrader_course import REPO, answer_cell
 
 from outputsaving.classroom.engine import grade_class
+
+pytestmark = pytest.mark.linux
 
 _spec = importlib.util.spec_from_file_location(
     "make_demo_class", REPO / "scripts" / "make_demo_class.py"
@@ -218,3 +222,47 @@ def test_the_report_names_the_demo_class_mistakes_in_words(demo, tmp_path, unsaf
     (flag,) = [f for f in outcome.flags if f.startswith(f"{hidden}:")]
     assert "outside your submission's folder" in flag
     assert "relative path" in flag
+
+
+def test_make_demo_runs_where_the_sandbox_does_not(tmp_path):
+    """``make demo``'s two steps, bubblewrap absent: exit 0 and the skip line.
+
+    The PATH holds only this environment's scripts (no ``bwrap``), as on a
+    fresh machine without the package; the class is the quiz's (30 learners,
+    one of them hostile), to keep the test short.
+    """
+    env = {"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path)}
+    demo = subprocess.run(
+        [sys.executable, "-m", "outputsaving", "demo", "--output", "out"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert demo.returncode == 0, demo.stderr
+    assert "All outputs pass." in demo.stdout
+    graded = subprocess.run(
+        [
+            *(sys.executable, str(REPO / "scripts" / "demo_class.py")),
+            *("--output", "class", "--assignment", "quiz", "--no-progress"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    (skip,) = [line for line in graded.stdout.splitlines() if "skipped" in line]
+    assert "sandbox unavailable (bubblewrap (bwrap) is not installed)" in skip
+    assert "1 hostile submission(s)" in skip
+    assert "apt-get install bubblewrap" in skip
+    manifest = json.loads((tmp_path / "class" / make_demo_class.MANIFEST).read_text())
+    assert manifest["hostile"] == []
+    assert len(manifest["hostile_skipped"]) == 1
+    graded_now = list((tmp_path / "class" / "feedback").glob("*/quiz/*.html"))
+    assert len(graded_now) == 29
+    assert "subs    mean" in graded.stdout  # the summary table

@@ -35,9 +35,12 @@ TABLE_COMMA = (
 )
 TABLE_CELLS = {"a1_task3_table_tab_visible", "a1_task3_table_fresh_folder_hidden"}
 
-pytestmark = pytest.mark.skipif(
-    sys.platform == "win32", reason="nbgrader's exchange does not work on Windows"
-)
+pytestmark = [
+    pytest.mark.linux,
+    pytest.mark.skipif(
+        sys.platform == "win32", reason="nbgrader's exchange does not work on Windows"
+    ),
+]
 
 
 def grade_collected(course: Course, assignment: str) -> dict[str, tuple[float, float]]:

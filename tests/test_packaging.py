@@ -31,7 +31,7 @@ def _constraints() -> dict[str, str]:
     return pins
 
 
-def _conda_pins() -> tuple[dict[str, str], list]:
+def _conda_environment() -> tuple[dict[str, str], list[str]]:
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     pins, pip = {}, []
     for dependency in environment["dependencies"]:
@@ -43,23 +43,23 @@ def _conda_pins() -> tuple[dict[str, str], list]:
     return pins, pip
 
 
-def test_environment_names_the_same_packages_as_pyproject():
-    conda, _ = _conda_pins()
-    conda_packages = set(conda) - {"python", "pip"}
-    assert conda_packages == _pyproject_names()
+def test_conda_takes_only_python_and_pip_from_conda():
+    conda, _ = _conda_environment()
+    assert conda == {"python": "3.11", "pip": ""}
 
 
-def test_environment_pins_the_versions_of_constraints():
-    conda, _ = _conda_pins()
+def test_conda_installs_the_course_with_the_same_pins_as_pip():
+    """pip, inside the conda environment, reads constraints.txt as ``make`` does."""
+    _, pip = _conda_environment()
+    assert pip == ["--constraint constraints.txt", "--editable .[test]"]
     constraints = _constraints()
     for name in _pyproject_names():
         assert name in constraints, f"{name} is not pinned in constraints.txt"
-        assert conda[name] == constraints[name], name
 
 
-def test_environment_installs_the_course_package():
-    _, pip = _conda_pins()
-    assert pip == ["--editable ."]
+def test_makefile_installs_with_the_same_constraints():
+    makefile = (ROOT / "Makefile").read_text()
+    assert '-c constraints.txt -e ".[test]"' in makefile
 
 
 def test_shipped_data_are_package_data():
@@ -79,3 +79,17 @@ def test_every_subpackage_is_packaged():
     assert {"outputsaving", "outputsaving.grading"} <= packages
     for package in packages:
         assert any(fnmatch(package, pattern) for pattern in include), package
+
+
+def test_the_readme_api_is_public():
+    """The README documents ``outputsaving.rois_from_labels(labels)``."""
+    import numpy as np
+
+    import outputsaving
+
+    assert "rois_from_labels" in outputsaving.__all__
+    labels = np.zeros((5, 6), dtype=np.uint8)
+    labels[1:3, 1:4] = 1
+    (roi,) = outputsaving.rois_from_labels(labels)
+    assert roi.name == "1"
+    assert "outputsaving.rois_from_labels(labels)" in (ROOT / "README.md").read_text()

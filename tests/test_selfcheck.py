@@ -65,3 +65,27 @@ def test_problems_are_printed_not_raised(tmp_path, monkeypatch, capsys, call, wo
     assert words in out
     for code in ("imwrite", "astype", "to_csv", "sep=", "roiwrite", "mode="):
         assert code not in out
+
+
+def test_self_checks_take_every_sentence_from_the_message_catalogue():
+    """``outputsaving.messages`` holds the wording; selfcheck.py only picks it."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(selfcheck))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.FunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    sentences = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+        and " " in node.value.strip()
+    ]
+    assert sentences == []

@@ -95,6 +95,7 @@ from nbconvert.writers import FilesWriter
 from nbgrader.preprocessors import Execute
 from traitlets import Dict, Float, Integer
 
+from outputsaving.classroom.platform import grading_platform_problem
 from outputsaving.messages import MESSAGES
 
 __all__ = [
@@ -110,6 +111,7 @@ __all__ = [
     "marker_path",
     "prepare_gradebook",
     "put_scripts_on_path",
+    "write_refusal_feedback",
 ]
 
 #: Folder of the course holding the grader's own state (markers, scratch).
@@ -506,6 +508,23 @@ def _unsandboxed_kernel_manager_class():
         """
 
         memory_bytes = IntegerTrait(0).tag(config=True)
+        _ipc_dir = None
+
+        async def _async_pre_start_kernel(self, **kw):
+            # Local sockets, as in the sandbox: no TCP port, and no warning
+            # from ipykernel about unencrypted TCP on every kernel start.
+            if self._ipc_dir is None:
+                self._ipc_dir = tempfile.mkdtemp(prefix="osk-")
+                self.connection_file = str(Path(self._ipc_dir) / "kernel.json")
+                self.ip = str(Path(self._ipc_dir) / "ipc")
+            self.transport = "ipc"
+            return await super()._async_pre_start_kernel(**kw)
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart and self._ipc_dir is not None:
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
+                self._ipc_dir = None
 
         def format_kernel_cmd(self, extra_arguments=None):
             command = super().format_kernel_cmd(extra_arguments)
@@ -1755,6 +1774,9 @@ def grade_class(
         be graded.
     """
     started = time.monotonic()
+    problem = grading_platform_problem()
+    if problem is not None:
+        raise GradingRefused(problem)
     course_dir = Path(course_dir).resolve()
     stream = stream or sys.stderr
     put_scripts_on_path()
@@ -1812,6 +1834,8 @@ def grade_class(
             continue
         marker.unlink(missing_ok=True)
         _wipe(course_dir / "autograded" / submission.student / submission.assignment)
+        # Feedback of an earlier grading would tell of another version.
+        _wipe(course_dir / "feedback" / submission.student / submission.assignment)
         to_grade.append(submission)
 
     bar = Progress(len(to_grade), stream=stream, bar=progress)
@@ -1851,6 +1875,15 @@ def grade_class(
             record(
                 _refused_result(submission, problems, max_scores[submission.assignment])
             )
+            if feedback:
+                result.feedback.extend(
+                    write_refusal_feedback(
+                        course_dir / "feedback" / submission.student,
+                        submission.assignment,
+                        list(max_scores[submission.assignment]),
+                        problems,
+                    )
+                )
         else:
             runnable.append(submission)
 
@@ -1897,7 +1930,7 @@ def grade_class(
             ]
             _run_all(pool, _grade_submission, tasks, lambda _task, res: record(res))
         if feedback and pool is not None:
-            result.feedback = _feedback(pool, course_dir, outcomes, bar.log)
+            result.feedback.extend(_feedback(pool, course_dir, outcomes, bar.log))
     if report:
         from outputsaving.classroom.report import write_report
 
@@ -1911,6 +1944,36 @@ def grade_class(
         )
     result.seconds = time.monotonic() - started
     return result
+
+
+def write_refusal_feedback(
+    folder: Path, assignment: str, notebooks: Sequence[str], reasons: Sequence[str]
+) -> list[Path]:
+    """Feedback for a submission refused before grading: why, and what to do.
+
+    Writes ``<folder>/<assignment>/<notebook>.html`` for each notebook name
+    (without ``.ipynb``), where nbgrader's feedback would be, replacing any
+    earlier feedback there. ``reasons`` are the intake's learner messages.
+    """
+    import html
+
+    target = folder / assignment
+    _wipe(target)
+    target.mkdir(parents=True)
+    items = "\n".join(f"<li>{html.escape(str(reason))}</li>" for reason in reasons)
+    written = []
+    for name in notebooks:
+        title = html.escape(f"{assignment}: {name}")
+        page = (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{title}</title></head><body>\n<h1>{title}</h1>\n"
+            f"<p>{html.escape(_message('classroom.refused_feedback'))}</p>\n"
+            f"<ul>\n{items}\n</ul>\n</body></html>\n"
+        )
+        path = target / f"{name}.html"
+        path.write_text(page, encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def _extensions(coursedir, submissions) -> dict[tuple[str, str], float]:

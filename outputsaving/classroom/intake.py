@@ -1290,7 +1290,9 @@ def _collect(
     for entry in sorted(entries, key=lambda e: e.path):
         info = collector.collect(entry.path)
         if not info:
-            log.info("skipped %s: no student and notebook in its name", entry.path)
+            # Other files (outputs, data) are expected; a notebook is not.
+            report = log.warning if entry.path.endswith(".ipynb") else log.info
+            report("skipped %s: no student and notebook in its name", entry.path)
             continue
         student, file_id = info.get("student_id"), info.get("file_id")
         if not (isinstance(student, str) and isinstance(file_id, str)):

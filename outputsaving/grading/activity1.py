@@ -144,6 +144,9 @@ def output_dir_result(output_dir, /, *, strict: bool = True) -> CheckResult:
         return result
     if absolute:
         result.add("activity1.output_dir_absolute", path=text)
+    elif "\\" in text and os.sep == "/":
+        # Path("output\\run1") on Windows is a subfolder; elsewhere one name.
+        result.add("activity1.output_dir_backslash", path=text)
     notebook_folder = Path.cwd().resolve()
     resolved = folder.expanduser().resolve()
     if _in_input_folder(resolved, notebook_folder):

@@ -70,7 +70,9 @@ def task_result(kind: str, path="") -> CheckResult:
 def failure_message(result: CheckResult, /) -> str:
     """Return the learner-facing text of a result: errors first, then notes."""
     lines = [finding.message for finding in result.errors]
-    lines += [f"Note: {finding.message}" for finding in result.notes]
+    lines += [
+        message("selfcheck.note", text=finding.message) for finding in result.notes
+    ]
     return "\n".join(lines)
 
 
