@@ -1006,6 +1006,62 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "classroom.mistake_other": (N, "Another problem, with no name of its own"),
     "classroom.mistake_activity_task": (N, "activity {activity}, task {task}"),
     "classroom.mistake_quiz_question": (N, "quiz question {question}"),
+    # Repairs of nbgrader's cell metadata before grading (classroom.repair).
+    "classroom.repair_header": (
+        N,
+        "Before grading, the grader repaired your notebook's cells; nothing you "
+        "wrote was changed:",
+    ),
+    "classroom.repair_duplicate_answer": (
+        N,
+        "Cell {grade_id} appears {times} in your notebook. Every copy ran, in your "
+        "order, and the last one was graded, as in your own Run All.",
+    ),
+    "classroom.repair_test_duplicate": (
+        N,
+        "Test cell {grade_id} appears {times} in your notebook; it was graded "
+        "once, as released.",
+    ),
+    "classroom.repair_test_missing": (
+        N,
+        "Test cell {grade_id} was missing from your notebook; it was put back as "
+        "released and graded.",
+    ),
+    "classroom.repair_test_retyped": (
+        N,
+        "Test cell {grade_id} had been turned into a text cell; it was put back "
+        "as code, as released.",
+    ),
+    "classroom.repair_test_settings": (
+        N,
+        "The grading settings of test cell {grade_id} (its points, or whether it "
+        "is graded) had been changed; it was graded as released.",
+    ),
+    "classroom.repair_test_moved": (
+        N,
+        "Test cell {grade_id} had been moved; it was graded in its released "
+        "place, after the task it tests.",
+    ),
+    "classroom.repair_unknown_id": (
+        N,
+        "A cell of your notebook carries the grading id {grade_id}, which this "
+        "assignment does not have; it ran as one of your own cells.",
+    ),
+    "classroom.repair_damaged_metadata": (
+        N,
+        "The grading information of a cell of your notebook was damaged; the "
+        "cell ran as one of your own.",
+    ),
+    "classroom.repair_kernel": (
+        N,
+        "Your notebook asked for the kernel {name}; it was graded with the "
+        "course's Python kernel.",
+    ),
+    "classroom.notebook_unreadable": (
+        E,
+        "Your notebook {name} could not be read as a Jupyter notebook ({error}). "
+        "Open it in JupyterLab, save it again and hand it in again.",
+    ),
     "classroom.refused_feedback": (
         E,
         "Your submission was not graded, so every test scores 0, for the reasons "

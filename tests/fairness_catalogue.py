@@ -48,6 +48,7 @@ from pathlib import Path
 import nbformat
 
 __all__ = [
+    "BY_NAME",
     "CASES",
     "DESERVED_TABLE",
     "Case",
@@ -1084,6 +1085,9 @@ CASES: tuple[Case, ...] = (
         says=("1 labelled object",),
     ),
 )
+
+
+BY_NAME = {case.name: case for case in CASES}
 
 
 def deserved_scores(case: Case) -> dict[str, float]:

@@ -1214,6 +1214,12 @@ def _grade_submission(task: dict) -> dict:
         _copy_submission(
             Path(task["folder"]), staging, {*task["notebooks"], *NBGRADER_FILES}
         )
+        repairs, unreadable = _repair_staged(staging, task)
+        if unreadable:
+            # A notebook fault: graded 0 with the reason, never retried.
+            result.update(outcome="unreadable", reasons=unreadable)
+            return result
+        result["repairs"] = repairs
         shutil.copyfile(_WORKER["template"], db_path)
         if task.get("extension_seconds"):
             with Gradebook(
@@ -1254,6 +1260,45 @@ def _grade_submission(task: dict) -> dict:
     return result
 
 
+def _repair_staged(staging: Path, task: dict) -> tuple[list[str], list[str]]:
+    """Repair each staged notebook's cell metadata from the released version.
+
+    Returns ``(repairs, unreadable)``: the repairs' learner messages (each
+    repaired notebook also gets them in a note cell at its top, for the
+    feedback), and why a notebook cannot be read at all (a notebook fault).
+    """
+    from outputsaving.classroom.intake import Problem
+    from outputsaving.classroom.repair import repair_notebook
+
+    repairs: list[str] = []
+    unreadable: list[str] = []
+    source = Path(task["course_dir"]) / "source" / task["assignment"]
+    for name in task["notebooks"]:
+        path = staging / name
+        reference = nbformat.read(source / name, as_version=4)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                submitted = nbformat.read(path, as_version=4)
+                repaired, done = repair_notebook(submitted, reference)
+        except Exception as error:  # a damaged notebook: the learner's to fix
+            detail = _one_line(f"{type(error).__name__}: {error}")[:300]
+            unreadable.append(
+                Problem.make("classroom.notebook_unreadable", name=name, error=detail)
+            )
+            continue
+        if not done:
+            continue
+        lines = [f"- {repair.message}" for repair in done]
+        note = nbformat.v4.new_markdown_cell(
+            "\n".join([f"**{_message('classroom.repair_header')}**", "", *lines])
+        )
+        repaired.cells.insert(0, note)
+        nbformat.write(repaired, path)
+        repairs.extend(repair.message for repair in done)
+    return repairs, unreadable
+
+
 def _after_run(task: dict, result: dict) -> None:
     """Stops, the audit and the failing tests' messages of a graded submission."""
     from outputsaving.classroom.report import mistakes_of
@@ -1262,7 +1307,7 @@ def _after_run(task: dict, result: dict) -> None:
         Path(task["course_dir"]) / "autograded" / task["student"] / task["assignment"]
     )
     stops = list(BudgetedExecute.stops)
-    result["reasons"] = [message for _, _, message in stops]
+    result["reasons"] = [*result.get("repairs", []), *(m for _, _, m in stops)]
     result["stop_codes"] = [code for _, code, _ in stops]
     result["outcome"] = "stopped" if stops else "graded"
     flags: list[str] = []
@@ -1849,7 +1894,23 @@ def grade_class(
 
     told: set[str] = set()
 
+    by_name = {(s.student, s.assignment): s for s in to_grade}
+
     def record(res: dict) -> SubmissionOutcome:
+        if res.get("outcome") == "unreadable":
+            submission = by_name[(res["student"], res["assignment"])]
+            reasons = res["reasons"]
+            points = max_scores[submission.assignment]
+            res = _refused_result(submission, reasons, points)
+            if feedback:
+                result.feedback.extend(
+                    write_refusal_feedback(
+                        course_dir / "feedback" / submission.student,
+                        submission.assignment,
+                        list(max_scores[submission.assignment]),
+                        reasons,
+                    )
+                )
         trouble = res.get("fork_error")
         if trouble and trouble not in told:
             told.add(trouble)
