@@ -16,6 +16,7 @@ import tifffile
 
 from outputsaving.analysis import measure_objects, segment_shapes
 from outputsaving.datasets import RANDOM_SHAPES, data_path
+from outputsaving.grading import monitor
 from outputsaving.labels import check_label_mask
 from outputsaving.rois import check_rois, rois_from_labels
 from outputsaving.settings import check_settings, make_settings
@@ -67,3 +68,6 @@ def run_demo(output: Path, /, *, min_size: int = 0, max_size: int = 1000) -> int
     passed = all(result.passed for result in results)
     print("All outputs pass." if passed else "Some outputs did not pass.")
     return 0 if passed else 1
+
+
+monitor.watch(__name__)

@@ -673,8 +673,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "activity1.settings_sizes": (
         E,
         "Your settings hold min_size {min_found} and max_size {max_found}, but "
-        "the analysis used {min_expected} and {max_expected}. Save the size "
-        "limits of the parameters cell.",
+        "the activity's analysis uses {min_expected} and {max_expected}, as given "
+        "in the parameters cell. Keep the given limits and save them from "
+        "MIN_SIZE and MAX_SIZE.",
+    ),
+    "activity1.settings_sizes_run": (
+        E,
+        "Your save_settings saved min_size {min_found} and max_size {max_found}, "
+        "but this run used MIN_SIZE = {min_expected} and MAX_SIZE = "
+        "{max_expected}. Save the size limits from the parameters, not typed-in "
+        "values.",
+    ),
+    "activity1.mask_renumbered": (
+        E,
+        "Your mask holds the analysis' objects, but numbered differently: the "
+        "object labelled {expected} in the table and the ROIs is {found} in your "
+        "mask. Save the label image itself, without renumbering it, so that the "
+        "outputs agree.",
+    ),
+    "activity1.rerun_ignores_settings": (
+        E,
+        "Given a settings file with size limits {low}-{high} px, your "
+        "rerun_from_settings returned {found} objects instead of {expected}. Read "
+        "min_size and max_size from the settings file it is given.",
+    ),
+    "activity1.rerun_checksum_not_checked": (
+        E,
+        "Your rerun_from_settings re-ran from a settings file whose input_sha256 "
+        "does not match the input image, instead of refusing it. Compare the "
+        "checksums and raise an error when they differ.",
     ),
     "activity1.settings_rerun_failed": (
         E,
@@ -825,6 +852,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # The verdict line of a self-check cell, and what it names.
     "selfcheck.passes": (N, "Your {what} passes."),
     "selfcheck.not_yet": (E, "Your {what} does not pass yet:"),
+    "selfcheck.passes_plural": (N, "Your {what} pass."),
+    "selfcheck.not_yet_plural": (E, "Your {what} do not pass yet:"),
     "selfcheck.note": (N, "Note: {text}"),
     "selfcheck.answers_gradable": (
         N,
@@ -884,6 +913,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "grader could not find the files your notebook saved and this test "
         "scores 0. Save your outputs in a folder next to the notebook, given as "
         "a relative path, and run the whole notebook again from the top.",
+    ),
+    "classroom.audit_unread": (
+        E,
+        "Your notebook saved so many files that the grader read only {read} of "
+        "them (the files your tests judged first), not the other {unread}, and "
+        "none of those it read passes this check. Save only the files the "
+        "tasks ask for.",
+    ),
+    "classroom.audit_no_evidence": (
+        E,
+        "This test left nothing the grader could check again outside your "
+        "notebook (it did not run to its end, or your function saved nothing "
+        "there), so it scores 0. Run your notebook from the top and check "
+        "this task's function.",
     ),
     "classroom.audit_closest": (
         N,
@@ -964,6 +1007,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # classroom.audit_recheck*: the note under a test cell of the feedback whose
     # score the audit changed (outputsaving.classroom.engine).
+    "classroom.audit_header": (
+        N,
+        "What the grader found when it checked your notebook again, outside it:",
+    ),
+    "classroom.audit_grading_use": (
+        E,
+        "Your notebook uses the course's grading code to find or check answers "
+        "({detail}), which the course does not allow, so the tasks it concerns "
+        "score 0. Work from the task's text and the self-checks; your instructor "
+        "will review this submission.",
+    ),
+    "classroom.audit_course_saving": (
+        E,
+        "Your notebook saves its outputs with the course's own saving code "
+        "({detail}) instead of code of your own, so those save tasks score 0. "
+        "Write the saving code yourself, as the tasks ask.",
+    ),
     "classroom.audit_recheck": (
         N,
         "Checked again by the grader outside your notebook: {reason}",

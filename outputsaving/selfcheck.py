@@ -43,7 +43,7 @@ def _what(key: str, /, **values) -> str:
     return _text(f"selfcheck.what.{key}", **values)
 
 
-def show(*results: CheckResult, what: str) -> bool:
+def show(*results: CheckResult, what: str, plural: bool = False) -> bool:
     """Print a verdict on ``what`` and the findings of ``results``.
 
     Parameters
@@ -52,6 +52,8 @@ def show(*results: CheckResult, what: str) -> bool:
         The results of the checks of one output.
     what : str
         What was checked, for the verdict line, such as ``"label mask"``.
+    plural : bool, optional
+        Whether ``what`` is plural (``"answers"``), for the verb.
 
     Returns
     -------
@@ -61,10 +63,18 @@ def show(*results: CheckResult, what: str) -> bool:
     errors = [finding for result in results for finding in result.errors]
     notes = [finding for result in results for finding in result.notes]
     if errors:
-        print(_text("selfcheck.not_yet", what=what))
+        print(
+            _text(
+                "selfcheck.not_yet_plural" if plural else "selfcheck.not_yet", what=what
+            )
+        )
         lines = [f"  - {finding.message}" for finding in errors]
     else:
-        print(_text("selfcheck.passes", what=what))
+        print(
+            _text(
+                "selfcheck.passes_plural" if plural else "selfcheck.passes", what=what
+            )
+        )
         lines = []
     lines += [f"  {_text('selfcheck.note', text=finding.message)}" for finding in notes]
     if lines:
@@ -131,13 +141,33 @@ def compare_labels(function, /) -> None:
     show(result, what=_what("compare_labels"))
 
 
+def _form_problems(*names: str) -> CheckResult:
+    """The grader reads answers from their cell's source: is it plain values?"""
+    from outputsaving.grading.literals import answer_cell_problem
+
+    result = CheckResult(kind="answer cell", path="")
+    for name in names:
+        problem = answer_cell_problem(name)
+        if problem is not None:
+            result.add("classroom.audit_not_literal", name=name, found=problem)
+            break
+    return result
+
+
 def format_choices(png16, jpeg, colour_png, /) -> None:
-    """Activity 2, task 5: check that each answer is True or False (not if right)."""
+    """Activity 2, task 5: check that each answer is True or False (not if right).
+
+    The cell's form is checked first: answers are graded from its source,
+    which must hold the values themselves, not code that computes them.
+    """
+    form = _form_problems(*_activity2().CHOICE_NAMES.values())
     result = _activity2().format_choices_result(png16, jpeg, colour_png)
-    if result.passed:
+    if not form.passed:
+        show(form, result, what=_what("answers"), plural=True)
+    elif result.passed:
         print(_text("selfcheck.answers_gradable"))
     else:
-        show(result, what=_what("answers"))
+        show(result, what=_what("answers"), plural=True)
 
 
 def nuclei_mask(path, output_dir=None, /) -> None:
@@ -149,9 +179,12 @@ def quiz_answer(answer, /, *, question: str) -> None:
     """Quiz: check that an answer can be graded (not whether it is right)."""
     from outputsaving.grading import quiz
 
+    form = _form_problems(quiz.QUESTION_NAMES.get(question, ""))
     result = quiz.answer_form_result(answer, question=question)
     number = question.removeprefix("q")
-    if result.passed:
+    if not form.passed:
+        show(form, result, what=_what("quiz_answer", number=number))
+    elif result.passed:
         print(_text("selfcheck.quiz_gradable", number=number))
     else:
         show(result, what=_what("quiz_answer", number=number))

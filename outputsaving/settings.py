@@ -26,6 +26,7 @@ from pathlib import Path, PureWindowsPath
 
 from outputsaving.files import FORMAT_NAMES, preflight
 from outputsaving.findings import CheckResult, checker
+from outputsaving.grading import monitor
 
 __all__ = ["REQUIRED", "check_settings", "file_sha256", "make_settings"]
 
@@ -182,3 +183,6 @@ def _is_absolute(text: str) -> bool:
     if text.startswith(("/", "~", "\\\\")):
         return len(text) > 1
     return PureWindowsPath(text).drive != "" and PureWindowsPath(text).is_absolute()
+
+
+monitor.watch(__name__)

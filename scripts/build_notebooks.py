@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
 import re
 import shutil
@@ -191,7 +192,41 @@ def build(
     names = assignments(root) if names is None else list(names)
     written = student_versions(root, output, names)
     written += solution_versions(root, output, names, run=run)
+    written.append(released_lines(root, output))
     return written
+
+
+#: Where the keys of the released test and self-check lines go (package data).
+RELEASED_LINES = Path("outputsaving") / "grading" / "released_lines.json"
+_MARKER_LINE = re.compile(r"^\s*#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
+
+
+def released_lines(root: Path, output: Path) -> Path:
+    """Write the keys of every line of the test cells and self-check cells.
+
+    The grading code's monitor (:mod:`outputsaving.grading.monitor`) allows
+    these lines anywhere, in learners' cells too: re-running a visible test's
+    call or a self-check is never tampering. Only keys are kept, so the
+    hidden tests' text is not in the package.
+    """
+    from outputsaving.grading.monitor import line_key
+
+    keys = set()
+    for path in sorted((root / SOURCE).glob("*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            nbgrader = cell.metadata.get("nbgrader", {})
+            test = nbgrader.get("grade") and not nbgrader.get("solution")
+            selfcheck = not nbgrader and "selfcheck." in cell.source
+            if cell.cell_type != "code" or not (test or selfcheck):
+                continue
+            for line in cell.source.splitlines():
+                text = line.strip()
+                if text and not text.startswith("#") and not _MARKER_LINE.match(line):
+                    keys.add(line_key(text))
+    destination = output / RELEASED_LINES
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_text(json.dumps(sorted(keys), indent=0) + "\n", encoding="utf-8")
+    return destination
 
 
 def main(argv: list[str] | None = None) -> int:

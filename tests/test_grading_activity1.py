@@ -16,12 +16,11 @@ import roifile
 import tifffile
 from scipy import ndimage as ndi
 
-from outputsaving.analysis import measure_objects
+from outputsaving.analysis import segment_shapes
 from outputsaving.datasets import RANDOM_SHAPES, data_path
 from outputsaving.grading import activity1
 from outputsaving.grading import rerun as rerun_module
 from outputsaving.grading.rerun import rerun_from_settings as reference_rerun
-from outputsaving.rois import rois_from_labels
 from outputsaving.settings import make_settings
 
 
@@ -120,7 +119,7 @@ def _save_uint16(labels, output_dir):
 
 
 def test_label_mask_grading_passes_a_good_mask(labels):
-    activity1.grade_label_mask(_save_uint16, labels)
+    activity1.grade_label_mask(_save_uint16)
 
 
 def test_label_mask_in_png_passes_checker_but_not_the_task(labels, tmp_path):
@@ -141,7 +140,7 @@ def test_mask_saved_elsewhere_is_reported(labels, tmp_path):
         return _save_uint16(labels, elsewhere)
 
     with pytest.raises(AssertionError, match="outside the output folder"):
-        activity1.grade_label_mask(save_elsewhere, labels)
+        activity1.grade_label_mask(save_elsewhere)
 
 
 def test_shipped_file_does_not_count(labels, tmp_path):
@@ -153,12 +152,10 @@ def test_shipped_file_does_not_count(labels, tmp_path):
 
     activity1.grade_saved_label_mask(shipped, tmp_path)
     with pytest.raises(AssertionError, match="No file was found"):
-        activity1.grade_label_mask(save_nothing, labels)
+        activity1.grade_label_mask(save_nothing)
 
 
-def test_table_grading(labels):
-    table = measure_objects(labels)
-
+def test_table_grading():
     def save_table(table, output_dir):
         path = output_dir / "results.txt"
         table.to_csv(path, sep="\t", index=False)
@@ -169,15 +166,13 @@ def test_table_grading(labels):
         table.to_csv(path, index=False)
         return path
 
-    activity1.grade_table(save_table, table)
+    activity1.grade_table(save_table)
     with pytest.raises(AssertionError, match="separated by commas"):
-        activity1.grade_table(save_csv, table)
+        activity1.grade_table(save_csv)
 
 
 @pytest.mark.filterwarnings("ignore:Duplicate name")
-def test_rois_grading_runs_twice(labels):
-    rois = rois_from_labels(labels)
-
+def test_rois_grading_runs_twice():
     def save(mode):
         def save_rois(rois, output_dir):
             path = output_dir / "rois.zip"
@@ -186,9 +181,9 @@ def test_rois_grading_runs_twice(labels):
 
         return save_rois
 
-    activity1.grade_rois(save("w"), rois)
+    activity1.grade_rois(save("w"))
     with pytest.raises(AssertionError, match="repeat earlier ones"):
-        activity1.grade_rois(save(None), rois)
+        activity1.grade_rois(save(None))
 
 
 def _save_settings(**changes):
@@ -230,6 +225,57 @@ def test_learner_rerun_must_give_the_labels():
         activity1.grade_settings(_save_settings(), rerun_nothing)
     with pytest.raises(AssertionError, match="40000 pixels differ"):
         activity1.grade_settings(_save_settings(), rerun_shifted)
+
+
+def test_hidden_tests_judge_the_functions_on_the_analysis_data():
+    """Not the notebook's variables: the test computes the labels itself."""
+    given = {}
+
+    def save(labels, output_dir):
+        given["labels"] = labels.copy()
+        return _save_uint16(labels, output_dir)
+
+    activity1.grade_label_mask(save)
+    assert np.array_equal(given["labels"], activity1.reference_labels())
+
+
+def test_settings_follow_the_runs_own_limits():
+    """A learner who changed MAX_SIZE saves that run's limits: the function is right."""
+    save = _save_settings(max_size=2000)
+    activity1.grade_settings(save, reference_rerun, min_size=0, max_size=2000)
+    with pytest.raises(AssertionError, match="this run used MIN_SIZE = 0 and MAX_SIZE"):
+        activity1.grade_settings(_save_settings(), reference_rerun, max_size=2000)
+
+
+def test_a_rerun_that_ignores_the_settings_fails():
+    def rerun_given_limits(settings_path):
+        image = tifffile.imread(data_path(RANDOM_SHAPES))
+        return segment_shapes(image, min_size=0, max_size=1000)
+
+    with pytest.raises(AssertionError, match="size limits 600-2000 px"):
+        activity1.grade_settings(_save_settings(), rerun_given_limits)
+
+
+def test_a_rerun_that_does_not_check_the_checksum_fails():
+    def rerun_unchecked(settings_path):
+        settings = json.loads(Path(settings_path).read_text(encoding="utf-8"))
+        image = tifffile.imread(data_path(settings["input_file"]))
+        limits = {k: settings[k] for k in ("min_size", "max_size")}
+        return segment_shapes(image, **limits)
+
+    with pytest.raises(AssertionError, match="instead of refusing it"):
+        activity1.grade_settings(_save_settings(), rerun_unchecked)
+
+
+def test_a_renumbered_mask_fails_and_says_so(tmp_path):
+    reference = activity1.reference_labels()
+    flipped = np.where(reference > 0, reference.max() + 1 - reference, 0)
+    path = tmp_path / "mask.tif"
+    tifffile.imwrite(path, flipped.astype(np.uint16))
+    task, check = activity1.label_mask_result(path, tmp_path)
+    assert check.passed  # the same objects
+    assert task.codes == ["activity1.mask_renumbered"]
+    assert "numbered differently" in task.errors[0].message
 
 
 def test_rerun_in_fresh_process_explains_bad_settings(tmp_path):

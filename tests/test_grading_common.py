@@ -10,18 +10,10 @@ from outputsaving.grading.common import (
     as_learner_path,
     assert_passes,
     call_learner_function,
-    fresh_output_dir,
     is_inside,
     task_result,
 )
 from outputsaving.grading.feedback import HideHiddenTests
-
-
-def test_fresh_output_dir_is_new_and_empty():
-    first, second = fresh_output_dir(), fresh_output_dir()
-    assert first != second
-    assert first.is_dir()
-    assert list(first.iterdir()) == []
 
 
 def test_assert_passes_is_silent_for_passing_results():

@@ -104,6 +104,14 @@ def test_committed_notebooks_are_up_to_date(fresh_build, folder):
         ), f"{relative} is out of date: run `make notebooks`"
 
 
+def test_the_released_lines_are_up_to_date(fresh_build):
+    relative = build_notebooks.RELEASED_LINES
+    committed = (REPO / relative).read_text(encoding="utf-8")
+    assert committed == (fresh_build / relative).read_text(encoding="utf-8"), (
+        "run `make notebooks` and commit the result"
+    )
+
+
 def test_committed_solutions_are_executed():
     for path in sorted((REPO / "solutions").glob("*/*.ipynb")):
         code = [cell for cell in _read(path).cells if cell.cell_type == "code"]

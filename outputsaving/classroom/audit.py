@@ -70,19 +70,24 @@ exact rule.
 from __future__ import annotations
 
 import ast
+import json
 import os
+import re
 import stat
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import nbformat
 import numpy as np
 
+from outputsaving.classroom.evidence_audit import audit_evidence, visible_paths
 from outputsaving.files import sniff_format
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, quiz
 from outputsaving.grading.common import failure_message, message, task_result
+from outputsaving.grading.evidence import EVIDENCE_FOLDER
+from outputsaving.grading.literals import MAX_ANSWER_CHARS, literal_answers
 
 __all__ = [
     "ASSIGNMENTS",
@@ -103,10 +108,11 @@ MAX_FILES = 200
 MAX_FILE_BYTES = 50 * 1024 * 1024
 #: Settings files re-run, at most, per notebook.
 MAX_RERUNS = 3
-#: Source characters of an answer cell parsed, at most.
-MAX_ANSWER_CHARS = 20_000
 
 _IMAGE_FORMATS = frozenset({"tiff", "png", "jpeg", "gif", "bmp", "npy"})
+#: Folders of the working copy that hold no output of the notebook's own: the
+#: tests' evidence (audited on its own) and JupyterLab's checkpoints.
+_NOT_OUTPUTS = frozenset({".ipynb_checkpoints", EVIDENCE_FOLDER})
 
 
 @dataclass
@@ -126,14 +132,20 @@ class AuditResult:
         depend on the scores (tampering, too many files); :func:`apply_audit`
         adds the disagreements with the in-kernel scores.
     exact : frozenset of str
-        The grade_ids re-scored exactly from literal answers: their verdict
-        gives full marks or 0, whatever the kernel said.
+        The grade_ids re-scored exactly (literal answers, the hidden tests'
+        evidence): their verdict gives full marks or 0, whatever the kernel
+        said.
+    notes : list of str
+        Learner-facing findings about the whole notebook (grading code used
+        or replaced), for the top of the feedback.
     """
 
     verdicts: dict[str, bool | None]
     messages: dict[str, str]
     flags: list[str]
     exact: frozenset[str] = field(default_factory=frozenset)
+    notes: list[str] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
 
 
 # -- finding the saved files ---------------------------------------------------------
@@ -166,7 +178,7 @@ def saved_files(
     excluded = {"timestamp.txt", *exclude}
     files: list[Path] = []
     for folder, dirs, names in os.walk(root, followlinks=False):
-        dirs[:] = sorted(name for name in dirs if name != ".ipynb_checkpoints")
+        dirs[:] = sorted(name for name in dirs if name not in _NOT_OUTPUTS)
         for name in sorted(names):
             path = Path(folder) / name
             relative = path.relative_to(root).as_posix()
@@ -186,23 +198,33 @@ def saved_files(
 
 @dataclass
 class _Files:
-    """The saved files of one working copy, with their formats."""
+    """The saved files of one working copy, with their formats.
+
+    ``unread``: how many more files there were than the audit reads.
+    """
 
     root: Path
     formats: dict[Path, str]
+    unread: int = 0
 
     @classmethod
-    def scan(cls, workdir: Path, *, exclude: Collection[str]) -> tuple[_Files, bool]:
-        paths, truncated = saved_files(workdir, exclude=exclude)
+    def scan(
+        cls, workdir: Path, *, exclude: Collection[str], first: Sequence[Path] = ()
+    ) -> _Files:
+        """The files ``first`` (those the tests judged), then the others."""
+        paths, truncated = saved_files(workdir, exclude=exclude, max_files=10**6)
+        chosen = list(dict.fromkeys([*first, *paths]))
+        unread = max(0, len(chosen) - max(MAX_FILES, len(first)))
+        chosen = chosen[: max(MAX_FILES, len(first))]
         formats = {}
-        for path in paths:
+        for path in chosen:
             try:
                 if path.stat().st_size > MAX_FILE_BYTES:
                     continue
                 formats[path] = sniff_format(path)
             except OSError:
                 continue
-        return cls(Path(workdir), formats), truncated
+        return cls(Path(workdir), formats, unread + int(truncated))
 
     def of(self, *kinds: str) -> list[Path]:
         return [path for path, fmt in self.formats.items() if fmt in kinds]
@@ -232,6 +254,11 @@ def _audit_files(
     if not files.formats:
         return False, message("classroom.audit_no_files")
     text = message(code)
+    if files.unread:
+        # Say what was not read, rather than claim that no file passes.
+        text = message(
+            "classroom.audit_unread", read=len(files.formats), unread=files.unread
+        )
     if closest is not None:
         details = "\n".join(
             failure_message(result) for result in closest[2] if not result.passed
@@ -462,114 +489,6 @@ _NOT_ANSWERED = {"quiz": "quiz.not_answered", "activity2": "activity2.choice_mis
 
 
 # -- reading literal answers ---------------------------------------------------------
-
-_ALLOWED_CONSTANTS = (str, bool, int, float, type(None), type(Ellipsis))
-
-
-class _NotLiteral(Exception):
-    """A statement or value that is not a literal; ``args[0]`` says what it is."""
-
-
-def _describe_node(node: ast.AST) -> str:
-    """The learner-facing words for what a non-literal node is."""
-    if isinstance(node, ast.Call):
-        return "a function call"
-    if isinstance(node, ast.Name):
-        return f"the name {node.id}"
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        return "an import"
-    if isinstance(node, ast.JoinedStr):
-        return "an f-string"
-    if isinstance(node, ast.Attribute):
-        return "an attribute"
-    if isinstance(node, ast.BinOp | ast.BoolOp | ast.Compare | ast.UnaryOp):
-        return "a calculation"
-    if isinstance(node, ast.Constant):
-        return f"a {type(node.value).__name__} value"
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-        return "a function definition"
-    if isinstance(node, ast.For | ast.AsyncFor | ast.While | ast.comprehension):
-        return "a loop"
-    if isinstance(node, ast.If | ast.IfExp):
-        return "an if statement"
-    return "code other than a plain value"
-
-
-def _check_literal(node: ast.AST) -> None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, _ALLOWED_CONSTANTS):
-        return
-    if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        for item in node.elts:
-            _check_literal(item)
-        return
-    if (
-        isinstance(node, ast.UnaryOp)
-        and isinstance(node.op, ast.USub)
-        and isinstance(node.operand, ast.Constant)
-        and type(node.operand.value) in (int, float)
-    ):
-        return
-    raise _NotLiteral(_describe_node(node))
-
-
-def _is_stub_raise(node: ast.stmt) -> bool:
-    return isinstance(node, ast.Raise)
-
-
-def literal_answers(source: str, /) -> tuple[dict[str, object], str | None]:
-    """Read the literal values a cell assigns, without running it.
-
-    Parameters
-    ----------
-    source : str
-        The code of an answer cell.
-
-    Returns
-    -------
-    values : dict
-        Name -> value of each plain ``NAME = literal`` (also annotated) up to
-        the first ``raise``, which ends the cell as it would end its run;
-        the last assignment of a name wins.
-    problem : str or None
-        None when the cell holds only such assignments (and comments,
-        ``pass`` or bare literals); else learner-facing words for the first
-        thing that is not, such as ``"a function call"``. ``values`` is then
-        empty: a cell that computes anything scores nothing.
-    """
-    if len(source) > MAX_ANSWER_CHARS:
-        return {}, "a very long cell"
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}, "code Python cannot read"
-    values: dict[str, object] = {}
-    try:
-        for statement in tree.body:
-            if _is_stub_raise(statement):
-                break
-            if isinstance(statement, ast.Pass):
-                continue
-            if isinstance(statement, ast.Expr):
-                _check_literal(statement.value)
-                continue
-            if isinstance(statement, ast.Assign):
-                targets = statement.targets
-            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
-                targets = [statement.target]
-            else:
-                raise _NotLiteral(_describe_node(statement))
-            for target in targets:
-                if not isinstance(target, ast.Name):
-                    raise _NotLiteral(_describe_node(target))
-            _check_literal(statement.value)
-            value = ast.literal_eval(statement.value)
-            for target in targets:
-                values[target.id] = value
-    except _NotLiteral as error:
-        return {}, str(error.args[0])
-    except (ValueError, TypeError, RecursionError, MemoryError):
-        return {}, "code other than a plain value"
-    return values, None
 
 
 def _cells_by_grade_id(notebook) -> dict[str, nbformat.NotebookNode]:
@@ -833,11 +752,17 @@ def tampering_evidence(notebook, /) -> list[str]:
         if tree is None:
             continue
         for node in ast.walk(tree):
+            # Names bound to the course's modules: replacing their attributes
+            # is tampering (other libraries' settings are the learner's own).
             if isinstance(node, ast.Import):
                 modules.update(
-                    (alias.asname or alias.name).split(".")[0] for alias in node.names
+                    (alias.asname or alias.name).split(".")[0]
+                    for alias in node.names
+                    if alias.name.startswith("outputsaving")
                 )
-            elif isinstance(node, ast.ImportFrom):
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "outputsaving"
+            ):
                 modules.update(alias.asname or alias.name for alias in node.names)
         if _is_learner_cell(cell):
             trees.append(tree)
@@ -864,9 +789,7 @@ def _scan_node(node: ast.AST, modules: set[str], add: Callable[[str], None]) -> 
         for name in names:
             top = name.split(".")[0]
             allowed = name.startswith(_ALLOWED_SUBMODULES)
-            if name.startswith("outputsaving.grading") or (
-                top in _FORBIDDEN_MODULES and not allowed
-            ):
+            if top in _FORBIDDEN_MODULES and not allowed:
                 add(f"it imports {name}")
     elif isinstance(node, ast.Attribute):
         if node.attr == "modules" and _root_name(node) == "sys":
@@ -958,12 +881,9 @@ def audit_notebook(
         _audit_output_dir(assignment, executed_notebook, workdir, result)
     if _FILE_TASKS[assignment]:
         outside = _output_dir_outside(assignment, executed_notebook, workdir)
-        files, truncated = _Files.scan(workdir, exclude=exclude)
-        if truncated:
-            result.flags.append(
-                f"more than {MAX_FILES} files in the working copy: only the first "
-                "were audited"
-            )
+        files = _Files.scan(
+            workdir, exclude=exclude, first=visible_paths(assignment, workdir)
+        )
         audits = (
             _activity1_files(files)
             if assignment == "activity1"
@@ -980,14 +900,22 @@ def audit_notebook(
                 result.verdicts[grade_id] = passed
                 if not passed:
                     result.messages[grade_id] = text
-            for grade_id in task.hidden:
-                result.verdicts[grade_id] = None if passed else False
-                if not passed:
-                    result.messages[grade_id] = text
+    exact = set(result.exact)
+    for grade_id, (passed, text) in audit_evidence(assignment, workdir).items():
+        # The hidden tests' points follow the re-check of what they left.
+        result.verdicts[grade_id] = passed
+        exact.add(grade_id)
+        if not passed:
+            result.messages[grade_id] = text
+    result.exact = frozenset(exact)
+    _audit_events(read_events(workdir), _graded_ids(executed_notebook), result)
     evidence = tampering_evidence(executed_notebook)
+    replaced = [e["target"] for e in result.events if e["kind"] == "replaces"]
+    evidence += [f"it replaces {target}" for target in replaced]
     if evidence:
-        detail = "; ".join(evidence[:3])
+        detail = "; ".join(dict.fromkeys(evidence[:3]))
         result.flags.append(f"possible tampering with the grader: {detail}")
+        result.notes.append(message("classroom.audit_tampering", detail=detail))
         if distrust_on_tampering:
             text = message("classroom.audit_tampering", detail=detail)
             for grade_id in _graded_ids(executed_notebook):
@@ -995,6 +923,133 @@ def audit_notebook(
                     result.verdicts[grade_id] = False
                     result.messages[grade_id] = text
     return result
+
+
+# -- how the notebook used the course's code (the kernel's monitor) -----------------
+
+#: Largest events file read.
+MAX_EVENTS_BYTES = 1_000_000
+
+
+def read_events(workdir, /) -> list[dict]:
+    """The monitor's events (:mod:`outputsaving.grading.monitor`) of a run."""
+    from outputsaving.classroom.evidence_audit import _read_regular
+    from outputsaving.grading.monitor import EVENTS_FILE
+
+    data = _read_regular(
+        Path(workdir) / EVIDENCE_FOLDER / EVENTS_FILE, MAX_EVENTS_BYTES
+    )
+    events = []
+    for line in (data or b"").decode("utf-8", "replace").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and all(
+            isinstance(event.get(k), str) for k in ("kind", "target", "line")
+        ):
+            events.append(event)
+    return events
+
+
+#: Activity 1's tasks by words in the name a learner's code used.
+_A1_WORDS = (
+    (("settings", "rerun", "other_limits", "raised", "labels_for"), "a1_task5"),
+    (("output_dir",), "a1_task1"),
+    (("rois",), "a1_task4"),
+    (("table",), "a1_task3"),
+    (("mask", "reference"), "a1_task2"),
+)
+_A2_WORDS = (
+    (("compare",), "a2_task4"),
+    (("table_csv",), "a2_task2"),
+    (("nuclei",), "a2_task6"),
+    (("mask_format", "shapes", "saved_masks"), "a2_task3"),
+    (("output_dir",), "a2_task1"),
+)
+_QUIZ_WORDS = (
+    (("output_types", "split_items"), ("quiz_q1",)),
+    (("format_property",), ("quiz_q2",)),
+    (("true_false", "true_words", "false_words"), ("quiz_q3", "quiz_q4")),
+)
+
+
+#: Names that reveal nothing about any answer (forms, given values): using
+#: them is flagged, but costs no points.
+_HARMLESS = frozenset(
+    {
+        "answer_form_result",
+        "question_names",
+        "item_separators",
+        "normalise_answer",
+        "parse_true_false",
+        "format_choices_result",
+        "choice_names",
+        "compare_keys",
+        "input_name",
+        "min_size",
+        "max_size",
+    }
+)
+
+
+def _event_tasks(event: dict) -> tuple[str, ...]:
+    """The tasks (grade_id prefixes) whose points an event of use concerns."""
+    module, _, name = event["target"].rpartition(".")
+    name = name.lower()
+    if event["kind"] == "uses" and name in _HARMLESS:
+        return ()
+    line = event["line"]
+    if module == "outputsaving.demo":
+        return ("a1_task2", "a1_task3", "a1_task4", "a1_task5")
+    if module == "outputsaving.settings":
+        return ("a1_task5",)
+    if module.endswith(".rerun"):
+        return ("a1_task5",)
+    if module.endswith(".quiz"):
+        question = re.search(r"question\s*=\s*['\"](q\d)['\"]", line)
+        if question:
+            return (f"quiz_{question.group(1)}",)
+        for words, tasks in _QUIZ_WORDS:
+            if any(word in name for word in words):
+                return tasks
+        return ("quiz_q",)
+    if module.endswith(".activity2"):
+        if "choice" in name:
+            fmt = re.search(r"fmt\s*=\s*['\"](\w+)['\"]", line)
+            return (f"a2_task5_{fmt.group(1)}_",) if fmt else ("a2_task5",)
+        return tuple(
+            task for words, task in _A2_WORDS if any(w in name for w in words)
+        )[:1]
+    if module.endswith(".activity1"):
+        return tuple(
+            task for words, task in _A1_WORDS if any(w in name for w in words)
+        )[:1]
+    return ()
+
+
+def _audit_events(events: list[dict], graded_ids: list[str], result) -> None:
+    """Give 0 to the tasks whose grading code or saving code a learner used."""
+    result.events = events
+    for kind, code in (
+        ("uses", "classroom.audit_grading_use"),
+        ("saves_with", "classroom.audit_course_saving"),
+    ):
+        chosen = [e for e in events if e["kind"] == kind]
+        if not chosen:
+            continue
+        names = sorted({e["target"].removeprefix("outputsaving.") for e in chosen})
+        detail = ", ".join(names[:3])
+        text = message(code, detail=detail)
+        result.notes.append(text)
+        result.flags.append(f"{kind.replace('_', ' ')} the course's code: {detail}")
+        for event in chosen:
+            for task in _event_tasks(event):
+                for grade_id in graded_ids:
+                    if grade_id.startswith(task):
+                        result.verdicts[grade_id] = False
+                        result.messages[grade_id] = text
+                        result.exact = frozenset({*result.exact} - {grade_id})
 
 
 def _graded_ids(notebook) -> list[str]:

@@ -96,6 +96,8 @@ from nbgrader.preprocessors import Execute
 from traitlets import Dict, Float, Integer
 
 from outputsaving.classroom.platform import grading_platform_problem
+from outputsaving.grading.activity1 import GRADER_VARIABLE
+from outputsaving.grading.evidence import EVIDENCE_FOLDER, EVIDENCE_VARIABLE
 from outputsaving.messages import MESSAGES
 
 __all__ = [
@@ -498,6 +500,7 @@ _LIMITS_LAUNCHER = (
 def _unsandboxed_kernel_manager_class():
     """The fallback kernel manager: a memory cap and death with the worker."""
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import Dict as DictTrait
     from traitlets import Integer as IntegerTrait
 
     class LimitedKernelManager(AsyncKernelManager):
@@ -508,9 +511,11 @@ def _unsandboxed_kernel_manager_class():
         """
 
         memory_bytes = IntegerTrait(0).tag(config=True)
+        sandbox_env = DictTrait({}).tag(config=True)
         _ipc_dir = None
 
         async def _async_pre_start_kernel(self, **kw):
+            kw["env"] = {**(kw.get("env") or os.environ), **self.sandbox_env}
             # Local sockets, as in the sandbox: no TCP port, and no warning
             # from ipykernel about unencrypted TCP on every kernel start.
             if self._ipc_dir is None:
@@ -551,8 +556,7 @@ def _kernel_config(
             "memory_bytes": memory_bytes,
             "unsafe": False,
             "fork_server": fork_server,
-            # The audit re-runs activity 1's settings: the kernel need not.
-            "sandbox_env": {"OUTPUTSAVING_GRADER": "1"},
+            "sandbox_env": _kernel_env(workdir),
         }
         settings = {key: value for key, value in wanted.items() if key in traits}
         return manager, {manager.__name__: settings}
@@ -560,7 +564,18 @@ def _kernel_config(
         msg = "no sandbox module: grading needs unsafe=True"
         raise GradingRefused(msg)
     manager = _unsandboxed_kernel_manager_class()
-    return manager, {manager.__name__: {"memory_bytes": memory_bytes}}
+    settings = {"memory_bytes": memory_bytes, "sandbox_env": _kernel_env(workdir)}
+    return manager, {manager.__name__: settings}
+
+
+def _kernel_env(workdir: Path) -> dict[str, str]:
+    """What the grading code in a kernel needs to know (see its modules)."""
+    return {
+        # The audit re-runs activity 1's settings: the kernel need not.
+        GRADER_VARIABLE: "1",
+        # Where the tests leave their evidence for the audit.
+        EVIDENCE_VARIABLE: str(Path(workdir) / EVIDENCE_FOLDER),
+    }
 
 
 def check_sandbox(*, unsafe: bool) -> str:
@@ -703,22 +718,21 @@ def _copy_regular(source: Path, destination: Path) -> None:
 
 
 def _audit(assignment: str, notebook, workdir: Path, grades: dict[str, list], exclude):
-    """Apply the independent audit; returns ``(grades, flags, messages)``.
+    """Apply the independent audit; returns ``(grades, flags, messages, notes)``.
 
     ``exclude``: the files of ``workdir`` that were there before the run.
-    ``messages``: grade_id -> the audit's learner message (AuditResult.messages).
+    ``messages``: grade_id -> the audit's learner message (AuditResult.messages);
+    ``notes``: its learner findings about the whole notebook.
     """
-    try:
-        from outputsaving.classroom import audit
-    except ImportError:
-        return grades, [], {}
+    from outputsaving.classroom import audit
+
     if assignment not in audit.ASSIGNMENTS:
-        return grades, [], {}
+        return grades, [], {}, []
     result = audit.audit_notebook(assignment, notebook, workdir, exclude=exclude)
     scores = {key: (value[0], value[1]) for key, value in grades.items()}
     scores, flags = audit.apply_audit(scores, result)
     new = {key: [value[0], value[1]] for key, value in scores.items()}
-    return new, list(flags), dict(result.messages)
+    return new, list(flags), dict(result.messages), list(result.notes)
 
 
 # -- the gradebook -------------------------------------------------------------
@@ -1324,7 +1338,7 @@ def _after_run(task: dict, result: dict) -> None:
             # What a stop left unrun scores 0 and is not audited (nor flagged).
             not_run = _not_run(executed)
             ran = {key: value for key, value in grades.items() if key not in not_run}
-            audited, notebook_flags, reasons = _audit(
+            audited, notebook_flags, reasons, notes = _audit(
                 task["assignment"], executed, workdir, ran, before
             )
             changed: dict[str, tuple[str, bool]] = {}
@@ -1340,7 +1354,7 @@ def _after_run(task: dict, result: dict) -> None:
             flags.extend(notebook_flags)
             scores = {k: v["auto_score"] for k, v in record["grades"].items()}
             mistakes.extend(mistakes_of(executed, scores))
-            _note_audit_changes(path, changed)
+            _note_audit_changes(path, changed, notes)
     result["flags"] = flags
     result["mistakes"] = mistakes
 
@@ -1360,7 +1374,9 @@ def _read_no_follow(path: Path):
         return nbformat.read(handle, as_version=4)
 
 
-def _note_audit_changes(path: Path, changed: dict[str, tuple[str, bool]]) -> None:
+def _note_audit_changes(
+    path: Path, changed: dict[str, tuple[str, bool]], notes: Sequence[str] = ()
+) -> None:
     """Say under each test cell whose score the audit changed why, for the feedback.
 
     ``changed``: grade_id -> (the audit's learner message, whether the score
@@ -1370,7 +1386,7 @@ def _note_audit_changes(path: Path, changed: dict[str, tuple[str, bool]]) -> Non
     code ran in: it is opened without following a link, and anything but a
     regular file is left alone.
     """
-    if not changed:
+    if not changed and not notes:
         return
     flags = os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK
     try:
@@ -1396,6 +1412,12 @@ def _note_audit_changes(path: Path, changed: dict[str, tuple[str, bool]]) -> Non
                 )
             note = nbformat.v4.new_output("stream", name="stderr", text=f"{text}\n")
             cell.outputs = [*cell.get("outputs", []), note]
+        if notes:
+            lines = "\n".join(f"- {note}" for note in notes)
+            header = _message("classroom.audit_header")
+            notebook.cells.insert(
+                0, nbformat.v4.new_markdown_cell(f"**{header}**\n\n{lines}")
+            )
         handle.seek(0)
         handle.truncate()
         nbformat.write(notebook, handle)

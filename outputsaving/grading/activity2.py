@@ -30,11 +30,10 @@ from outputsaving.analysis import measure_objects, segment_shapes
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
 from outputsaving.files import FORMAT_NAMES, sniff_format
 from outputsaving.findings import CheckResult
-from outputsaving.grading import activity1
+from outputsaving.grading import activity1, evidence, monitor
 from outputsaving.grading.common import (
     assert_passes,
     call_learner_function,
-    fresh_output_dir,
     saved_file,
     task_result,
 )
@@ -42,6 +41,7 @@ from outputsaving.labels import check_label_mask
 from outputsaving.table import check_table
 
 __all__ = [
+    "CHOICE_NAMES",
     "COMPARE_KEYS",
     "check_format_choice",
     "compare_cases",
@@ -68,7 +68,7 @@ __all__ = [
 COMPARE_KEYS = ("values_before", "values_after", "objects_changed")
 
 #: The learner's answer variables of the format judgements.
-_CHOICE_NAMES = {
+CHOICE_NAMES = {
     "png16": "PNG16_GOOD_FOR_LABELS",
     "jpeg": "JPEG_GOOD_FOR_LABELS",
     "colour_png": "COLOUR_PNG_GOOD_FOR_LABELS",
@@ -145,7 +145,7 @@ def grade_output_dir_exists(output_dir, /) -> None:
 def grade_output_dir(output_dir, /) -> None:
     """Hidden test of task 1: the folder is relative, portable and separate."""
     __tracebackhide__ = True
-    assert_passes(activity1.output_dir_result(output_dir, strict=True))
+    assert_passes(activity1.output_dir_result(output_dir, existence=False))
 
 
 # -- tasks 2, 3 and 6: the saved files -----------------------------------------------
@@ -287,12 +287,14 @@ def _mode_words(mode: str) -> str:
 def grade_saved_table_csv(path, output_dir, /) -> None:
     """Visible test of task 2: the saved table passes, inside ``OUTPUT_DIR``."""
     __tracebackhide__ = True
+    evidence.record("a2_table_csv_visible", path=path)
     assert_passes(*table_csv_result(path, output_dir))
 
 
 def grade_saved_masks(png16_path, jpeg_path, colour_png_path, output_dir, /) -> None:
     """Visible test of task 3: the three saved files, inside ``OUTPUT_DIR``."""
     __tracebackhide__ = True
+    evidence.record("a2_masks_visible", paths=[png16_path, jpeg_path, colour_png_path])
     paths = {"png16": png16_path, "jpeg": jpeg_path, "colour_png": colour_png_path}
     results = []
     for fmt, path in paths.items():
@@ -303,6 +305,7 @@ def grade_saved_masks(png16_path, jpeg_path, colour_png_path, output_dir, /) -> 
 def grade_saved_nuclei_mask(path, output_dir, /) -> None:
     """Visible test of task 6: the saved nuclei mask passes, inside ``OUTPUT_DIR``."""
     __tracebackhide__ = True
+    evidence.record("a2_nuclei_visible", path=path)
     assert_passes(*nuclei_mask_result(path, output_dir))
 
 
@@ -315,29 +318,33 @@ def grade_table_csv(save_table_csv, /) -> None:
     The table is the reference's measurements, computed here.
     """
     __tracebackhide__ = True
-    folder = fresh_output_dir()
+    folder = evidence.test_folder("a2_table_csv")
     table = measure_objects(_shapes())
     path = call_learner_function(save_table_csv, table, folder, name="save_table_csv")
+    evidence.record("a2_table_csv", folder, returned=path)
     assert_passes(*table_csv_result(path, folder))
 
 
 def grade_mask_format(save_function, /, *, fmt: str) -> None:
     """Hidden test of task 3: ``save_mask_<fmt>`` into a fresh folder."""
     __tracebackhide__ = True
-    folder = fresh_output_dir()
+    key = f"a2_{fmt}"
+    folder = evidence.test_folder(key)
     name = f"save_mask_{fmt}"
     path = call_learner_function(save_function, _shapes().copy(), folder, name=name)
+    evidence.record(key, folder, returned=path)
     assert_passes(*mask_format_result(path, folder, fmt=fmt, name=name))
 
 
 def grade_nuclei_mask(save_nuclei_mask, /) -> None:
     """Hidden test of task 6: ``save_nuclei_mask`` into a fresh folder."""
     __tracebackhide__ = True
-    folder = fresh_output_dir()
+    folder = evidence.test_folder("a2_nuclei")
     labels = _nuclei().copy()
     path = call_learner_function(
         save_nuclei_mask, labels, folder, name="save_nuclei_mask"
     )
+    evidence.record("a2_nuclei", folder, returned=path)
     assert_passes(*nuclei_mask_result(path, folder))
 
 
@@ -428,43 +435,72 @@ def compare_labels_result(compare_labels, /, *, cases: int | None = None):
     -------
     CheckResult
         Names the first case, in words, where a count is not the expected
-        one; never raises for a failing function.
+        one; never raises for a failing function. Its ``content`` is what the
+        function returned for each case tried (:func:`compare_returns_result`
+        judges it again, for the class grader's audit).
     """
     result = task_result("compare_labels")
-    for description, original, reread, expected in compare_cases()[:cases]:
-        if not callable(compare_labels):
-            found = type(compare_labels).__name__
-            result.add("task.not_callable", name="compare_labels", found=found)
-            break
+    if not callable(compare_labels):
+        found = type(compare_labels).__name__
+        result.add("task.not_callable", name="compare_labels", found=found)
+        return result
+    returns: list = []
+    for _description, original, reread, _expected in compare_cases()[:cases]:
         try:
             found = compare_labels(original.copy(), reread.copy())
         except NotImplementedError:
             result.add("task.not_implemented", name="compare_labels")
-            break
+            return result
         except Exception as error:
             detail = str(error).strip().splitlines()[0][:200] if str(error) else ""
+            returns.append(["raised", type(error).__name__, detail])
+            break
+        returns.append(_returned(found))
+        if not compare_returns_result(returns[-1:], first=len(returns) - 1).passed:
+            break
+    judged = compare_returns_result(returns)
+    judged.content = returns
+    return judged
+
+
+def compare_returns_result(returns: list, /, *, first: int = 0) -> CheckResult:
+    """Judge what ``compare_labels`` returned for the cases, from case ``first`` on.
+
+    ``returns`` holds, per case of :func:`compare_cases`, plain data:
+    ``["dict", {key: value}]`` for a returned mapping, ``["raised", name,
+    detail]`` for an exception, ``["other", value]`` for anything else.
+    """
+    result = task_result("compare_labels")
+    for (description, _, _, expected), found in zip(
+        compare_cases()[first:], returns, strict=False
+    ):
+        kind = found[0] if isinstance(found, list) and found else "other"
+        if kind == "raised":
+            detail = found[2] if len(found) > 2 else ""
             result.add(
                 "task.function_failed",
                 name="compare_labels",
-                error=type(error).__name__,
+                error=str(found[1]),
                 detail=f": {detail}" if detail else "",
             )
             break
-        if not isinstance(found, Mapping):
+        if kind != "dict" or not isinstance(found[1], Mapping):
+            value = found[1] if isinstance(found, list) and len(found) > 1 else None
             result.add(
                 "activity2.compare_not_dict",
-                found=_value_words(found),
+                found=_value_words(value),
                 keys=_keys_words(),
             )
             break
-        missing = [key for key in COMPARE_KEYS if key not in found]
+        counts = found[1]
+        missing = [key for key in COMPARE_KEYS if key not in counts]
         if missing:
             result.add(
                 "activity2.compare_missing_key", key=missing[0], keys=_keys_words()
             )
             break
         wrong = [
-            key for key in COMPARE_KEYS if not _same_count(found[key], expected[key])
+            key for key in COMPARE_KEYS if not _same_count(counts[key], expected[key])
         ]
         if wrong:
             key = wrong[0]
@@ -472,11 +508,31 @@ def compare_labels_result(compare_labels, /, *, cases: int | None = None):
                 "activity2.compare_wrong",
                 case=description,
                 key=key,
-                found=_value_words(found[key]),
+                found=_value_words(counts[key]),
                 expected=expected[key],
             )
             break
     return result
+
+
+def _returned(value) -> list:
+    """What ``compare_labels`` returned, as JSON-able data that judges the same."""
+    if isinstance(value, Mapping):
+        items = list(value.items())[:20]
+        return ["dict", {str(key): _scalar(item) for key, item in items}]
+    return ["other", _scalar(value)]
+
+
+def _scalar(value):
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    if value is None:
+        return None
+    return {"type": type(value).__name__}
 
 
 def grade_compare_labels(compare_labels, /, *, cases: int | None = None) -> None:
@@ -485,7 +541,10 @@ def grade_compare_labels(compare_labels, /, *, cases: int | None = None) -> None
     The visible test passes ``cases=2``, the hidden test checks all cases.
     """
     __tracebackhide__ = True
-    assert_passes(compare_labels_result(compare_labels, cases=cases))
+    result = compare_labels_result(compare_labels, cases=cases)
+    key = "a2_compare" if cases is None else "a2_compare_visible"
+    evidence.record(key, cases=cases, returns=result.content or [])
+    assert_passes(result)
 
 
 def _same_count(found, expected: int) -> bool:
@@ -501,6 +560,8 @@ def _same_count(found, expected: int) -> bool:
 def _value_words(value) -> str:
     if value is None:
         return "None"
+    if isinstance(value, dict) and set(value) == {"type"}:
+        return f"a {value['type']}"
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(
         value, bool | np.bool_
     ):
@@ -533,10 +594,10 @@ def check_format_choice(answer, /, *, fmt: str) -> CheckResult:
     CheckResult
         Passes when the answer is the expected boolean.
     """
-    if fmt not in _CHOICE_NAMES:
-        msg = f"expected one of {', '.join(_CHOICE_NAMES)} but got {fmt!r}"
+    if fmt not in CHOICE_NAMES:
+        msg = f"expected one of {', '.join(CHOICE_NAMES)} but got {fmt!r}"
         raise ValueError(msg)
-    name = _CHOICE_NAMES[fmt]
+    name = CHOICE_NAMES[fmt]
     result = task_result("format choice", name)
     if answer is None or answer is Ellipsis:
         result.add("activity2.choice_missing", name=name)
@@ -553,8 +614,8 @@ def format_choices_result(png16, jpeg, colour_png, /) -> CheckResult:
     For the self-check: it says nothing about whether the answers are right.
     """
     result = task_result("format choices")
-    for fmt, answer in zip(_CHOICE_NAMES, (png16, jpeg, colour_png), strict=True):
-        name = _CHOICE_NAMES[fmt]
+    for fmt, answer in zip(CHOICE_NAMES, (png16, jpeg, colour_png), strict=True):
+        name = CHOICE_NAMES[fmt]
         if answer is None or answer is Ellipsis:
             result.add("activity2.choice_missing", name=name)
         elif not isinstance(answer, bool | np.bool_):
@@ -567,3 +628,6 @@ def grade_format_choice(answer, /, *, fmt: str) -> None:
     """Grade task 5: raise :class:`AssertionError` unless the judgement is right."""
     __tracebackhide__ = True
     assert_passes(check_format_choice(answer, fmt=fmt))
+
+
+monitor.watch(__name__)

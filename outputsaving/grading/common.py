@@ -1,8 +1,5 @@
 """Pieces shared by the graders of every assignment.
 
-- :func:`fresh_output_dir` gives a new, empty folder, so that a hidden test
-  sees only what the learner's function writes (not files that were merely
-  handed in with the notebook).
 - :func:`call_learner_function` calls a learner's function and turns any
   exception into a learner-facing :class:`AssertionError`.
 - :func:`assert_passes` turns a :class:`~outputsaving.findings.CheckResult`
@@ -16,12 +13,10 @@ grader works.
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
 from pathlib import Path, PurePath
 
 from outputsaving.findings import CheckResult
+from outputsaving.grading import monitor
 from outputsaving.messages import MESSAGES
 
 __all__ = [
@@ -29,29 +24,10 @@ __all__ = [
     "assert_passes",
     "call_learner_function",
     "failure_message",
-    "fresh_output_dir",
     "is_inside",
     "message",
     "task_result",
 ]
-
-_FRESH_DIRS: list[Path] = []
-
-
-def fresh_output_dir(*, prefix: str = "outputsaving-grading-") -> Path:
-    """Return a new empty folder in the system's temporary folder.
-
-    The folders are removed when the Python process ends.
-    """
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
-    _FRESH_DIRS.append(folder)
-    return folder
-
-
-@atexit.register
-def _remove_fresh_dirs() -> None:
-    for folder in _FRESH_DIRS:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def task_result(kind: str, path="") -> CheckResult:
@@ -177,3 +153,6 @@ def saved_file(result: CheckResult, value, output_dir, /, *, name: str) -> Path 
 def message(code: str, /, **values) -> str:
     """Return the text of one message of :mod:`outputsaving.messages`."""
     return MESSAGES[code][1].format(**values)
+
+
+monitor.watch(__name__)

@@ -45,10 +45,12 @@ import unicodedata
 import numpy as np
 
 from outputsaving.findings import CheckResult
+from outputsaving.grading import monitor
 from outputsaving.grading.common import assert_passes
 
 __all__ = [
     "ITEM_SEPARATORS",
+    "QUESTION_NAMES",
     "answer_digest",
     "answer_form_result",
     "check_format_property",
@@ -75,7 +77,8 @@ _DIGEST_CHARS = 24
 _TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "correct", "right"})
 _FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "incorrect", "wrong"})
 
-_QUESTION_NAMES = {
+#: The answer variable of each question.
+QUESTION_NAMES = {
     "q1": "Q1_OUTPUT_TYPES",
     "q2": "Q2_FORMAT_PROPERTY",
     "q3": "Q3_JPEG_FOR_LABEL_MASKS",
@@ -280,8 +283,8 @@ def answer_digest(text: str, /, *, question: str) -> str:
     str
         Hexadecimal digits of PBKDF2-SHA256 over the normalised text.
     """
-    if question not in _QUESTION_NAMES:
-        msg = f"expected one of {', '.join(_QUESTION_NAMES)} but got {question!r}"
+    if question not in QUESTION_NAMES:
+        msg = f"expected one of {', '.join(QUESTION_NAMES)} but got {question!r}"
         raise ValueError(msg)
     salt = _SALT + question.encode()
     key = normalise_answer(text).encode()
@@ -351,7 +354,7 @@ def _is_text_list(answer) -> bool:
 
 def _check_text(result: CheckResult, answer, question: str, *, lists: bool) -> bool:
     """Add a finding and return False when ``answer`` is not usable text."""
-    name = _QUESTION_NAMES[question]
+    name = QUESTION_NAMES[question]
     if answer is None or answer is Ellipsis:
         result.add("quiz.not_answered", name=name)
         return False
@@ -378,7 +381,7 @@ def check_output_types(answer, /) -> CheckResult:
         Kind ``"quiz"``; passes when all three types are named and nothing
         else. Its ``content`` is the number of different right types named.
     """
-    result = CheckResult(kind="quiz", path=_QUESTION_NAMES["q1"], content=0)
+    result = CheckResult(kind="quiz", path=QUESTION_NAMES["q1"], content=0)
     if not _check_text(result, answer, "q1", lists=True):
         return result
     named: dict[int, str] = {}
@@ -411,7 +414,7 @@ def check_format_property(answer, /) -> CheckResult:
     CheckResult
         Kind ``"quiz"``; passes for the expected word or an accepted synonym.
     """
-    result = CheckResult(kind="quiz", path=_QUESTION_NAMES["q2"])
+    result = CheckResult(kind="quiz", path=QUESTION_NAMES["q2"])
     if not _check_text(result, answer, "q2", lists=False):
         return result
     digest = answer_digest(answer, question="q2")
@@ -439,7 +442,7 @@ def check_true_false(answer, /, *, question: str) -> CheckResult:
     if question not in _TRUE_FALSE:
         msg = f"expected one of {', '.join(_TRUE_FALSE)} but got {question!r}"
         raise ValueError(msg)
-    name = _QUESTION_NAMES[question]
+    name = QUESTION_NAMES[question]
     result = CheckResult(kind="quiz", path=name)
     if answer is None or answer is Ellipsis:
         result.add("quiz.not_answered", name=name)
@@ -477,10 +480,10 @@ def answer_form_result(answer, /, *, question: str) -> CheckResult:
     CheckResult
         Kind ``"quiz"``; passes when the answer can be graded.
     """
-    if question not in _QUESTION_NAMES:
-        msg = f"expected one of {', '.join(_QUESTION_NAMES)} but got {question!r}"
+    if question not in QUESTION_NAMES:
+        msg = f"expected one of {', '.join(QUESTION_NAMES)} but got {question!r}"
         raise ValueError(msg)
-    name = _QUESTION_NAMES[question]
+    name = QUESTION_NAMES[question]
     result = CheckResult(kind="quiz", path=name)
     if question in _TRUE_FALSE:
         if answer is None or answer is Ellipsis:
@@ -526,3 +529,6 @@ def grade_true_false(answer, /, *, question: str) -> None:
     """Pass when a true-or-false question is answered right; else AssertionError."""
     __tracebackhide__ = True
     assert_passes(check_true_false(answer, question=question))
+
+
+monitor.watch(__name__)

@@ -26,6 +26,7 @@ import tifffile
 
 from outputsaving.analysis import segment_shapes
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
+from outputsaving.grading import monitor
 from outputsaving.settings import file_sha256
 
 __all__ = [
@@ -154,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         return BAD_SETTINGS
     np.save(args[1], labels)
     return 0
+
+
+monitor.watch(__name__)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,326 @@
+"""The audit of the tests' evidence: the hidden tests' points, checked again.
+
+Each hidden test leaves its evidence in the working copy's evidence folder
+(:mod:`outputsaving.grading.evidence`): the fresh folder it gave the learner's
+function, with what the function saved there, and a note of what it returned.
+:func:`audit_evidence` checks that evidence again, outside the learner's
+kernel, with the tests' own checks and references computed here; the hidden
+tests' points follow its verdict, whatever the kernel said. A test that ran
+but left no evidence the grader can check gets verdict False.
+
+The learner's kernel wrote the evidence folder, so it is read as untrusted
+input: notes are small JSON files read without following links, arrays are
+read without pickles, and a returned path counts only when it names a regular
+file inside the folder the test gave.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from outputsaving.findings import CheckResult
+from outputsaving.grading import activity1, activity2
+from outputsaving.grading.common import failure_message, message, task_result
+from outputsaving.grading.evidence import EVIDENCE_FOLDER, MAX_ARRAY_SIZE
+
+__all__ = ["EVIDENCE_CELLS", "audit_evidence", "visible_paths"]
+
+#: Largest note read.
+MAX_NOTE_BYTES = 200_000
+#: Notes read per test, at most.
+MAX_NOTES = 20
+
+
+def _read_regular(path: Path, limit: int) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        return handle.read(limit + 1)
+
+
+def _notes(root: Path, key: str) -> list[tuple[Path, dict]]:
+    """``(path, note)`` of every note of test ``key``, oldest first."""
+    found = []
+    try:
+        entries = sorted(root.glob(f"{key}-*.json"), key=lambda p: p.name)
+    except OSError:
+        return []
+    for path in entries[:MAX_NOTES]:
+        data = _read_regular(path, MAX_NOTE_BYTES)
+        try:
+            note = json.loads(data) if data else None
+        except ValueError:
+            note = None
+        if isinstance(note, dict) and note.get("key") == key:
+            found.append((path, note))
+    found.sort(key=lambda item: _mtime(item[0]))
+    return found
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _folder_of(note_path: Path) -> Path | None:
+    """The test's fresh folder of a note ``<folder>.json`` (a real folder)."""
+    folder = note_path.with_name(note_path.name.removesuffix(".json"))
+    try:
+        return folder if stat.S_ISDIR(folder.lstat().st_mode) else None
+    except OSError:
+        return None
+
+
+def _returned_file(note: dict, folder: Path) -> Path | str | None:
+    """Where the returned path points in ``folder``, as the checks should see it.
+
+    The kernel saw the same paths (the sandbox binds the working copy at its
+    own path); anything outside the folder, or a link, is returned as text so
+    that the checks name it.
+    """
+    value = note.get("returned")
+    if not isinstance(value, str) or not value:
+        return None if value is None else str(value)
+    path = Path(value)
+    if not path.is_absolute():
+        return value
+    try:
+        relative = path.relative_to(folder)
+    except ValueError:
+        return value
+    inside = folder / relative
+    try:
+        mode = inside.lstat().st_mode
+    except OSError:
+        return inside
+    if stat.S_ISLNK(mode):
+        return value
+    return inside
+
+
+def _file_judge(
+    check: Callable[..., list[CheckResult]],
+) -> Callable[[list, Path], CheckResult | list[CheckResult]]:
+    def judge(notes, _root):
+        results = []
+        for note_path, note in notes:
+            folder = _folder_of(note_path)
+            if folder is None:
+                results.append(_no_evidence())
+                continue
+            results.extend(check(_returned_file(note, folder), folder))
+        return results
+
+    return judge
+
+
+def _no_evidence() -> CheckResult:
+    result = task_result("evidence")
+    result.add("classroom.audit_no_evidence")
+    return result
+
+
+def _load_array(folder_note: Path, kept) -> np.ndarray | str:
+    """An array a test kept (``<folder>.<case>.npy``), or the words it kept."""
+    if not isinstance(kept, str) or not kept.endswith(".npy") or "/" in kept:
+        return str(kept)
+    path = folder_note.parent / kept
+    data = _read_regular(path, MAX_ARRAY_SIZE * 8 + 4096)
+    if data is None:
+        return "a file the grader could not read"
+    import io
+
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError):
+        return "a file the grader could not read"
+    return array
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _settings_judge(notes, root: Path) -> list[CheckResult]:
+    """Task 5: the saved settings, and ``rerun_from_settings`` on each case."""
+    if not notes:
+        return [_no_evidence()]
+    results: list[CheckResult] = []
+    saved_files = []
+    for note_path, note in notes:
+        folder = _folder_of(note_path)
+        limits = note.get("limits")
+        valid = (
+            isinstance(limits, list)
+            and len(limits) == 2
+            and all(
+                isinstance(x, int | float) and not isinstance(x, bool) for x in limits
+            )
+        )
+        if folder is None or not valid:
+            results.append(_no_evidence())
+            continue
+        returned = _returned_file(note, folder)
+        checked = activity1.settings_result(returned, folder, limits=tuple(limits))
+        results.extend(checked)
+        if all(r.passed for r in checked):
+            results.append(
+                activity1.settings_rerun_result(
+                    returned, tuple(limits), rerun=activity1.rerun_in_process
+                )
+            )
+            saved_files.append(Path(returned))
+    reruns = _notes(root, "a1_rerun")
+    if not reruns or len(reruns) != len(saved_files):
+        results.append(_no_evidence())
+        return results
+    for (note_path, note), saved in zip(reruns, saved_files, strict=True):
+        cases = note.get("cases")
+        names = [c.get("case") for c in cases] if isinstance(cases, list) else []
+        if not isinstance(cases, list) or not all(isinstance(c, dict) for c in cases):
+            results.append(_no_evidence())
+            continue
+        if names[: len(activity1.RERUN_CASES)] != list(activity1.RERUN_CASES):
+            results.append(_no_evidence())
+            continue
+        for case in cases:
+            kept = case.get("returned")
+            if isinstance(kept, str) and kept.startswith("raised "):
+                returned = activity1.Raised(kept.removeprefix("raised "))
+            else:
+                returned = _load_array(note_path, kept)
+            results.append(activity1.rerun_case_result(case["case"], saved, returned))
+    return results
+
+
+def _compare_judge(cases: int | None):
+    def judge(notes, _root):
+        if not notes:
+            return [_no_evidence()]
+        expected = len(activity2.compare_cases()[:cases])
+        results = []
+        for _, note in notes:
+            returns = note.get("returns")
+            if not isinstance(returns, list):
+                results.append(_no_evidence())
+                continue
+            judged = activity2.compare_returns_result(returns)
+            if judged.passed and len(returns) < expected:
+                judged = _no_evidence()
+            results.append(judged)
+        return results
+
+    return judge
+
+
+def _mask_format(fmt: str):
+    return lambda path, folder: activity2.mask_format_result(path, folder, fmt=fmt)
+
+
+#: Hidden (and evidence-judged visible) cells: grade_id -> (test key, judge).
+EVIDENCE_CELLS: dict[str, dict[str, tuple[str, Callable]]] = {
+    "activity1": {
+        "a1_task2_mask_fresh_folder_hidden": (
+            "a1_mask",
+            _file_judge(activity1.label_mask_result),
+        ),
+        "a1_task3_table_fresh_folder_hidden": (
+            "a1_table",
+            _file_judge(activity1.table_result),
+        ),
+        "a1_task4_rois_rerun_hidden": ("a1_rois", _file_judge(activity1.rois_result)),
+        "a1_task5_settings_rerun_hidden": ("a1_settings", _settings_judge),
+    },
+    "activity2": {
+        "a2_task2_table_csv_hidden": (
+            "a2_table_csv",
+            _file_judge(activity2.table_csv_result),
+        ),
+        "a2_task3_png16_hidden": ("a2_png16", _file_judge(_mask_format("png16"))),
+        "a2_task3_jpeg_hidden": ("a2_jpeg", _file_judge(_mask_format("jpeg"))),
+        "a2_task3_colour_png_hidden": (
+            "a2_colour_png",
+            _file_judge(_mask_format("colour_png")),
+        ),
+        "a2_task6_nuclei_mask_hidden": (
+            "a2_nuclei",
+            _file_judge(activity2.nuclei_mask_result),
+        ),
+        "a2_task4_compare_visible": ("a2_compare_visible", _compare_judge(2)),
+        "a2_task4_compare_hidden": ("a2_compare", _compare_judge(None)),
+    },
+    "quiz": {},
+}
+
+#: Visible file tests: the note key of the path each judged.
+VISIBLE_KEYS = {
+    "activity1": (
+        "a1_mask_visible",
+        "a1_table_visible",
+        "a1_rois_visible",
+        "a1_settings_visible",
+    ),
+    "activity2": ("a2_table_csv_visible", "a2_masks_visible", "a2_nuclei_visible"),
+    "quiz": (),
+}
+
+
+def audit_evidence(assignment: str, workdir: Path, /):
+    """Verdicts from the evidence: ``{grade_id: (passed, learner message)}``."""
+    root = Path(workdir) / EVIDENCE_FOLDER
+    verdicts = {}
+    for grade_id, (key, judge) in EVIDENCE_CELLS.get(assignment, {}).items():
+        notes = _notes(root, key) if root.is_dir() else []
+        results = judge(notes, root) if notes else [_no_evidence()]
+        failed = [r for r in results if not r.passed]
+        if failed:
+            text = "\n".join(failure_message(r) for r in failed[:2])
+            verdicts[grade_id] = (False, text)
+        else:
+            verdicts[grade_id] = (True, "")
+    return verdicts
+
+
+def visible_paths(assignment: str, workdir: Path, /) -> list[Path]:
+    """The files the visible tests judged (the learner's functions returned them).
+
+    The audit looks at these first, so that no limit on the files it reads
+    hides them.
+    """
+    root = Path(workdir) / EVIDENCE_FOLDER
+    workdir = Path(workdir).resolve()
+    paths = []
+    for key in VISIBLE_KEYS.get(assignment, ()):
+        for _, note in _notes(root, key):
+            values = note.get("paths", [note.get("path")])
+            for value in values if isinstance(values, list) else []:
+                if not isinstance(value, str):
+                    continue
+                path = Path(value)
+                path = path if path.is_absolute() else workdir / path
+                try:
+                    resolved = path.resolve()
+                    regular = stat.S_ISREG(path.lstat().st_mode)
+                except OSError:
+                    continue
+                if regular and resolved.is_relative_to(workdir):
+                    paths.append(resolved)
+    return list(dict.fromkeys(paths))
+
+
+def no_evidence_message() -> str:
+    """The learner's words for a test that left nothing to check again."""
+    return message("classroom.audit_no_evidence")
