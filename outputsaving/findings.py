@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from outputsaving.messages import MESSAGES
+from outputsaving.messages import MESSAGES, fill
 
 __all__ = ["ERROR", "NOTE", "CheckResult", "Finding", "checker"]
 
@@ -85,8 +85,7 @@ class CheckResult:
 
     def add(self, code: str, /, **values) -> Finding:
         """Add the finding ``code`` with its message filled from ``values``."""
-        severity, template = MESSAGES[code]
-        found = Finding(code, severity, template.format(**values))
+        found = Finding(code, MESSAGES[code][0], fill(code, **values))
         self.findings.append(found)
         return found
 

@@ -1,12 +1,17 @@
 """Every message a learner can read, in one place.
 
 Each entry maps a stable finding code to ``(severity, template)``. The
-templates are filled with ``str.format``. House rules for the wording: second
+templates are filled by :func:`fill`: ``str.format`` fields, where a field
+``{count:object/objects}`` gives the word that agrees with the number
+``count`` (singular for 1). House rules for the wording: second
 person, at most two sentences, found versus expected, one next step, and never
 the code of the solution.
 """
 
-__all__ = ["MESSAGES"]
+import numbers
+import string
+
+__all__ = ["MESSAGES", "fill"]
 
 E, N = "error", "note"
 
@@ -148,8 +153,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "labels.not_finite": (
         E,
-        "Your mask contains {count} NaN or infinite values, but labels are whole "
-        "numbers with 0 for background. Check the steps before saving for "
+        "Your mask contains {count} NaN or infinite {count:value/values}, but labels "
+        "are whole numbers with 0 for background. Check the steps before saving for "
         "divisions or missing values.",
     ),
     "labels.not_integer": (
@@ -206,33 +211,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "labels.objects_lost": (
         E,
-        "{count} of the {total} reference objects are background in your mask. "
+        "{count} of the {total} reference objects {count:is/are} background in your "
+        "mask. "
         "Check that you saved the final label image, labelled from the whole "
         "mask.",
     ),
     "labels.objects_merged": (
         E,
-        "{count} of the {total} reference objects share a label with another "
+        "{count} of the {total} reference objects {count:shares/share} a label with "
+        "another "
         "object in your mask. Check that each object gets its own label and that "
         "touching objects were kept apart.",
     ),
     "labels.objects_split": (
         E,
-        "{count} of the {total} reference objects are split into several labels "
+        "{count} of the {total} reference objects {count:is/are} split into several "
+        "labels "
         "in your mask. Check the connectivity you labelled with (diagonal "
         "neighbours count as connected) and that you saved the final label image.",
     ),
     "labels.objects_extra": (
         E,
-        "Your mask has {count} labelled objects where the reference has only "
+        "Your mask has {count} labelled {count:object/objects} where the reference "
+        "has only "
         "background. Check that you saved the label image after filtering objects "
         "by size as the task asks.",
     ),
     "labels.outlines_differ": (
         E,
         "Every reference object has its own label in your mask, but {count} "
-        "pixels have a different label. Check that the mask was not resized, "
-        "smoothed or saved with lossy compression.",
+        "{count:pixel has/pixels have} a different label. Check that the mask was not "
+        "resized, smoothed or saved with lossy compression.",
     ),
     # -- results table (outputsaving.table) ----------------------------------
     "table.not_text": (
@@ -299,8 +308,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "table.ragged": (
         E,
-        "Line {line} of your table has {found} fields, but the header has "
-        "{expected}; {count} of your {total} rows differ like this. Check that "
+        "Line {line} of your table has {found} fields, but the header has {expected}; "
+        "{count} of your {total} {count:row differs/rows differ} like this. Check that "
         "every row has the same columns and that no value contains the delimiter.",
     ),
     "table.ragged_decimal_comma": (
@@ -384,7 +393,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "table.area_mismatch": (
         E,
-        "{count} of your {total} areas differ from the objects in the image: "
+        "{count} of your {total} areas {count:differs/differ} from the objects in the "
+        "image: "
         "label {label} has area {found} in your table but {expected} pixels in "
         "the image. Check that you measured the same label image, in pixels.",
     ),
@@ -407,13 +417,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "rois.damaged_entries": (
         E,
-        "{count} of the {total} entries in your zip are damaged and could not be "
-        "read (for example {names}). Save the ROI set again, overwriting the old "
-        "file.",
+        "{count} of the {total} entries in your zip {count:is/are} damaged and could "
+        "not be read (for example {names}). Save the ROI set again, overwriting the "
+        "old file.",
     ),
     "rois.unsafe_names": (
         E,
-        "Your zip holds {count} entries with unsafe names that point outside the "
+        "Your zip holds {count} {count:entry/entries} with unsafe names that point "
+        "outside the "
         "archive (for example {names}), so it was not opened. Save your ROIs "
         "under plain names such as their labels.",
     ),
@@ -424,7 +435,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "rois.entry_too_large": (
         E,
-        "Your zip holds {count} entries that unpack to more than {limit} bytes "
+        "Your zip holds {count} {count:entry/entries} that unpack to more than {limit} "
+        "bytes "
         "each (the largest to {size} bytes), far more than a ROI needs, so it was "
         "not opened. Check that you saved only ROIs in the zip file.",
     ),
@@ -436,21 +448,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "rois.zip_bomb": (
         E,
-        "Your zip holds {count} entries that unpack to over {ratio} times their "
-        "packed size (for example {names}), which ROIs never do, so it was not "
-        "opened. Check that you saved only ROIs in the zip file.",
+        "Your zip holds {count} {count:entry/entries} that unpack to over {ratio} "
+        "times their packed size (for example {names}), which ROIs never do, so it was "
+        "not opened. Check that you saved only ROIs in the zip file.",
     ),
     "rois.not_rois": (
         E,
-        "{count} of the {total} entries in your zip are not ImageJ ROIs (for "
-        "example {names}). Save only the ROIs themselves in the zip file, "
-        "written with roifile.",
+        "{count} of the {total} entries in your zip {count:is/are} not ImageJ ROIs "
+        "(for example {names}). Save only the ROIs themselves in the zip file, written "
+        "with roifile.",
     ),
     "rois.entry_names": (
         E,
-        "{count} ROIs in your zip have names that do not end in .roi (for example "
-        "{names}), and ImageJ skips such entries when it opens the zip. Name each "
-        "entry after its ROI with the .roi extension.",
+        "{count} {count:ROI/ROIs} in your zip {count:has a name/have names} that do "
+        "not end in .roi (for example {names}), and ImageJ skips such entries when it "
+        "opens the zip. Name each entry after its ROI with the .roi extension.",
     ),
     "rois.empty": (
         E,
@@ -459,27 +471,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "rois.duplicates": (
         E,
-        "Your zip holds {count} ROIs that repeat earlier ones exactly (for "
-        "example {names}): a re-run of your code appended the ROIs to the "
-        "existing zip a second time. Save the zip so that it replaces the old "
-        "file instead of adding to it, and run the saving cell again.",
+        "Your zip holds {count} {count:ROI that repeats an earlier one/ROIs that "
+        "repeat earlier ones} exactly (for example {names}): a re-run of your code "
+        "appended the ROIs to the existing zip a second time. Save the zip so that it "
+        "replaces the old file instead of adding to it, and run the saving cell again.",
     ),
     "rois.not_areas": (
         E,
-        "{count} of your ROIs are lines or points, not outlines of areas (for "
-        "example {names}). Save one closed outline (polygon) per object.",
+        "{count} of your ROIs {count:is a line or point/are lines or points}, not "
+        "outlines of areas (for example {names}). Save one closed outline (polygon) "
+        "per object.",
     ),
     "rois.negative_coordinates": (
         E,
-        "{count} of your ROIs have negative coordinates (for example {names}), "
-        "which lie outside any image. Check that you used the object outlines in "
-        "pixel coordinates of the image.",
+        "{count} of your ROIs {count:has/have} negative coordinates (for example "
+        "{names}), which lie outside any image. Check that you used the object "
+        "outlines in pixel coordinates of the image.",
     ),
     "rois.outside_image": (
         E,
-        "{count} of your ROIs reach outside the {width} x {height} pixel image "
-        "(for example {names}). Check that you used the outlines of this image's "
-        "objects, in pixel coordinates.",
+        "{count} of your ROIs {count:reaches/reach} outside the {width} x {height} "
+        "pixel image (for example {names}). Check that you used the outlines of this "
+        "image's objects, in pixel coordinates.",
     ),
     "rois.count_mismatch": (
         E,
@@ -494,24 +507,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "rois.missing_objects": (
         E,
-        "{count} objects have no ROI that outlines them (labels {labels}). "
-        "Check that you made a ROI for every object of the final label image.",
+        "{count} {count:object has/objects have} no ROI that outlines them (labels "
+        "{labels}). Check that you made a ROI for every object of the final label "
+        "image.",
     ),
     "rois.extra_rois": (
         E,
-        "{count} of your ROIs cover no object of the image (for example "
+        "{count} of your ROIs {count:covers/cover} no object of the image (for example "
         "{names}). Check that your ROIs come from this image's labels.",
     ),
     "rois.poor_match": (
         E,
-        "{count} of your ROIs overlap an object but do not follow its outline "
-        "(for example {names}, at most {overlap}% overlap). Check that each ROI "
-        "traces the outline of one whole object.",
+        "{count} of your ROIs {count:overlaps an object but does/overlap an object but "
+        "do} not follow its outline (for example {names}, at most {overlap}% overlap). "
+        "Check that each ROI traces the outline of one whole object.",
     ),
     "rois.same_object": (
         E,
-        "{count} of your ROIs outline an object that another ROI already outlines "
-        "(for example {names}). Keep one ROI per object.",
+        "{count} of your ROIs {count:outlines/outline} an object that another ROI "
+        "already outlines (for example {names}). Keep one ROI per object.",
     ),
     # -- settings (outputsaving.settings) ------------------------------------
     "settings.not_text": (
@@ -1235,3 +1249,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "so it was not unpacked. Upload the notebook itself instead.",
     ),
 }
+
+
+class _Wording(string.Formatter):
+    """``str.format`` with ``{n:singular/plural}`` fields for agreement."""
+
+    def format_field(self, value, format_spec: str):
+        if "/" in format_spec:
+            singular, _, plural = format_spec.partition("/")
+            return singular if _count(value) == 1 else plural
+        return super().format_field(value, format_spec)
+
+
+def _count(value) -> int | None:
+    """A count given as a number or as its text (``"1,234"``)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    text = str(value).replace(",", "")
+    return int(text) if text.isdigit() else None
+
+
+_WORDING = _Wording()
+
+
+def fill(code: str, /, **values) -> str:
+    """The text of message ``code`` with its fields filled from ``values``."""
+    return _WORDING.format(MESSAGES[code][1], **values)

@@ -419,7 +419,13 @@ def _read_zip(
     max_entries, max_entry_bytes, max_total_bytes = limits
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+    ) as error:
         result.add("rois.damaged_zip", error=_zip_error_words(error))
         return None
     with archive:

@@ -16,7 +16,7 @@ Activity 1::
 from __future__ import annotations
 
 from outputsaving.findings import CheckResult
-from outputsaving.messages import MESSAGES
+from outputsaving.messages import fill
 
 __all__ = [
     "compare_labels",
@@ -35,7 +35,7 @@ __all__ = [
 
 
 def _text(code: str, /, **values) -> str:
-    return MESSAGES[code][1].format(**values)
+    return fill(code, **values)
 
 
 def _what(key: str, /, **values) -> str:

@@ -1082,7 +1082,7 @@ CASES: tuple[Case, ...] = (
         "message",
         "saved the foreground as one label (0 and 1)",
         _one_label,
-        says=("1 labelled object",),
+        says=("binary mask",),
     ),
 )
 

@@ -689,7 +689,7 @@ def one_cell_audit(verdict, *, exact=False, text="It is wrong.") -> AuditResult:
         (2.0, False, False, 0.0, "the audit failed: It is wrong."),
         (1.0, False, False, 0.0, "in-kernel 1/2, audit 0/2"),
         (0.0, False, False, 0.0, None),
-        (0.0, True, False, 0.0, "found files that pass; kept"),
+        (0.0, True, False, 0.0, None),  # the kernel's test judged more than files
         (2.0, True, False, 2.0, None),
         (0.0, None, False, 0.0, None),
         (2.0, None, False, 2.0, None),
@@ -707,6 +707,14 @@ def test_apply_audit_rule(in_kernel, verdict, exact, audited, flag):
         assert len(flags) == 1
         assert flags[0].startswith("cell: ")
         assert flag in flags[0]
+
+
+def test_a_form_that_is_not_graded_changes_the_score_without_a_flag():
+    audit = one_cell_audit(False, exact=True, text="It is a calculation.")
+    audit.unflagged = frozenset({"cell"})
+    new, flags = apply_audit({"cell": (2.0, 2.0)}, audit)
+    assert new == {"cell": (0.0, 2.0)}
+    assert flags == []
 
 
 def test_apply_audit_keeps_the_audit_flags_and_ignores_unknown_cells():

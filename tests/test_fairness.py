@@ -102,8 +102,10 @@ def test_feedback_holds_no_hidden_test_and_no_planted_file(catalogue, name):
     case = BY_NAME[name]
     folder = catalogue["course"].root / "feedback" / name / case.assignment
     notebooks = {p.stem for p in (REPO / "source" / case.assignment).glob("*.ipynb")}
-    assert {p.stem for p in folder.iterdir()} == notebooks
-    assert {p.suffix for p in folder.iterdir()} == {".html"}
+    assert {p.name for p in folder.iterdir()} == {
+        *(f"{name}.html" for name in notebooks),
+        "timestamp.txt",
+    }
     text = _feedback(catalogue, case)
     for words in HIDDEN_WORDS:
         assert words not in text, f"{name}: {words!r} in its feedback"

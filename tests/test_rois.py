@@ -650,3 +650,15 @@ def test_all_findings_are_reported_at_once(tmp_path):
         "rois.not_areas",
         "rois.missing_objects",
     }
+
+
+def test_a_zip_of_an_unsupported_version_is_damaged_not_a_crash(tmp_path):
+    """zipfile raises NotImplementedError for a 'version needed' it lacks."""
+    path = tmp_path / "rois.zip"
+    roifile.roiwrite(path, rois_from_labels(square_labels()), mode="w")
+    content = bytearray(path.read_bytes())
+    central = content.rfind(b"PK\x01\x02")
+    content[central + 6] = 64  # "version needed to extract": 6.4
+    path.write_bytes(bytes(content))
+    result = check_rois(path, labels=square_labels())
+    assert result.codes == ["rois.damaged_zip"]

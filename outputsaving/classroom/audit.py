@@ -138,6 +138,11 @@ class AuditResult:
     notes : list of str
         Learner-facing findings about the whole notebook (grading code used
         or replaced), for the top of the feedback.
+    events : list of dict
+        What the kernel's monitor noted (:mod:`outputsaving.grading.monitor`).
+    unflagged : frozenset of str
+        grade_ids whose change needs no review: an answer written in a form
+        that is not graded (its message says so; it is not tampering).
     """
 
     verdicts: dict[str, bool | None]
@@ -146,6 +151,7 @@ class AuditResult:
     exact: frozenset[str] = field(default_factory=frozenset)
     notes: list[str] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
+    unflagged: frozenset[str] = field(default_factory=frozenset)
 
 
 # -- finding the saved files ---------------------------------------------------------
@@ -518,6 +524,7 @@ def _audit_literals(assignment: str, cells, result: AuditResult) -> None:
                     "classroom.audit_not_literal", name=variable, found=problem
                 )
                 passed = False
+                result.unflagged = result.unflagged | {grade_id}
             elif variable not in values:
                 text = message(_NOT_ANSWERED[assignment], name=variable)
                 passed = False
@@ -1121,17 +1128,14 @@ def apply_audit(
             audited = 0.0
             why = f"the audit failed: {reason}" if reason else "the audit failed"
         else:
-            if score is None or score < maximum:
-                flags.append(
-                    f"{grade_id}: in-kernel {kernel}, but the audit "
-                    "found files that pass; kept"
-                )
-            continue
+            continue  # a file that passes shows no more than the kernel's test
         if audited != score:
             new[grade_id] = (float(audited), maximum)
-            flags.append(
-                f"{grade_id}: in-kernel {kernel}, audit {audited:g}/{maximum:g}: {why}"
-            )
+            if grade_id not in audit.unflagged:
+                flags.append(
+                    f"{grade_id}: in-kernel {kernel}, audit {audited:g}/{maximum:g}: "
+                    f"{why}"
+                )
     return new, flags
 
 

@@ -98,7 +98,7 @@ from traitlets import Dict, Float, Integer
 from outputsaving.classroom.platform import grading_platform_problem
 from outputsaving.grading.activity1 import GRADER_VARIABLE
 from outputsaving.grading.evidence import EVIDENCE_FOLDER, EVIDENCE_VARIABLE
-from outputsaving.messages import MESSAGES
+from outputsaving.messages import fill
 
 __all__ = [
     "STATE_DIR",
@@ -319,6 +319,13 @@ class BudgetedExecute(Execute):
 
     # per cell -----------------------------------------------------------------
 
+    def execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        # Test cells stay out of the kernel's input history (In, _ih,
+        # %history), so that a learner's cell printing it shows no hidden test.
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            store_history = False
+        return super().execute_cell(cell, cell_index, execution_count, store_history)
+
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
@@ -414,7 +421,7 @@ class BudgetedExecute(Execute):
 
 
 def _message(code: str, **values) -> str:
-    return MESSAGES[code][1].format(**values)
+    return fill(code, **values)
 
 
 def _size(n: float) -> str:
@@ -1474,12 +1481,39 @@ def _generate_feedback(task: dict) -> dict:
     app = GenerateFeedback(coursedir=CourseDirectory(config=config), config=config)
     app.force = True
     outcome = capture_log(app)
+    if outcome["success"]:
+        course = Path(config.CourseDirectory.root)
+        _only_feedback(
+            course / "feedback" / task["student"] / task["assignment"],
+            course / "submitted" / task["student"] / task["assignment"],
+            [Path(name).stem for name in _notebook_names(course, task["assignment"])],
+        )
     return {
         "student": task["student"],
         "assignment": task["assignment"],
         "success": outcome["success"],
         "error": outcome.get("error", ""),
     }
+
+
+def _only_feedback(folder: Path, submitted: Path, notebooks: Sequence[str]) -> None:
+    """Keep in a feedback folder only what the grader made.
+
+    nbgrader's generate_feedback copies every file of the autograded folder
+    (the notebook's outputs, files its code wrote) next to the feedback, so a
+    learner's planted ``grades_summary.html`` would look like the grader's.
+    What stays: ``<notebook>.html`` for each notebook, and ``timestamp.txt``
+    (nbgrader's release_feedback needs it) copied from the submission, not
+    from the folder the learner's code could write.
+    """
+    keep = {f"{name}.html" for name in notebooks}
+    for entry in list(folder.iterdir()):
+        if entry.name in keep and entry.is_file() and not entry.is_symlink():
+            continue
+        _wipe(entry)
+    stamp = folder / "timestamp.txt"
+    stamp.unlink(missing_ok=True)
+    _copy_regular(submitted / "timestamp.txt", stamp)
 
 
 # -- the parent ----------------------------------------------------------------
@@ -1931,6 +1965,7 @@ def grade_class(
                         submission.assignment,
                         list(max_scores[submission.assignment]),
                         reasons,
+                        submitted=submission.folder,
                     )
                 )
         trouble = res.get("fork_error")
@@ -1965,6 +2000,7 @@ def grade_class(
                         submission.assignment,
                         list(max_scores[submission.assignment]),
                         problems,
+                        submitted=submission.folder,
                     )
                 )
         else:
@@ -2030,13 +2066,20 @@ def grade_class(
 
 
 def write_refusal_feedback(
-    folder: Path, assignment: str, notebooks: Sequence[str], reasons: Sequence[str]
+    folder: Path,
+    assignment: str,
+    notebooks: Sequence[str],
+    reasons: Sequence[str],
+    *,
+    submitted: Path | None = None,
 ) -> list[Path]:
     """Feedback for a submission refused before grading: why, and what to do.
 
     Writes ``<folder>/<assignment>/<notebook>.html`` for each notebook name
     (without ``.ipynb``), where nbgrader's feedback would be, replacing any
     earlier feedback there. ``reasons`` are the intake's learner messages.
+    With ``submitted`` (the submission's folder), its ``timestamp.txt`` is
+    copied beside, for nbgrader's release_feedback.
     """
     import html
 
@@ -2056,6 +2099,8 @@ def write_refusal_feedback(
         path = target / f"{name}.html"
         path.write_text(page, encoding="utf-8")
         written.append(path)
+    if submitted is not None:
+        _copy_regular(submitted / "timestamp.txt", target / "timestamp.txt")
     return written
 
 

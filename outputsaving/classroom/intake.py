@@ -36,7 +36,7 @@ import nbformat
 from nbgrader.plugins import FileNameCollectorPlugin
 from nbgrader.utils import find_all_notebooks, parse_utc
 
-from outputsaving.messages import MESSAGES
+from outputsaving.messages import fill
 
 __all__ = [
     "DEFAULT_NAMED_REGEXP",
@@ -123,8 +123,7 @@ class Problem(str):
     @classmethod
     def make(cls, code: str, /, **values) -> Problem:
         """Fill the message ``code`` of :data:`MESSAGES` with ``values``."""
-        _, template = MESSAGES[code]
-        return cls(template.format(**values), code)
+        return cls(fill(code, **values), code)
 
 
 @dataclass
@@ -961,7 +960,13 @@ def _scan_nested(
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ) as error:
         raise _Refused(
             "classroom.zip_unreadable", zip=label, error=str(error)
         ) from None
@@ -1233,7 +1238,7 @@ def import_lms_zip(
     label = Path(zip_path).name
     try:
         archive = zipfile.ZipFile(zip_path)
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, OSError, NotImplementedError) as error:
         msg = f"{zip_path} is not a readable zip file ({error})"
         raise ValueError(msg) from error
     with archive:

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import nbformat
 
-from outputsaving.messages import MESSAGES
+from outputsaving.messages import fill
 
 __all__ = ["Repair", "repair_notebook"]
 
@@ -63,7 +63,7 @@ class Repair:
     @property
     def message(self) -> str:
         """The learner-facing text (from :mod:`outputsaving.messages`)."""
-        return MESSAGES[self.code][1].format(**dict(self.values))
+        return fill(self.code, **dict(self.values))
 
 
 def _nbgrader(cell) -> dict | None:

@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 
 from outputsaving.findings import CheckResult
 from outputsaving.grading import monitor
-from outputsaving.messages import MESSAGES
+from outputsaving.messages import fill
 
 __all__ = [
     "as_learner_path",
@@ -152,7 +152,7 @@ def saved_file(result: CheckResult, value, output_dir, /, *, name: str) -> Path 
 
 def message(code: str, /, **values) -> str:
     """Return the text of one message of :mod:`outputsaving.messages`."""
-    return MESSAGES[code][1].format(**values)
+    return fill(code, **values)
 
 
 monitor.watch(__name__)
