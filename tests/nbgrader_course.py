@@ -145,14 +145,17 @@ class Course:
     # -- running nbgrader ------------------------------------------------------
 
     def nbgrader(
-        self, *args: str, timeout: float = 1800
+        self, *args: str, timeout: float = 1800, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess:
-        """Run ``nbgrader <args>`` in the course; fail with its output if it fails."""
+        """Run ``nbgrader <args>`` in the course; fail with its output if it fails.
+
+        ``env``: more environment variables (the kernels inherit them).
+        """
         command = [sys.executable, "-m", "nbgrader", *args]
         completed = subprocess.run(
             command,
             cwd=self.root,
-            env=environment(),
+            env={**environment(), **(env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,

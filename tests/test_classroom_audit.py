@@ -7,6 +7,7 @@ cheating) with the real nbgrader, in one run, and audits what it produced.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -38,6 +39,8 @@ from outputsaving.classroom.audit import (
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
 from outputsaving.grading import activity1, activity2
 from outputsaving.grading import rerun as rerun_module
+from outputsaving.grading.evidence import EVIDENCE_FOLDER, EVIDENCE_VARIABLE
+from outputsaving.grading.monitor import EVENTS_FILE
 from outputsaving.messages import MESSAGES
 from outputsaving.rois import rois_from_labels
 
@@ -134,6 +137,139 @@ ACTIVITY2_TASKS = {
 }
 
 
+@contextlib.contextmanager
+def evidence_in(workdir: Path):
+    """Run the tests as the class grader does: their evidence goes to ``workdir``."""
+    previous = os.environ.get(EVIDENCE_VARIABLE)
+    os.environ[EVIDENCE_VARIABLE] = str(Path(workdir) / EVIDENCE_FOLDER)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(EVIDENCE_VARIABLE, None)
+        else:
+            os.environ[EVIDENCE_VARIABLE] = previous
+
+
+def _jpeg(labels, output_dir):
+    path = Path(output_dir) / "label_mask.jpg"
+    Image.fromarray(np.asarray(labels).astype(np.uint8)).save(path)
+    return path
+
+
+def _activity1_functions(broken) -> dict:
+    def save_mask(labels, output_dir):
+        if "mask" in broken:
+            return _jpeg(labels, output_dir)
+        path = Path(output_dir) / "mask.tif"
+        tifffile.imwrite(path, np.asarray(labels).astype(np.uint16))
+        return path
+
+    def save_table(table, output_dir):
+        path = Path(output_dir) / "table.txt"
+        table.to_csv(path, sep="," if "table" in broken else "\t", index=False)
+        return path
+
+    def save_rois(rois, output_dir):
+        path = Path(output_dir) / "rois.zip"
+        roifile.roiwrite(path, rois, mode="a" if "rois" in broken else "w")
+        return path
+
+    def save_settings(output_dir):
+        path = Path(output_dir) / "run.json"
+        changes = {"max_size": 10} if "settings" in broken else {}
+        path.write_text(settings_text(**changes), encoding="utf-8")
+        return path
+
+    return {
+        "mask": lambda: activity1.grade_label_mask(save_mask),
+        "table": lambda: activity1.grade_table(save_table),
+        "rois": lambda: activity1.grade_rois(save_rois),
+        "settings": lambda: activity1.grade_settings(
+            save_settings, rerun_module.rerun_from_settings
+        ),
+    }
+
+
+def _activity2_functions(broken) -> dict:
+    import matplotlib.pyplot as plt
+
+    def save_csv(table, output_dir):
+        path = Path(output_dir) / "t.csv"
+        table.to_csv(path, sep="\t" if "table_csv" in broken else ",", index=False)
+        return path
+
+    def save_png16(labels, output_dir):
+        if "png16" in broken:
+            return _jpeg(labels, output_dir)
+        path = Path(output_dir) / "a.png"
+        Image.fromarray(np.asarray(labels).astype(np.uint16)).save(path)
+        return path
+
+    def save_jpeg(labels, output_dir):
+        if "jpeg" in broken:
+            return None
+        return _jpeg(labels, output_dir)
+
+    def save_colour(labels, output_dir):
+        path = Path(output_dir) / "c.png"
+        if "colour_png" in broken:
+            return None
+        plt.imsave(path, labels, cmap="okabe_ito", vmin=0, vmax=7)
+        return path
+
+    def save_nuclei(labels, output_dir):
+        path = Path(output_dir) / "n.tif"
+        kind = np.uint8 if "nuclei" in broken else np.uint16
+        tifffile.imwrite(path, np.asarray(labels).astype(kind))
+        return path
+
+    def compare(original, reread):
+        original, reread = np.asarray(original), np.asarray(reread)
+        changed = [
+            label
+            for label in np.unique(original)
+            if label != 0 and np.any(reread[original == label] != label)
+        ]
+        return {
+            "values_before": len(np.unique(original)),
+            "values_after": len(np.unique(reread)),
+            "objects_changed": 0 if "compare" in broken else len(changed),
+        }
+
+    return {
+        "table_csv": lambda: activity2.grade_table_csv(save_csv),
+        "png16": lambda: activity2.grade_mask_format(save_png16, fmt="png16"),
+        "jpeg": lambda: activity2.grade_mask_format(save_jpeg, fmt="jpeg"),
+        "colour_png": lambda: activity2.grade_mask_format(
+            save_colour, fmt="colour_png"
+        ),
+        "nuclei": lambda: activity2.grade_nuclei_mask(save_nuclei),
+        "compare_visible": lambda: activity2.grade_compare_labels(compare, cases=2),
+        "compare": lambda: activity2.grade_compare_labels(compare),
+    }
+
+
+def hidden_evidence(workdir: Path, assignment: str, *, broken=()) -> None:
+    """Run the assignment's real hidden tests with working (or ``broken``) functions.
+
+    They leave their evidence in ``workdir``, as they do under the class
+    grader; a broken function's test fails, as it would in the kernel.
+    """
+    functions = (
+        _activity1_functions(set(broken))
+        if assignment == "activity1"
+        else _activity2_functions(set(broken))
+    )
+    with evidence_in(workdir):
+        for run in functions.values():
+            with contextlib.suppress(AssertionError):
+                run()
+    # This module calls the graders as the test cells do; the kernel's monitor
+    # would see the test cells' own lines, not this file's.
+    (Path(workdir) / EVIDENCE_FOLDER / EVENTS_FILE).unlink(missing_ok=True)
+
+
 # -- finding the saved files ---------------------------------------------------------
 
 
@@ -165,13 +301,35 @@ def test_saved_files_stops_at_max_files(tmp_path):
 
 def test_activity1_solution_files_pass_whatever_their_names(tmp_path):
     save_activity1(tmp_path / "output")
+    hidden_evidence(tmp_path, "activity1")
     result = audit_notebook("activity1", source_notebook("activity1"), tmp_path)
     for visible, hidden in ACTIVITY1_TASKS.values():
         assert result.verdicts[visible] is True
-        assert result.verdicts[hidden] is None  # the fresh folder is not seen
+        assert result.verdicts[hidden] is True  # the hidden test's evidence
     assert result.messages == {}
     assert result.flags == []
-    assert result.exact == frozenset()
+    # The hidden tests' points follow the audit of their evidence.
+    assert result.exact == {hidden for _, hidden in ACTIVITY1_TASKS.values()}
+
+
+def test_hidden_tests_are_judged_on_their_own_evidence(tmp_path):
+    """Not on the notebook's files: a broken function fails its hidden test only."""
+    save_activity1(tmp_path / "output")
+    hidden_evidence(tmp_path, "activity1", broken={"mask", "settings"})
+    result = audit_notebook("activity1", source_notebook("activity1"), tmp_path)
+    for task, (visible, hidden) in ACTIVITY1_TASKS.items():
+        assert result.verdicts[visible] is True
+        assert result.verdicts[hidden] is (task not in {"mask", "settings"}), task
+    assert "JPEG" in result.messages["a1_task2_mask_fresh_folder_hidden"]
+    assert "max_size 10" in result.messages["a1_task5_settings_rerun_hidden"]
+
+
+def test_a_hidden_test_that_left_no_evidence_scores_zero(tmp_path):
+    save_activity1(tmp_path / "output")
+    result = audit_notebook("activity1", source_notebook("activity1"), tmp_path)
+    hidden = "a1_task4_rois_rerun_hidden"
+    assert result.verdicts[hidden] is False
+    assert "left nothing the grader could check" in result.messages[hidden]
 
 
 def test_activity1_jpeg_mask_fails_and_names_the_file(tmp_path):
@@ -193,7 +351,7 @@ def test_activity1_jpeg_mask_fails_and_names_the_file(tmp_path):
 @pytest.mark.parametrize(
     ("task", "changes", "words"),
     [
-        ("settings", {"max_size": 10}, "size limits"),
+        ("settings", {"max_size": 10}, "activity's analysis uses 0 and 1000"),
         ("settings", {"input_sha256": "0" * 64}, "checksum"),
         ("table", None, "tab-delimited results table"),
     ],
@@ -298,18 +456,22 @@ def test_no_files_at_all_says_so(tmp_path):
 def test_outputs_saved_outside_the_submission_say_so(
     tmp_path, assignment, answer, folder
 ):
-    """The hidden tests pass in the kernel there, but the audit sees no file."""
+    """The visible tests pass in the kernel there, but the audit sees no file.
+
+    (The hidden tests give the functions a folder of their own: they are
+    judged on their evidence, wherever the notebook saves its outputs.)
+    """
     work = tmp_path / "work"
     work.mkdir()
     answer_id = {"activity1": A1_OUTPUT, "activity2": "a2_task1_output_dir"}
     notebook = with_cell(source_notebook(assignment), answer_id[assignment], answer)
+    hidden_evidence(work, assignment)
     result = audit_notebook(assignment, notebook, work)
     tasks = ACTIVITY1_TASKS if assignment == "activity1" else ACTIVITY2_TASKS
     folder = folder or "/Users/ana/output"
     for visible, hidden in tasks.values():
-        assert result.verdicts[hidden] is False
-        text = result.messages[hidden]
-        assert result.messages[visible] == text
+        assert result.verdicts[hidden] is True
+        text = result.messages[visible]
         assert f"Your output folder {folder} is outside your submission's folder" in (
             text
         )
@@ -317,10 +479,10 @@ def test_outputs_saved_outside_the_submission_say_so(
         assert "folder next to the notebook" in text
         assert "relative path" in text
         assert not any(token in text for token in ("Path(", "=", "`"))
-    hidden = next(iter(tasks.values()))[1]
-    _, flags = apply_audit({hidden: (3.0, 3.0)}, result)
+    visible = next(iter(tasks.values()))[0]
+    _, flags = apply_audit({visible: (1.0, 1.0)}, result)
     (flag,) = flags
-    assert flag.startswith(f"{hidden}: in-kernel 3/3, audit 0/3")
+    assert flag.startswith(f"{visible}: in-kernel 1/1, audit 0/1")
     assert "outside your submission's folder" in flag
 
 
@@ -330,7 +492,7 @@ def test_no_files_with_a_relative_output_dir_names_where_the_grader_looks(tmp_pa
         source_notebook("activity1"), A1_OUTPUT, 'OUTPUT_DIR = Path("C:/results")'
     )
     text = audit_notebook("activity1", notebook, tmp_path).messages[
-        "a1_task2_mask_fresh_folder_hidden"
+        "a1_task2_mask_lossless_visible"
     ]
     assert "found no file saved in its folder" in text
     assert "absolute path" in text
@@ -354,12 +516,27 @@ def test_files_listed_in_exclude_do_not_count(tmp_path):
 
 def test_activity2_solution_files_pass(tmp_path):
     save_activity2(tmp_path / "output_activity2")
+    hidden_evidence(tmp_path, "activity2")
     result = audit_notebook("activity2", source_notebook("activity2"), tmp_path)
     for visible, hidden in ACTIVITY2_TASKS.values():
         assert result.verdicts[visible] is True
-        assert result.verdicts[hidden] is None
+        assert result.verdicts[hidden] is True
+    assert result.verdicts["a2_task4_compare_visible"] is True
+    assert result.verdicts["a2_task4_compare_hidden"] is True
     assert result.messages == {}
     assert result.flags == []
+
+
+def test_compare_labels_is_judged_on_what_it_returned(tmp_path):
+    hidden_evidence(tmp_path, "activity2", broken={"compare"})
+    result = audit_notebook("activity2", source_notebook("activity2"), tmp_path)
+    assert result.verdicts["a2_task4_compare_visible"] is False
+    assert result.verdicts["a2_task4_compare_hidden"] is False
+    assert (
+        "a copy with one pixel of object 2"
+        in result.messages["a2_task4_compare_visible"]
+    )
+    assert "objects_changed" in result.messages["a2_task4_compare_hidden"]
 
 
 @pytest.mark.parametrize(
@@ -374,13 +551,14 @@ def test_activity2_solution_files_pass(tmp_path):
 )
 def test_activity2_missing_file_fails_its_task_only(tmp_path, task, words):
     save_activity2(tmp_path / "output_activity2", skip={task})
+    hidden_evidence(tmp_path, "activity2", broken={task})
     result = audit_notebook("activity2", source_notebook("activity2"), tmp_path)
     visible, hidden = ACTIVITY2_TASKS[task]
     assert (result.verdicts[visible], result.verdicts[hidden]) == (False, False)
-    assert words in result.messages[hidden]
+    assert words in result.messages[visible]
     for key, (_, other_hidden) in ACTIVITY2_TASKS.items():
         if key != task:
-            assert result.verdicts[other_hidden] is None
+            assert result.verdicts[other_hidden] is True
 
 
 def test_activity2_8bit_nuclei_mask_is_the_closest_and_is_explained(tmp_path):
@@ -589,7 +767,6 @@ def test_the_course_notebooks_show_no_tampering(assignment):
     ("source", "words"),
     [
         ("import sys\nsys.modules['x'].y = 1", "it uses sys.modules"),
-        ("from outputsaving.grading import activity1", "imports outputsaving.grading"),
         (
             "activity1.label_mask_result = print",
             "it replaces activity1.label_mask_result",
@@ -598,7 +775,7 @@ def test_the_course_notebooks_show_no_tampering(assignment):
             "outputsaving.grading.common.assert_passes = print",
             "it replaces outputsaving",
         ),
-        ("del np.array_equal", "it replaces np.array_equal"),
+        ("del activity1.grade_rois", "it replaces activity1.grade_rois"),
         ("setattr(activity1, 'x', 1)", "it calls setattr"),
         ("exec(bytes.fromhex('00').decode())", "it calls exec"),
         ("__import__('os')", "it calls __import__"),
@@ -622,6 +799,10 @@ def test_tampering_evidence_names_what_it_found(source, words):
         "from importlib import metadata\nprint(metadata.version('numpy'))",
         "labels.flags.writeable = False",
         "print(np.__version__, __name__)",
+        "pd.options.display.max_rows = 10",
+        # Re-running a visible test's call is never tampering.
+        "from outputsaving.grading import activity1\n"
+        "activity1.grade_saved_label_mask(label_mask_path, OUTPUT_DIR)",
     ],
 )
 def test_ordinary_code_is_not_tampering(source):
@@ -639,25 +820,31 @@ def test_test_cells_are_not_scanned_but_their_imports_count():
 
 
 def test_tampering_zeroes_what_the_audit_cannot_check(tmp_path):
+    """Re-checked cells keep the audit's verdict; cells it cannot check get 0."""
     save_activity2(tmp_path / "output_activity2")
-    notebook = with_new_cell(
-        source_notebook("activity2"), "activity2.compare_labels_result = print"
+    hidden_evidence(tmp_path, "activity2")
+    notebook = with_cell(
+        source_notebook("activity2"),
+        "a2_task1_output_dir",
+        'name = "output_activity2"\nOUTPUT_DIR = Path(name)',
     )
+    notebook = with_new_cell(notebook, "activity2.compare_labels_result = print")
     result = audit_notebook("activity2", notebook, tmp_path)
     assert result.flags == [
         "possible tampering with the grader: it replaces "
         "activity2.compare_labels_result"
     ]
-    for grade_id in ("a2_task4_compare_hidden", "a2_task3_png16_hidden"):
-        assert result.verdicts[grade_id] is False
+    for grade_id in ("a2_task1_output_dir_visible", "a2_task1_output_dir_hidden"):
+        assert result.verdicts[grade_id] is False  # not a literal: no audit
         assert "grading code" in result.messages[grade_id]
+    assert result.verdicts["a2_task4_compare_hidden"] is True  # its evidence
     assert result.verdicts["a2_task3_mask_formats_visible"] is True  # re-checked
     assert result.verdicts["a2_task5_jpeg_choice"] is True  # re-scored
     only_flag = audit_notebook(
         "activity2", notebook, tmp_path, distrust_on_tampering=False
     )
     assert only_flag.flags == result.flags
-    assert "a2_task4_compare_hidden" not in only_flag.verdicts
+    assert "a2_task1_output_dir_hidden" not in only_flag.verdicts
 
 
 def test_bad_arguments_raise(tmp_path):
@@ -825,7 +1012,10 @@ def graded(tmp_path_factory):
         for student, changes in submissions.items():
             notebook = _submission(course, assignment, changes)
             course.submit(student, assignment, notebook)
-    course.nbgrader("autograde", "*", "--force")
+    # As the class grader runs them: each test leaves its evidence next to its
+    # notebook, and activity 1's settings re-run in the kernel.
+    env = {EVIDENCE_VARIABLE: EVIDENCE_FOLDER, "OUTPUTSAVING_GRADER": "1"}
+    course.nbgrader("autograde", "*", "--force", env=env)
     outcomes = {}
     for assignment, submissions in students.items():
         all_scores = course.scores(assignment)
@@ -886,22 +1076,21 @@ def test_patcher_loses_the_faked_tasks_and_is_flagged(graded):
     assert "JPEG" in audit.messages["a1_task2_mask_lossless_visible"]
     assert "comes closest" in audit.messages["a1_task3_table_tab_visible"]
     assert any("sys.modules" in flag for flag in audit.flags)
-    assert any("_grader.label_mask_result" in flag for flag in audit.flags)
-    # The hidden tests of the other file tasks cannot be re-checked: distrusted.
+    assert any("label_mask_result" in flag for flag in audit.flags)
+    # The other tasks are re-checked from their files and evidence: kept.
     for task in ("rois", "settings"):
-        visible, hidden = ACTIVITY1_TASKS[task]
-        assert new[visible] == scores[visible]
-        assert new[hidden][0] == 0
+        for grade_id in ACTIVITY1_TASKS[task]:
+            assert new[grade_id] == scores[grade_id]
     assert new["a1_task1_output_dir_visible"] == scores["a1_task1_output_dir_visible"]
     total = sum(score for score, _ in new.values())
-    assert total == 1 + 1 + 2 + 2  # task 1, and the re-checked ROI and settings files
+    assert total == 20 - 5 - 4  # all but the faked mask and table tasks
 
 
 def test_computed_quiz_answers_score_zero(graded):
     scores, audit, new, flags = graded["quiz", "computed"]
     assert all(score == maximum for score, maximum in scores.values())
     assert all(score == 0 for score, _ in new.values())
-    assert len(flags) == len(QUIZ_IDS)
+    assert flags == []  # the form of an answer, not tampering: no review
     assert "function definition" in audit.messages["quiz_q1_three_types"]
     assert "a function call" in audit.messages["quiz_q2_format"]
     assert "a calculation" in audit.messages["quiz_q3_jpeg"]
@@ -916,7 +1105,9 @@ def test_quiz_patcher_scores_its_literals_and_is_flagged(graded):
     assert "proprietary" in audit.messages["quiz_q2_format"]
     assert flags[0].startswith("possible tampering with the grader")
     assert "_quiz.assert_passes" in flags[0]
-    assert len(flags) == 1 + len(QUIZ_IDS)
+    # Question 1's cell is not plain values (an import): no review for its
+    # form; questions 2 to 4 were faked in the kernel: one flag each.
+    assert len(flags) == 1 + 3
 
 
 def test_audit_module_lists_its_public_names():

@@ -56,9 +56,19 @@ _TEMPORARY: list[Path] = []
 
 
 def evidence_root() -> Path | None:
-    """The evidence folder under the class grader, else None."""
+    """The evidence folder under the class grader, else None.
+
+    A relative folder is taken from the working directory of the first call
+    (the notebook's folder), so that a later change of directory does not
+    move it.
+    """
     value = os.environ.get(EVIDENCE_VARIABLE, "")
-    return Path(value) if value else None
+    if not value:
+        return None
+    if not os.path.isabs(value):
+        value = os.path.abspath(value)
+        os.environ[EVIDENCE_VARIABLE] = value
+    return Path(value)
 
 
 def test_folder(key: str, /) -> Path:
