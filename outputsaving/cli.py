@@ -111,7 +111,7 @@ def _grade(args) -> int:
         print(f"outputsaving: error: {problem}", file=sys.stderr)
         return USAGE_ERROR
     from outputsaving.classroom.engine import GradingRefused, grade_class
-    from outputsaving.classroom.report import summary_table
+    from outputsaving.classroom.report import failed_summary, summary_table
 
     if args.zip is not None and not args.zip_assignment:
         print("outputsaving: error: --zip needs --zip-assignment", file=sys.stderr)
@@ -142,6 +142,8 @@ def _grade(args) -> int:
         )
         return 130
     print(summary_table(result.outcomes))
+    if failed := failed_summary(result.outcomes):
+        print(failed)
     for name, path in result.exports.items():
         print(f"{name}: {path}")
     print(f"{len(result.graded_now)} graded now in {result.seconds:.1f} s")

@@ -1141,6 +1141,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your submission was not graded, so every test scores 0, for the reasons "
         "below. Fix them and hand in your assignment again.",
     ),
+    "classroom.failed_feedback": (
+        N,
+        "Your submission has not been graded yet because of a problem on the "
+        "grader's side, not in your notebook. It will be graded again; you do "
+        "not need to do anything.",
+    ),
     "classroom.link": (
         E,
         "Your submission contains {path}, a link to {target}, instead of a "

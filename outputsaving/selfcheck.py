@@ -145,7 +145,7 @@ def _form_problems(*names: str) -> CheckResult:
     """The grader reads answers from their cell's source: is it plain values?"""
     from outputsaving.grading.literals import answer_cell_problem
 
-    result = CheckResult(kind="answer cell", path="")
+    result = CheckResult(kind="literal", path="")
     for name in names:
         problem = answer_cell_problem(name)
         if problem is not None:

@@ -52,7 +52,7 @@ def main(argv=None) -> int:
         return 0
 
     from outputsaving.classroom.engine import grade_class
-    from outputsaving.classroom.report import summary_table
+    from outputsaving.classroom.report import failed_summary, summary_table
     from outputsaving.classroom.sandbox import probe_sandbox
 
     status = probe_sandbox()
@@ -78,6 +78,8 @@ def main(argv=None) -> int:
         progress=not args.no_progress,
     )
     print(summary_table(result.outcomes))
+    if failed := failed_summary(result.outcomes):
+        print(failed)
     print(
         f"demo class graded in {result.seconds:.0f} s: gradebook "
         f"{args.output}/gradebook.db, feedback in {args.output}/feedback/, grades "

@@ -53,6 +53,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 import answer_catalogue as catalogue  # noqa: E402
+import fairness_catalogue as fairness  # noqa: E402
 
 MANIFEST = "demo_class.json"
 TIMESTAMP = "2026-11-24 10:00:00.000000 UTC\n"
@@ -105,7 +106,6 @@ ACTIVITY1 = {
     for name in (
         "mask_jpeg",
         "mask_int64",
-        "mask_float64",
         "mask_binary",
         "mask_rgb_colour_map",
         "table_comma",
@@ -120,6 +120,15 @@ ACTIVITY1 = {
 ACTIVITY2 = catalogue.ACTIVITY2
 #: Quiz answers; the solution's are the right ones.
 QUIZ = catalogue.QUIZ
+#: Cases of the fairness catalogue (tests/fairness_catalogue.py), one per
+#: section of the fair-grades issue: 1 a copy-pasted answer cell, 2 a changed
+#: given parameter, 3 printed answers, 4 a planted "Score: 6 / 6" page, 5 a
+#: JPEG-compressed TIFF.
+FAIRNESS = {
+    "activity1": ("dup_answer_table", "changed_max_size", "jpeg_in_tiff"),
+    "activity2": (),
+    "quiz": ("print_answers", "planted_summary"),
+}
 
 #: Hostile answers: (assignment, answers). Question 1 of the quiz and the cells
 #: before the hostile one keep the solution's answers.
@@ -153,7 +162,7 @@ def plan() -> dict[str, dict[str, str]]:
     for i, student in enumerate(STUDENTS):
         row = {}
         for j, assignment in enumerate(ASSIGNMENTS):
-            wrong = ["untouched", *VARIANTS[assignment]]
+            wrong = ["untouched", *VARIANTS[assignment], *FAIRNESS[assignment]]
             # One student in two (activity 1), one in three (the others) errs.
             period = 2 if assignment == "activity1" else 3
             if (i + j) % period == 1:
@@ -197,10 +206,14 @@ def _solution_answers(source) -> dict[str, str]:
 
 
 def _submission(student_version, source, variant: str, assignment: str):
-    """The student version with the variant's answers in its answer cells."""
+    """``(notebook, files)``: the student version with the variant's answers."""
     notebook = copy.deepcopy(student_version)
     if variant == "untouched":
-        return notebook
+        return notebook, {}
+    if variant in FAIRNESS[assignment]:
+        return fairness.build_case(
+            fairness.BY_NAME[variant], notebook, _solution_answers(source)
+        )
     answers = _solution_answers(source)
     if variant in HOSTILE_ANSWERS:
         answers.update(HOSTILE_ANSWERS[variant][1])
@@ -209,7 +222,7 @@ def _submission(student_version, source, variant: str, assignment: str):
     cells = _cells(notebook)
     for grade_id, code in answers.items():
         cells[grade_id].source = code
-    return notebook
+    return notebook, {}
 
 
 def _generate(course: Path, assignments) -> None:
@@ -294,9 +307,10 @@ def build_demo_class(
             )
             folder = output / "submitted" / student / assignment
             folder.mkdir(parents=True)
-            nbformat.write(
-                _submission(released, source, variant, assignment), folder / path.name
-            )
+            notebook, files = _submission(released, source, variant, assignment)
+            nbformat.write(notebook, folder / path.name)
+            for name, content in files.items():
+                (folder / name).write_bytes(content)
             (folder / "timestamp.txt").write_text(TIMESTAMP, encoding="utf-8")
             manifest["students"].setdefault(student, {})[assignment] = variant
             if is_hostile:

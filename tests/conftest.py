@@ -9,8 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
+
+# The same examples on every run: a property test that fails, fails again
+# (hypothesis's random search would make CI depend on luck).
+settings.register_profile("course", derandomize=True)
+settings.load_profile("course")
 
 IMAGEJ_JARS = (Path("/usr/share/java/ij.jar"), Path("/usr/share/imagej/ij.jar"))
 INSTALL_HINT = (

@@ -38,7 +38,12 @@ from outputsaving.classroom.engine import (
     grade_class,
     marker_path,
 )
-from outputsaving.classroom.report import mistake_codes, summary_table, task_of
+from outputsaving.classroom.report import (
+    failed_summary,
+    mistake_codes,
+    summary_table,
+    task_of,
+)
 from outputsaving.messages import MESSAGES
 
 pytestmark = pytest.mark.linux
@@ -510,16 +515,12 @@ def _stuck_or_dead(tmp_path: Path, student: str) -> Course:
 
 
 def _grade_quietly(course: Course, unsafe: bool, **options):
-    """Grade ``course`` with two workers; no bar, feedback or report."""
+    """Grade ``course`` with two workers; no bar (by default no feedback, no report)."""
     options.setdefault("workers", 2)
+    options.setdefault("feedback", False)
+    options.setdefault("report", False)
     return grade_class(
-        course.root,
-        unsafe=unsafe,
-        progress=False,
-        feedback=False,
-        report=False,
-        stream=io.StringIO(),
-        **options,
+        course.root, unsafe=unsafe, progress=False, stream=io.StringIO(), **options
     )
 
 
@@ -603,7 +604,9 @@ def test_a_worker_that_dies_fails_only_its_own_submission(
         course.submit(name, QUIZ, with_answers(_release(QUIZ), RIGHT))
     with monkeypatch.context() as patch:
         _trouble_for("crashes", patch, lambda: os._exit(3))
-        result = _grade_quietly(course, unsafe, time_budget=20)
+        result = _grade_quietly(
+            course, unsafe, time_budget=20, feedback=True, report=True
+        )
     outcomes = {o.student: o for o in result.outcomes}
     assert outcomes["crashes"].outcome == "failed"
     assert "worker process grading it died" in outcomes["crashes"].error
@@ -614,6 +617,23 @@ def test_a_worker_that_dies_fails_only_its_own_submission(
     assert {name: scores[name] for name in FEW} == {n: expected[n] for n in FEW}
     for name in ("a_right", "b_right", "c_right"):
         assert scores[name] == expected["right"]
+    # A grader fault is on record: a gradebook row waiting for a grade, an
+    # export row, feedback saying it will be graded again, and the summary.
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_db(course), "output-saving") as gradebook:
+        submission = gradebook.find_submission(QUIZ, "crashes")
+        grades = [g for nb in submission.notebooks for g in nb.grades]
+        assert {g.auto_score for g in grades} == {None}
+        assert all(g.needs_manual_grade for g in grades)
+    page = course.root / "feedback" / "crashes" / QUIZ / "quiz_output_saving.html"
+    assert "graded again" in page.read_text(encoding="utf-8")
+    tsv = (course.root / "reports" / "grades.tsv").read_text(encoding="utf-8")
+    assert any(
+        line.startswith("crashes\tquiz") and "failed" in line
+        for line in tsv.splitlines()
+    )
+    assert "crashes/quiz" in failed_summary(result.outcomes)
 
 
 # -- kill -9 in the middle, then run again ---------------------------------------
@@ -986,3 +1006,28 @@ def test_feedback_of_an_earlier_grading_is_replaced(tmp_path, unsafe):
     text = page.read_text(encoding="utf-8")
     assert "was not graded" in text
     assert "Score: 5.0" not in text
+
+
+def test_a_manual_grade_survives_a_regrade(tmp_path, unsafe):
+    """Formgrader's manual score counts, also after ``grade --force``."""
+    from nbgrader.api import Gradebook
+
+    course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
+    wrong = {**RIGHT, Q3: "Q3_JPEG_FOR_LABEL_MASKS = True"}
+    course.submit("ana", QUIZ, with_answers(_release(QUIZ), wrong))
+    settings = {"workers": 1, "unsafe": unsafe, "time_budget": 60, "report": False}
+    grade_class(course.root, progress=False, stream=io.StringIO(), **settings)
+    with Gradebook(_db(course), "output-saving") as gradebook:
+        grade = gradebook.find_grade("quiz_q3_jpeg", "quiz_output_saving", QUIZ, "ana")
+        assert grade.score == 0
+        grade.manual_score = 1.0  # as Formgrader saves an instructor's grade
+        grade.needs_manual_grade = False
+        gradebook.db.commit()
+    log = io.StringIO()
+    grade_class(course.root, force=True, progress=False, stream=log, **settings)
+    with Gradebook(_db(course), "output-saving") as gradebook:
+        grade = gradebook.find_grade("quiz_q3_jpeg", "quiz_output_saving", QUIZ, "ana")
+        assert (grade.auto_score, grade.manual_score, grade.score) == (0, 1, 1)
+        assert not grade.needs_manual_grade
+    assert "ana/quiz: kept the manual grades of 1 cell(s)" in log.getvalue()
+    assert course.scores(QUIZ)["ana"]["quiz_q3_jpeg"].score == 1

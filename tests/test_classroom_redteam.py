@@ -332,9 +332,9 @@ CATALOGUE = {
     "memory_bomb": (QUIZ, 3, "classroom.memory_limit"),
     "os_exit": (QUIZ, 3, "classroom.kernel_died"),
     "kill_own_kernel": (QUIZ, 3, "classroom.kernel_died"),
-    "sys_exit": (QUIZ, 5, "quiz_q2_format"),
+    "sys_exit": (QUIZ, 5, "classroom.mistake_audit"),
     "enormous_output": (QUIZ, 6, None),
-    "edited_tests": (QUIZ, 4, "quiz_q3_jpeg: in-kernel not graded, audit 0/1"),
+    "edited_tests": (QUIZ, 4, "Test cell quiz_q3_jpeg was missing"),
     "patch_modules": (QUIZ, 0, "it replaces outputsaving.grading.quiz"),
     "patch_attributes": (QUIZ, 0, "grader.grade_output_types"),
     "read_secrets": (QUIZ, 4, None),
@@ -349,10 +349,9 @@ CATALOGUE = {
     "link_to_source": (QUIZ, 0, "classroom.link_to_course"),
     "link_to_gradebook": (QUIZ, 0, "classroom.link_to_course"),
     "a1_copy_input": (A1, 15, "labels.binary"),
-    # task 1 (2) and the visible file tests of tasks 3-5 (2 each), which the
-    # audit re-checked; the faked mask and every hidden test it cannot
-    # re-check score 0
-    "a1_patch_checkers": (A1, 8, "it replaces checks.grade_saved_label_mask"),
+    # every task but the faked mask (task 2, 5 points): the audit re-checked
+    # the files and the hidden tests' evidence
+    "a1_patch_checkers": (A1, 15, "it replaces checks.grade_saved_label_mask"),
 }
 EXPECTED_NORMAL = {"q_solution": 6, "q_two_wrong": 4, "a1_solution": 20}
 
@@ -706,8 +705,8 @@ def test_patched_file_checkers_score_what_the_audit_sees(redteam):
     grades = _scores(redteam["course"], A1)["a1_patch_checkers"]
     assert grades["a1_task2_mask_lossless_visible"] == 0
     assert grades["a1_task2_mask_fresh_folder_hidden"] == 0
-    hidden = [k for k in grades if k.endswith("_hidden") and "task1" not in k]
-    assert {grades[k] for k in hidden} == {0}
+    hidden = [k for k in grades if k.endswith("_hidden") and "task2" not in k]
+    assert all(grades[k] > 0 for k in hidden)  # re-checked from their evidence
     assert any(
         flag.startswith("a1_task2_mask_lossless_visible: in-kernel 2/2, audit 0/2")
         for flag in outcome.flags

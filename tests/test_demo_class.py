@@ -76,8 +76,12 @@ def test_the_class_has_every_student_and_assignment(demo):
     for student in make_demo_class.STUDENTS:
         for assignment, name in NOTEBOOKS.items():
             sub = folder / "submitted" / student / assignment
+            planted = manifest["students"][student][assignment] == "planted_summary"
+            extra = (
+                ["grades_summary.html", "quiz_output_saving.html"] if planted else []
+            )
             assert sorted(p.name for p in sub.iterdir()) == sorted(
-                [name, "timestamp.txt"]
+                [name, "timestamp.txt", *extra]
             )
             stamp = (sub / "timestamp.txt").read_text(encoding="utf-8")
             assert stamp == make_demo_class.TIMESTAMP
@@ -89,6 +93,7 @@ def test_the_class_holds_mistakes_correct_answers_and_hostile_ones(demo):
     for assignment, variants in make_demo_class.VARIANTS.items():
         used = Counter(row[assignment] for row in manifest["students"].values())
         assert set(variants) <= set(used), assignment  # every mistake appears
+        assert set(make_demo_class.FAIRNESS[assignment]) <= set(used), assignment
         assert used["solution"] >= 10
         assert used["untouched"] >= 1
     hostile = {tuple(pair) for pair in manifest["hostile"]}
@@ -214,12 +219,14 @@ def test_the_report_names_the_demo_class_mistakes_in_words(demo, tmp_path, unsaf
     assert any("NotImplementedError" in label for label in labels)  # untouched
     assert any("audit" in label for label in labels)  # the patched grader
 
-    # Outputs saved to an absolute folder: the audit's 0 says why, plainly.
+    # Outputs saved to an absolute folder: the audit's 0 says why, plainly
+    # (the hidden tests give the functions a folder of their own: full marks).
     student = _student_with(manifest, "activity1", "output_absolute_missing")
     (outcome,) = [o for o in result.outcomes if o.student == student]
-    hidden = "a1_task2_mask_fresh_folder_hidden"
-    assert outcome.grades[hidden][0] == 0
-    (flag,) = [f for f in outcome.flags if f.startswith(f"{hidden}:")]
+    assert outcome.grades["a1_task2_mask_fresh_folder_hidden"][0] == 3
+    visible = "a1_task2_mask_lossless_visible"
+    assert outcome.grades[visible][0] == 0
+    (flag,) = [f for f in outcome.flags if f.startswith(f"{visible}:")]
     assert "outside your submission's folder" in flag
     assert "relative path" in flag
 

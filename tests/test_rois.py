@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import roifile
 import tifffile
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from roifile import ROI_TYPE, ImagejRoi
@@ -209,6 +209,9 @@ def test_many_objects_are_traced_quickly():
 )
 def test_scanline_fill_matches_scikit_image(points):
     # Sub-pixel polygons, as learners make them: pixel centres inside (even-odd).
+    # Vertices on pixel centres or edges make boundary ties: not compared.
+    doubled = np.array(points) * 2
+    assume(not np.isclose(doubled, np.round(doubled), atol=1e-3).any())
     outline = np.array(points) + 1e-7  # off the pixel centres
     rows, cols = _rasterise([outline], (10, 12))
     mask = np.zeros((10, 12), dtype=bool)

@@ -891,8 +891,14 @@ def _retrying(action, *, attempts: int = 20, pause: float = 0.25):
     return None  # pragma: no cover
 
 
-def _commit(coursedir, result: dict) -> None:
-    """Write one submission's grades into the course gradebook (parent only)."""
+def _commit(coursedir, result: dict) -> int:
+    """Write one submission's grades into the course gradebook (parent only).
+
+    Manual grades (given in Formgrader) are kept: a cell's score is its manual
+    score when it has one, whatever the autograder gives now. Returns how many
+    cells have one.
+    """
+    kept = []
     from nbgrader.api import Gradebook
     from nbgrader.utils import parse_utc
     from sqlalchemy.exc import SAWarning
@@ -918,9 +924,10 @@ def _commit(coursedir, result: dict) -> None:
                     for grade in notebook.grades:
                         auto = grades.get(grade.name, {"auto_score": 0.0})["auto_score"]
                         grade.auto_score = auto
-                        grade.needs_manual_grade = (
-                            grade.manual_score is not None or auto is None
-                        )
+                        if grade.manual_score is not None:
+                            kept.append(grade.name)
+                        else:
+                            grade.needs_manual_grade = auto is None
                     comments = record.get("comments", {})
                     for comment in notebook.comments:
                         if comment.name in comments:
@@ -929,6 +936,43 @@ def _commit(coursedir, result: dict) -> None:
                         notebook.late_submission_penalty = record["late_penalty"]
                     if result.get("flags"):
                         notebook.flagged = True
+                gb.db.commit()
+            except Exception:
+                gb.db.rollback()
+                raise
+
+    def attempt() -> None:
+        kept.clear()
+        write()
+
+    _retrying(attempt)
+    return len(kept)
+
+
+def _commit_pending(coursedir, result: dict) -> None:
+    """Record a submission the grader failed on: no scores yet, to be reviewed.
+
+    Its cells get no autograded score (an earlier grading's are removed) and
+    need a grade in Formgrader, until the next run grades it; manual grades
+    are kept.
+    """
+    from nbgrader.api import Gradebook
+    from nbgrader.utils import parse_utc
+
+    def write() -> None:
+        with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+            try:
+                gb.update_or_create_student(result["student"])
+                kwargs = {}
+                if result.get("timestamp"):
+                    kwargs["timestamp"] = parse_utc(result["timestamp"])
+                submission = gb.update_or_create_submission(
+                    result["assignment"], result["student"], **kwargs
+                )
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        grade.auto_score = None
+                        grade.needs_manual_grade = grade.manual_score is None
                 gb.db.commit()
             except Exception:
                 gb.db.rollback()
@@ -1973,8 +2017,30 @@ def grade_class(
             told.add(trouble)
             bar.log(f"a worker starts each kernel afresh (slower): {trouble}")
         outcome = _outcome_from(res)
-        if outcome.outcome != "failed":
-            _commit(coursedir, res)
+        if outcome.outcome == "failed":
+            # A grader fault: on record as not graded yet, graded again next run.
+            submission = by_name.get((outcome.student, outcome.assignment))
+            if submission is not None:
+                _commit_pending(coursedir, res)
+                if feedback:
+                    result.feedback.extend(
+                        write_refusal_feedback(
+                            course_dir / "feedback" / outcome.student,
+                            outcome.assignment,
+                            list(max_scores[outcome.assignment]),
+                            [],
+                            submitted=submission.folder,
+                            code="classroom.failed_feedback",
+                        )
+                    )
+        else:
+            manual = _commit(coursedir, res)
+            if manual:
+                bar.log(
+                    f"{outcome.student}/{outcome.assignment}: kept the manual "
+                    f"grades of {manual} cell(s) given in Formgrader (they count "
+                    "instead of the autograder's scores)"
+                )
             data = asdict(outcome)
             data.pop("fresh")
             data["graded_at"] = dt.datetime.now(dt.UTC).isoformat()
@@ -2072,8 +2138,12 @@ def write_refusal_feedback(
     reasons: Sequence[str],
     *,
     submitted: Path | None = None,
+    code: str = "classroom.refused_feedback",
 ) -> list[Path]:
     """Feedback for a submission refused before grading: why, and what to do.
+
+    ``code``: the message at the top (a grader's own fault uses
+    ``classroom.failed_feedback``).
 
     Writes ``<folder>/<assignment>/<notebook>.html`` for each notebook name
     (without ``.ipynb``), where nbgrader's feedback would be, replacing any
@@ -2093,7 +2163,7 @@ def write_refusal_feedback(
         page = (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{title}</title></head><body>\n<h1>{title}</h1>\n"
-            f"<p>{html.escape(_message('classroom.refused_feedback'))}</p>\n"
+            f"<p>{html.escape(_message(code))}</p>\n"
             f"<ul>\n{items}\n</ul>\n</body></html>\n"
         )
         path = target / f"{name}.html"

@@ -29,6 +29,7 @@ from pathlib import Path
 from outputsaving.messages import MESSAGES
 
 __all__ = [
+    "failed_summary",
     "grade_tables",
     "mistake_codes",
     "mistake_counts",
@@ -335,6 +336,18 @@ def summary_table(outcomes: Iterable) -> str:
             f"{r['stopped']:>9}{r['refused']:>9}{r['failed']:>8}{r['flagged']:>9}"
         )
     return "\n".join(lines)
+
+
+def failed_summary(outcomes: Iterable) -> str:
+    """Who the grader failed on (graded again by the next run); empty if none."""
+    failed = [o for o in outcomes if o.outcome == "failed"]
+    if not failed:
+        return ""
+    names = ", ".join(f"{o.student}/{o.assignment}" for o in failed)
+    return (
+        f"{len(failed)} submission(s) not graded because of a grader fault "
+        f"(graded again by the next run): {names}"
+    )
 
 
 def summary_figure(grades, mistakes: Counter, path: Path, *, top: int = 12) -> Path:
