@@ -2,8 +2,12 @@
 
 The repository root is the course directory: edit the notebooks in
 ``source/<assignment>/``; ``make notebooks`` generates the student versions
-into ``notebooks/<assignment>/`` (nbgrader's release directory) and the
-executed solution versions into ``solutions/<assignment>/``.
+into ``notebooks/<assignment>/`` (what ``make lab`` opens, committed) and the
+executed solution versions into ``solutions/<assignment>/``. What a class
+gets is released from ``release/`` (nbgrader's release directory, ignored by
+git), which nbgrader's generate step (Formgrader's "Generate", or ``nbgrader
+generate_assignment``) fills from ``source/`` alone: notebooks tried out in
+``notebooks/`` (answers typed, output folders made) never reach a class.
 """
 
 from pathlib import Path
@@ -17,7 +21,7 @@ c = get_config()  # noqa: F821 (nbgrader provides get_config)
 
 c.CourseDirectory.course_id = "output-saving"
 c.CourseDirectory.source_directory = "source"
-c.CourseDirectory.release_directory = "notebooks"
+c.CourseDirectory.release_directory = "release"
 # The gradebook stays nbgrader's default: gradebook.db at the course root
 # (ignored by git).
 
@@ -30,8 +34,12 @@ c.Exchange.root = str(COURSE_ROOT / "exchange")
 c.Exchange.path_includes_course = True
 (COURSE_ROOT / "exchange").mkdir(exist_ok=True)  # nbgrader needs it to exist
 
-# What learners see in place of each solution.
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+# What learners see in place of each solution: a stub that does not stop Run
+# All. Each answer cell keeps its placeholder outside the solution region
+# (``OUTPUT_DIR = None``, a function's ``def`` line: a stub function returns
+# None), so every name a later cell uses exists, and the self-checks say that
+# the task is not done yet.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\npass"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # A notebook runs in a few seconds; a cell that takes minutes is stuck.

@@ -600,6 +600,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your {name} stopped with {error}{detail}. Run its cell and the cell "
         "that calls it to see which line fails.",
     ),
+    "task.not_done": (
+        E,
+        "Your {name} returned None: this task is not done yet. Write its code "
+        "where the cell says # YOUR CODE HERE, run that cell, then run this one "
+        "again.",
+    ),
     "task.not_a_path": (
         E,
         "Your {name} returned {found}, but the path of the file it saved was "
@@ -616,6 +622,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "and check that none stops with an error.",
     ),
     # activity1.*: the output folder (task 1).
+    "activity1.output_dir_not_set": (
+        E,
+        "OUTPUT_DIR is still None: this task is not done yet. Set it where the "
+        "cell says # YOUR CODE HERE, run that cell, then run this one again.",
+    ),
     "activity1.output_dir_not_path": (
         E,
         "Your OUTPUT_DIR is {found}, but a pathlib Path was expected. Make it a "
@@ -782,8 +793,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "activity2.choice_missing": (
         E,
-        "You have not answered {name} yet. Set it to True or False, without "
-        "quotes, and run the cell again.",
+        "You have not answered {name} yet: it is still None. Set it to True or "
+        "False where the cell says # YOUR CODE HERE, and run the cell again.",
     ),
     "activity2.choice_not_bool": (
         E,
@@ -798,8 +809,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # -- quiz (outputsaving.grading.quiz) ------------------------------------
     "quiz.not_answered": (
         E,
-        "You have not answered {name} yet: it is still empty. Write your answer "
-        "after the equals sign and run the cell again.",
+        "You have not answered {name} yet: it is still None. Write your answer "
+        "where the cell says # YOUR CODE HERE, and run the cell again.",
     ),
     "quiz.not_text": (
         E,
@@ -828,8 +839,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "quiz.types_input": (
         E,
-        "'{item}' is what the analysis starts from, not what it produces. Name "
-        "the outputs of the analysis instead.",
+        "'{item}' is what the analysis starts from: the image is its input, "
+        "while the objects found in it are saved in a label mask. Name the "
+        "outputs of the analysis instead.",
+    ),
+    "quiz.types_settings": (
+        N,
+        "'{item}' is saved too, so that the analysis can be repeated; the "
+        "question asks for the three kinds of results, and naming it costs "
+        "nothing.",
     ),
     "quiz.types_format": (
         E,
@@ -888,7 +906,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "selfcheck.what.png16": (N, "16-bit PNG"),
     "selfcheck.what.jpeg": (N, "JPEG"),
     "selfcheck.what.colour_png": (N, "colour PNG"),
-    "selfcheck.what.compare_labels": (N, "compare_labels (on two small examples)"),
+    "selfcheck.what.compare_labels": (
+        N,
+        "compare_labels (on three small examples, one re-read as 8-bit)",
+    ),
     "selfcheck.what.answers": (N, "answers"),
     "selfcheck.what.nuclei_mask": (N, "nuclei mask"),
     "selfcheck.what.quiz_answer": (N, "answer to question {number}"),
@@ -1059,7 +1080,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # finding code of their own.
     "classroom.mistake_unanswered": (
         N,
-        "Answer not written: its cell still raises NotImplementedError",
+        "Task not done yet: its placeholder (None, or pass) is still there",
     ),
     "classroom.mistake_earlier_cell": (
         N,

@@ -136,8 +136,8 @@ def mask_formats(png16_path, jpeg_path, colour_png_path, output_dir=None, /) -> 
 
 
 def compare_labels(function, /) -> None:
-    """Activity 2, task 4: try ``compare_labels`` on two small examples."""
-    result = _activity2().compare_labels_result(function, cases=2)
+    """Activity 2, task 4: try ``compare_labels`` on three small examples."""
+    result = _activity2().compare_labels_result(function, cases=3)
     show(result, what=_what("compare_labels"))
 
 

@@ -4,9 +4,12 @@ For each assignment ``source/<assignment>/``:
 
 - the student version, made by nbgrader itself
   (``nbgrader generate_assignment <assignment> --force``), goes to
-  ``notebooks/<assignment>/`` (nbgrader's release directory);
+  ``notebooks/<assignment>/`` (what ``make lab`` opens; nbgrader's own
+  release directory, ``release/``, is generated apart, so that a class never
+  gets a notebook tried out here);
 - the solution version for self-study goes to
-  ``solutions/<assignment>/``: the source with the hidden tests removed (by
+  ``solutions/<assignment>/<notebook>_solution.ipynb``: the source with the
+  hidden tests removed (by
   nbgrader's own ``ClearHiddenTests``) and the solution marker lines removed,
   then executed so that its figures and outputs show. It runs in a throwaway
   folder (``build/solution_runs/<assignment>/``, ignored by git), so the files
@@ -44,6 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = "source"
 STUDENT = "notebooks"
 SOLUTIONS = "solutions"
+#: nbgrader's release directory (``nbgrader_config.py``): generated, ignored by git.
+RELEASE = "release"
 RUNS = Path("build") / "solution_runs"
 #: Seconds a solution cell may run before the build gives up.
 CELL_TIMEOUT = 120
@@ -94,10 +99,11 @@ def student_versions(root: Path, output: Path, names: list[str]) -> list[Path]:
             subprocess.run(command, cwd=course, check=True, env=_environment())
             target = output / STUDENT / name
             shutil.rmtree(target, ignore_errors=True)
-            for path in sorted((course / STUDENT / name).rglob("*")):
+            released = course / RELEASE / name
+            for path in sorted(released.rglob("*")):
                 if path.is_dir():
                     continue
-                destination = target / path.relative_to(course / STUDENT / name)
+                destination = target / path.relative_to(released)
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 if path.suffix == ".ipynb":
                     write(normalise(nbformat.read(path, as_version=4)), destination)
@@ -157,7 +163,9 @@ def solution_versions(
             if run:
                 workdir = output / RUNS / name
                 notebook = execute(notebook, workdir)
-            destination = target / source.name
+            # A name of its own: a student and a solution version open side by
+            # side as two tabs that say which is which.
+            destination = target / f"{source.stem}_solution.ipynb"
             write(normalise(notebook), destination)
             written.append(destination)
     return written

@@ -223,7 +223,7 @@ class Course:
     ) -> nbformat.NotebookNode:
         """The generated student version (run :meth:`generate` first)."""
         name = self._only_notebook(assignment, notebook)
-        return nbformat.read(self.root / "notebooks" / assignment / name, as_version=4)
+        return nbformat.read(self.root / "release" / assignment / name, as_version=4)
 
     def submit(
         self,

@@ -111,7 +111,7 @@ def test_feedback_does_not_show_hidden_tests(graded, student):
 
 def test_the_student_version_hides_solutions_and_hidden_tests(graded):
     text = (
-        (graded.root / "notebooks" / ASSIGNMENT)
+        (graded.root / "release" / ASSIGNMENT)
         .joinpath("activity2_customise_saving.ipynb")
         .read_text(encoding="utf-8")
     )

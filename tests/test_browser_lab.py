@@ -237,7 +237,7 @@ def _learner_copy(course: Course, name: str) -> str:
     """A fresh copy of the student version in its own folder; its lab path."""
     folder = course.root / "learners" / name / ASSIGNMENT
     folder.mkdir(parents=True)
-    shutil.copy2(course.root / "notebooks" / ASSIGNMENT / NOTEBOOK, folder / NOTEBOOK)
+    shutil.copy2(course.root / "release" / ASSIGNMENT / NOTEBOOK, folder / NOTEBOOK)
     return f"learners/{name}/{ASSIGNMENT}/{NOTEBOOK}"
 
 

@@ -245,7 +245,7 @@ def _activity2_functions(broken) -> dict:
             save_colour, fmt="colour_png"
         ),
         "nuclei": lambda: activity2.grade_nuclei_mask(save_nuclei),
-        "compare_visible": lambda: activity2.grade_compare_labels(compare, cases=2),
+        "compare_visible": lambda: activity2.grade_compare_labels(compare, cases=3),
         "compare": lambda: activity2.grade_compare_labels(compare),
     }
 

@@ -147,7 +147,7 @@ def test_student_version_holds_no_solution_or_hidden_test(source):
 
 @pytest.mark.parametrize("source", SOURCES, ids=SOURCE_IDS)
 def test_solution_version_has_no_markers_or_hidden_tests(source):
-    solution = REPO / "solutions" / source.parent.name / source.name
+    solution = REPO / "solutions" / source.parent.name / f"{source.stem}_solution.ipynb"
     text = solution.read_text(encoding="utf-8")
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS"):
         assert marker not in text
@@ -204,6 +204,20 @@ def test_test_cells_start_with_a_comment_saying_what_they_check(source):
             assert len(first) > 30, meta["grade_id"]
 
 
+def test_solutions_have_names_of_their_own():
+    """A student and a solution version open as two tabs that say which is which."""
+    students = {p.name for p in (REPO / "notebooks").glob("*/*.ipynb")}
+    solutions = {p.name for p in (REPO / "solutions").glob("*/*.ipynb")}
+    assert solutions == {name.replace(".ipynb", "_solution.ipynb") for name in students}
+
+
+def test_the_release_folder_is_generated_not_the_one_lab_opens():
+    """Formgrader's Release copies nbgrader's release directory: never notebooks/."""
+    config = (REPO / "nbgrader_config.py").read_text(encoding="utf-8")
+    assert 'release_directory = "release"' in config
+    assert "/release/" in (REPO / ".gitignore").read_text(encoding="utf-8")
+
+
 def test_solution_markers_are_removed_from_solution_version(tmp_path):
     notebook = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell(
@@ -225,3 +239,12 @@ def test_normalise_drops_timing_and_kernel_details():
     result = build_notebooks.normalise(notebook)
     assert "execution" not in result.cells[0].metadata
     assert result.metadata["language_info"] == {"name": "python"}
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=SOURCE_IDS)
+def test_a_failing_test_cell_does_not_stop_run_all(source):
+    """JupyterLab's Run All goes on past a cell tagged ``raises-exception``."""
+    for cell in _read(source).cells:
+        meta = _nbgrader(cell)
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            assert "raises-exception" in cell.metadata.get("tags", []), meta["grade_id"]

@@ -84,7 +84,7 @@ def test_feedback_says_what_is_wrong_without_the_answer(graded, student):
 
 def test_the_student_version_hides_answers_and_explanations(graded):
     text = (
-        graded.root / "notebooks" / ASSIGNMENT / "quiz_output_saving.ipynb"
+        graded.root / "release" / ASSIGNMENT / "quiz_output_saving.ipynb"
     ).read_text(encoding="utf-8")
     for secret in (
         "interoperable",

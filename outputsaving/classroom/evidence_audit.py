@@ -259,7 +259,7 @@ EVIDENCE_CELLS: dict[str, dict[str, tuple[str, Callable]]] = {
             "a2_nuclei",
             _file_judge(activity2.nuclei_mask_result),
         ),
-        "a2_task4_compare_visible": ("a2_compare_visible", _compare_judge(2)),
+        "a2_task4_compare_visible": ("a2_compare_visible", _compare_judge(3)),
         "a2_task4_compare_hidden": ("a2_compare", _compare_judge(None)),
     },
     "quiz": {},

@@ -96,9 +96,10 @@ def mistakes_of(notebook, scores: dict[str, float | None]) -> list[str]:
     -------
     list of str
         Finding codes. A failure no template matches is named by its cause
-        when that is known: ``classroom.mistake_unanswered`` (NotImplementedError,
-        or NameError in a notebook with an answer cell still raising
-        NotImplementedError), ``classroom.mistake_earlier_cell`` (any other
+        when that is known: ``classroom.mistake_unanswered`` (the task is not
+        done yet: its placeholder is still there; with the stubs of earlier
+        releases, NotImplementedError, or a NameError in a notebook with an
+        answer cell still raising it), ``classroom.mistake_earlier_cell`` (any other
         NameError), ``classroom.mistake_audit`` (no error at all: the audit took
         the points); else by its ``grade_id``. Cells the grader did not run (a
         time budget, ...) are left out: the engine names those stops itself.
@@ -126,8 +127,24 @@ def mistakes_of(notebook, scores: dict[str, float | None]) -> list[str]:
         found = []
         for output in errors:
             found += mistake_codes(str(output.get("evalue", "")))
-        names += found or [_unnamed(grade_id, errors, unanswered=unanswered)]
+        found = [_UNANSWERED if code in _NOT_DONE else code for code in found]
+        names += list(dict.fromkeys(found)) or [
+            _unnamed(grade_id, errors, unanswered=unanswered)
+        ]
     return names
+
+
+_UNANSWERED = "classroom.mistake_unanswered"
+#: The messages of a task whose placeholder is still there.
+_NOT_DONE = frozenset(
+    {
+        "task.not_done",
+        "task.not_implemented",
+        "activity1.output_dir_not_set",
+        "quiz.not_answered",
+        "activity2.choice_missing",
+    }
+)
 
 
 def _errors(cell) -> list:

@@ -132,6 +132,9 @@ def output_dir_result(
     Every check first needs a pathlib Path (or, with a note, a text path).
     """
     result = task_result("output folder", output_dir)
+    if output_dir is None:  # the placeholder: task 1 not done yet
+        result.add("activity1.output_dir_not_set")
+        return result
     if not isinstance(output_dir, (str, PurePath)) or not str(output_dir):
         result.add("activity1.output_dir_not_path", found=_describe(output_dir))
         return result
@@ -559,7 +562,9 @@ def _rerun_function_result(rerun_from_settings, settings_path: Path) -> CheckRes
 
 def _rerun_result(rerun, reference: np.ndarray) -> CheckResult:
     result = task_result("re-run", "")
-    if not isinstance(rerun, np.ndarray) or rerun.ndim != 2:
+    if rerun is None:
+        result.add("task.not_done", name="rerun_from_settings")
+    elif not isinstance(rerun, np.ndarray) or rerun.ndim != 2:
         shape = getattr(rerun, "shape", None)
         found = _describe(rerun) if shape is None else f"an array of shape {shape}"
         result.add("activity1.rerun_not_labels", found=found)

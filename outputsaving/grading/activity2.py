@@ -37,6 +37,7 @@ from outputsaving.grading.common import (
     saved_file,
     task_result,
 )
+from outputsaving.grading.quiz import parse_true_false
 from outputsaving.labels import check_label_mask
 from outputsaving.table import check_table
 
@@ -395,16 +396,16 @@ def compare_cases() -> list[tuple[str, np.ndarray, np.ndarray, dict[str, int]]]:
             _counts(3, 4, 1),
         ),
         (
-            "a copy with one background pixel changed to 7",
-            original,
-            background,
-            _counts(3, 4, 0),
-        ),
-        (
             "labels 0, 1, 256 and 257 re-read as 8-bit (256 became 0, 257 became 1)",
             wide,
             wrapped,
             _counts(4, 2, 2),
+        ),
+        (
+            "a copy with one background pixel changed to 7",
+            original,
+            background,
+            _counts(3, 4, 0),
         ),
         (
             "a copy whose object pixels are all 0.25 too high",
@@ -429,7 +430,8 @@ def compare_labels_result(compare_labels, /, *, cases: int | None = None):
         The learner's function.
     cases : int, optional
         Use only the first ``cases`` of :func:`compare_cases` (the visible test
-        and the self-check use the first two); all by default.
+        and the self-check use the first three, one of them re-read as 8-bit);
+        all by default.
 
     Returns
     -------
@@ -483,6 +485,9 @@ def compare_returns_result(returns: list, /, *, first: int = 0) -> CheckResult:
                 error=str(found[1]),
                 detail=f": {detail}" if detail else "",
             )
+            break
+        if kind == "other" and isinstance(found, list) and found[1:] == [None]:
+            result.add("task.not_done", name="compare_labels")
             break
         if kind != "dict" or not isinstance(found[1], Mapping):
             value = found[1] if isinstance(found, list) and len(found) > 1 else None
@@ -538,7 +543,7 @@ def _scalar(value):
 def grade_compare_labels(compare_labels, /, *, cases: int | None = None) -> None:
     """Test of task 4: raise :class:`AssertionError` unless every case is right.
 
-    The visible test passes ``cases=2``, the hidden test checks all cases.
+    The visible test passes ``cases=3``, the hidden test checks all cases.
     """
     __tracebackhide__ = True
     result = compare_labels_result(compare_labels, cases=cases)
@@ -585,7 +590,9 @@ def check_format_choice(answer, /, *, fmt: str) -> CheckResult:
     ----------
     answer : bool
         The learner's ``PNG16_GOOD_FOR_LABELS``, ``JPEG_GOOD_FOR_LABELS`` or
-        ``COLOUR_PNG_GOOD_FOR_LABELS``.
+        ``COLOUR_PNG_GOOD_FOR_LABELS``: True or False, or what the quiz
+        accepts for them too (:func:`~outputsaving.grading.quiz.parse_true_false`:
+        "yes"/"no", "true"/"false" in quotes, 1/0).
     fmt : {"png16", "jpeg", "colour_png"}
         Which format the answer judges.
 
@@ -599,11 +606,12 @@ def check_format_choice(answer, /, *, fmt: str) -> CheckResult:
         raise ValueError(msg)
     name = CHOICE_NAMES[fmt]
     result = task_result("format choice", name)
+    value = parse_true_false(answer)
     if answer is None or answer is Ellipsis:
         result.add("activity2.choice_missing", name=name)
-    elif not isinstance(answer, bool | np.bool_):
+    elif value is None:
         result.add("activity2.choice_not_bool", name=name, found=_value_words(answer))
-    elif _choice_digest(fmt, bool(answer)) != _CHOICE_DIGESTS[fmt]:
+    elif _choice_digest(fmt, value) != _CHOICE_DIGESTS[fmt]:
         result.add("activity2.choice_wrong", name=name, format=_CHOICE_FORMATS[fmt])
     return result
 
@@ -618,7 +626,7 @@ def format_choices_result(png16, jpeg, colour_png, /) -> CheckResult:
         name = CHOICE_NAMES[fmt]
         if answer is None or answer is Ellipsis:
             result.add("activity2.choice_missing", name=name)
-        elif not isinstance(answer, bool | np.bool_):
+        elif parse_true_false(answer) is None:
             found = _value_words(answer)
             result.add("activity2.choice_not_bool", name=name, found=found)
     return result

@@ -13,16 +13,20 @@ grader works.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path, PurePath
 
 from outputsaving.findings import CheckResult
 from outputsaving.grading import monitor
 from outputsaving.messages import fill
 
+_PACKAGE = Path(__file__).resolve().parents[1]
+
 __all__ = [
     "as_learner_path",
     "assert_passes",
     "call_learner_function",
+    "failure_lines",
     "failure_message",
     "is_inside",
     "message",
@@ -62,7 +66,53 @@ def assert_passes(*results: CheckResult) -> None:
     failed = [result for result in results if not result.passed]
     if failed:
         message = "\n".join(failure_message(result) for result in failed)
+        _show_failures_plainly()
         raise AssertionError(message) from None
+
+
+#: Width of the lines of a failed test's output: nbgrader's Validate prints
+#: lines up to 87 characters, indented by 4, and JupyterLab's Validate dialog
+#: does not wrap them.
+FAILURE_WIDTH = 78
+
+
+def failure_lines(message: str, /) -> list[str]:
+    """A course message as a failed test shows it: whole, wrapped, nothing else."""
+    lines = []
+    for paragraph in message.splitlines():
+        lines += textwrap.wrap(paragraph, FAILURE_WIDTH, subsequent_indent="  ") or [""]
+    return lines
+
+
+def _raised_here(tb) -> bool:
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE)
+
+
+def _show_failure(shell, etype, value, tb, tb_offset=None):
+    """IPython's handler for an AssertionError: a course test shows its message.
+
+    The message comes first and whole, wrapped to :data:`FAILURE_WIDTH`, with
+    no frame of the grading code (which the learner needs not read); any other
+    AssertionError (a learner's own ``assert``) keeps IPython's traceback.
+    """
+    if not _raised_here(tb):
+        return shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+    return shell._showtraceback(etype, value, failure_lines(str(value)))
+
+
+def _show_failures_plainly() -> None:
+    """Install :func:`_show_failure` in this IPython kernel, once."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return
+    if AssertionError not in getattr(shell, "custom_exceptions", ()):
+        shell.set_custom_exc((AssertionError,), _show_failure)
 
 
 def call_learner_function(function, /, *args, name: str | None = None):
@@ -119,8 +169,10 @@ def as_learner_path(result: CheckResult, value, /, *, name: str) -> Path | None:
     """
     if isinstance(value, (str, PurePath)) and str(value):
         return Path(value)
-    found = "None" if value is None else f"a {type(value).__name__}"
-    result.add("task.not_a_path", name=name, found=found)
+    if value is None:  # the placeholder of a function not written yet
+        result.add("task.not_done", name=name)
+        return None
+    result.add("task.not_a_path", name=name, found=f"a {type(value).__name__}")
     return None
 
 
