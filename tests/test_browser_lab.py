@@ -41,6 +41,12 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 ASSIGNMENT = "activity1"
 NOTEBOOK = "activity1_save_outputs.ipynb"
+ACTIVITY2 = "activity2"
+NOTEBOOKS = {
+    ASSIGNMENT: NOTEBOOK,
+    ACTIVITY2: "activity2_customise_saving.ipynb",
+    "quiz": "quiz_output_saving.ipynb",
+}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -61,6 +67,9 @@ TABLE_COMMA = (
     "    return path\n"
 )
 COMMA_MESSAGE = "separated by commas, but tabs were expected"
+#: The first and last words of that message (it is wrapped across lines).
+COMMA_START = "Your table's columns are separated by commas"
+COMMA_END = "again as tab-delimited text."
 # The small class of the formgrader test: id -> (first name, last name, answers).
 CLASS = {
     "ada": ("Ada", "Lovelace", "solution"),
@@ -85,9 +94,10 @@ def course(tmp_path_factory, chromium) -> Course:
     from nbgrader.api import Gradebook
 
     course = Course.copy_of_repo(
-        tmp_path_factory.mktemp("lab"), assignments=[ASSIGNMENT]
+        tmp_path_factory.mktemp("lab"), assignments=[ASSIGNMENT, ACTIVITY2, "quiz"]
     )
     course.generate(ASSIGNMENT)
+    course.generate(ACTIVITY2)
     course.nbgrader("release_assignment", ASSIGNMENT)
     student = course.student_notebook(ASSIGNMENT)
     solution = course.solution_answers(ASSIGNMENT)
@@ -233,12 +243,13 @@ def _screenshot(page, name: str) -> Path:
 # -- a learner's actions in JupyterLab ----------------------------------------
 
 
-def _learner_copy(course: Course, name: str) -> str:
+def _learner_copy(course: Course, name: str, assignment: str = ASSIGNMENT) -> str:
     """A fresh copy of the student version in its own folder; its lab path."""
-    folder = course.root / "learners" / name / ASSIGNMENT
+    notebook = NOTEBOOKS[assignment]
+    folder = course.root / "learners" / name / assignment
     folder.mkdir(parents=True)
-    shutil.copy2(course.root / "release" / ASSIGNMENT / NOTEBOOK, folder / NOTEBOOK)
-    return f"learners/{name}/{ASSIGNMENT}/{NOTEBOOK}"
+    shutil.copy2(course.root / "release" / assignment / notebook, folder / notebook)
+    return f"learners/{name}/{assignment}/{notebook}"
 
 
 def _open_notebook(page, lab: Lab, path: str, notebook: nbformat.NotebookNode):
@@ -273,8 +284,25 @@ def _type_into_cell(page, cell, code: str) -> None:
     assert typed == code
 
 
-def _run_all(page) -> None:
-    """Run > Run All Cells; wait until the run has started and stopped."""
+def _last_code_cell(notebook: nbformat.NotebookNode) -> int:
+    """The index of the last cell with code (not only comments): it runs last."""
+    return max(
+        i
+        for i, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code"
+        and any(
+            line.strip() and not line.strip().startswith("#")
+            for line in cell.source.splitlines()
+        )
+    )
+
+
+def _run_all(page, notebook: nbformat.NotebookNode | None = None) -> None:
+    """Run > Run All Cells; wait until the run has started and stopped.
+
+    JupyterLab sends the cells one at a time (those not sent yet show no
+    ``*``): with ``notebook``, wait until its last cell with code has run.
+    """
     before = page.evaluate(
         "() => Math.max(0, ...[...document.querySelectorAll("
         "'.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]"
@@ -290,6 +318,19 @@ def _run_all(page) -> None:
         " return first > before && prompts.every(p => !p.textContent.includes('*')); }",
         arg=before,
     )
+    if notebook is not None:
+        page.wait_for_function(
+            "index => { const cells = document.querySelectorAll("
+            "'.jp-NotebookPanel .jp-Notebook .jp-Cell');"
+            " const prompt = cells[index].querySelector('.jp-InputPrompt');"
+            " const text = prompt.textContent;"
+            " return /\\d/.test(text) && !text.includes('*'); }",
+            arg=_last_code_cell(notebook),
+        )
+        page.wait_for_function(
+            "() => document.querySelector('.jp-NotebookPanel-toolbar "
+            "[data-jp-item-name=executionProgress]')?.textContent.includes('Idle')"
+        )
 
 
 def _show(page, cell) -> None:
@@ -311,6 +352,51 @@ def _show(page, cell) -> None:
 def _output_text(cell) -> str:
     # textContent, not innerText: cells scrolled out of view are not rendered.
     return cell.locator(".jp-OutputArea").text_content()
+
+
+def _open_validate(page):
+    """Press nbgrader's Validate; return the result dialog, as it first shows."""
+    page.locator(".jp-NotebookPanel-toolbar [data-jp-item-name=runAll]").get_by_text(
+        "Validate"
+    ).click()
+    dialog = page.locator(".jp-Dialog", has_text="Validation Results")
+    dialog.wait_for()
+    return dialog
+
+
+def _message_layout(dialog, fragments: list[str]) -> dict:
+    """Where the dialog shows each text fragment, and what overflows sideways.
+
+    ``visible``: per fragment, whether its text lies inside the dialog's
+    content box and the window, with nothing scrolled. ``overflowing``: the
+    elements of the dialog whose content is wider than their box.
+    """
+    return dialog.evaluate(
+        """(dialog, fragments) => {
+            const content = dialog.querySelector('.jp-Dialog-content') || dialog;
+            const box = content.getBoundingClientRect();
+            const walker = document.createTreeWalker(dialog, NodeFilter.SHOW_TEXT);
+            const nodes = [];
+            while (walker.nextNode()) nodes.push(walker.currentNode);
+            const visible = fragments.map(fragment => {
+                const node = nodes.find(n => n.textContent.includes(fragment));
+                if (!node) return false;
+                const range = document.createRange();
+                const start = node.textContent.indexOf(fragment);
+                range.setStart(node, start);
+                range.setEnd(node, start + fragment.length);
+                return [...range.getClientRects()].every(r =>
+                    r.top >= box.top && r.bottom <= box.bottom &&
+                    r.left >= box.left && r.right <= box.right &&
+                    r.bottom <= window.innerHeight);
+            });
+            const overflowing = [...dialog.querySelectorAll('*')]
+                .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+                .map(e => e.tagName + '.' + e.className);
+            return {visible, overflowing};
+        }""",
+        fragments,
+    )
 
 
 def _validate(page) -> str:
@@ -345,7 +431,7 @@ def _answer_and_run(page, lab, course, name: str, answers: dict[str, str]):
         cell = cells.nth(_cell_index(student, grade_id=grade_id))
         assert "YOUR CODE HERE" in cell.locator(".cm-content").text_content()
         _type_into_cell(page, cell, code)
-    _run_all(page)
+    _run_all(page, student)
     checks = {
         task: cells.nth(_cell_index(student, cell_id=f"task{task}-selfcheck"))
         for task in range(1, 6)
@@ -393,11 +479,19 @@ def test_learner_sees_the_message_for_a_comma_separated_table(page, lab, course)
         path=str(ARTIFACTS / "activity1-selfcheck-table-comma-cell.png")
     )
 
-    result = _validate(page)
+    dialog = _open_validate(page)
+    layout = _message_layout(dialog, [COMMA_START, COMMA_END])
     _screenshot(page, "activity1-validate-table-comma")
+    result = " ".join(dialog.inner_text().split())
     assert "Success" not in result
     assert page.locator(".jp-Dialog .validation-failed").count() == 1
     assert COMMA_MESSAGE in result
+    # What a person sees: the whole message, in view without scrolling, no
+    # line running out of its box sideways, and no frame of the grading code.
+    assert layout["visible"] == [True, True], layout
+    assert layout["overflowing"] == [], layout
+    assert "outputsaving/" not in result
+    assert "Traceback" not in result
     # The failing test is the table's; the solution code is not shown.
     assert "grade_saved_table" in result
     assert 'sep="\\t"' not in result
@@ -446,3 +540,69 @@ def test_learner_fetches_from_the_assignment_list(page, lab, course):
     _screenshot(page, "assignment-list-submitted")
     inbound = course.root / "exchange" / "output-saving" / "inbound"
     assert [p.name.split("+")[1] for p in inbound.iterdir()] == [ASSIGNMENT]
+
+
+@pytest.mark.parametrize("assignment", [ASSIGNMENT, ACTIVITY2])
+def test_run_all_on_an_untouched_notebook_goes_to_the_end(
+    page, lab, course, assignment
+):
+    """No traceback; the analysis figure shows; every self-check says something."""
+    student = course.student_notebook(assignment)
+    path = _learner_copy(course, f"untouched-{assignment}", assignment)
+    cells = _open_notebook(page, lab, path, student)
+    _run_all(page, student)
+    code = [  # cells with code (a hidden test's cell holds only its comment)
+        i
+        for i, cell in enumerate(student.cells)
+        if cell.cell_type == "code"
+        and any(
+            line.strip() and not line.strip().startswith("#")
+            for line in cell.source.splitlines()
+        )
+    ]
+    prompts = [cells.nth(i).locator(".jp-InputPrompt").text_content() for i in code]
+    assert all(any(ch.isdigit() for ch in p) for p in prompts), prompts  # all ran
+    outputs = cells.locator(".jp-OutputArea").all_text_contents()
+    assert not [o for o in outputs if "Traceback" in o or "NameError" in o]
+    assert cells.locator(".jp-RenderedImage img").count() >= 1  # the figure
+    checks = [
+        i
+        for i, cell in enumerate(student.cells)
+        if cell.cell_type == "code" and cell.source.startswith("selfcheck.")
+    ]
+    assert checks
+    for index in checks:
+        text = _output_text(cells.nth(index))
+        assert "not done yet" in text or "not answered" in text, text
+    _show(page, cells.nth(checks[0]))
+    _screenshot(page, f"{assignment}-untouched-run-all")
+
+
+def test_formgrader_releases_what_is_generated_not_what_was_tried(page, lab, course):
+    """An instructor tried the quiz in ``make lab``: the class never gets that."""
+    tried = course.root / "notebooks" / "quiz"
+    tried.mkdir(parents=True)
+    notebook = course.source_notebook("quiz")
+    notebook.cells.insert(0, nbformat.v4.new_markdown_cell("TRIED IN MAKE LAB"))
+    nbformat.write(notebook, tried / NOTEBOOKS["quiz"])
+    (tried / "output").mkdir()
+    (tried / "output" / "scratch.txt").write_text("from a try", encoding="utf-8")
+
+    page.goto(lab.address("formgrader-release"))
+    page.locator(".lm-MenuBar-item", has_text="Nbgrader").click()
+    page.locator('.lm-Menu-item[data-command="nbgrader:open-formgrader"]').click()
+    formgrader = page.frame_locator("iframe")
+    row = formgrader.locator("tr", has_text="quiz")
+    row.locator("td.assign a").click()  # generate the student version
+    formgrader.locator(".modal-title", has_text="Success").wait_for()
+    formgrader.locator(".modal-footer button").first.click()
+    row.locator("td.release a").click()
+    row.locator("td.status", has_text="released").wait_for()
+    _screenshot(page, "formgrader-quiz-released")
+
+    outbound = course.root / "exchange" / "output-saving" / "outbound" / "quiz"
+    released = sorted(p.relative_to(outbound).as_posix() for p in outbound.rglob("*"))
+    assert released == [NOTEBOOKS["quiz"]]
+    text = (outbound / NOTEBOOKS["quiz"]).read_text(encoding="utf-8")
+    assert "TRIED IN MAKE LAB" not in text
+    assert "BEGIN SOLUTION" not in text
