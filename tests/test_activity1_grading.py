@@ -182,8 +182,9 @@ def test_untouched_student_version_gets_zero_and_grades_without_errors(graded):
     assert set(scores) == set(POINTS)
     assert all(outcome.score == 0 for outcome in scores.values())
     text = _feedback_errors(graded, "untouched")
-    assert "You have not written save_label_mask yet" in text
-    assert "NotImplementedError" in text
+    assert "Your save_label_mask returned None: this task is not done yet." in text
+    assert "OUTPUT_DIR is still None" in text
+    assert "NameError" not in text
 
 
 @pytest.mark.parametrize("name", list(MISTAKES))

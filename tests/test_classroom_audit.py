@@ -732,7 +732,7 @@ def test_quiz_cell_missing_scores_zero(tmp_path):
         (
             "PNG16_GOOD_FOR_LABELS = True\nJPEG_GOOD_FOR_LABELS = True\n"
             "COLOUR_PNG_GOOD_FOR_LABELS = 0",
-            (True, False, False),
+            (True, False, True),  # 0 reads as False, as in the quiz
         ),
         (
             "PNG16_GOOD_FOR_LABELS = JPEG_GOOD_FOR_LABELS = "

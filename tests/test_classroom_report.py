@@ -151,7 +151,7 @@ def test_an_untouched_notebook_is_named_not_answered(assignment):
     scores = dict.fromkeys(_points(notebook), 0.0)
     names = mistakes_of(notebook, scores)
     assert set(names) == {"classroom.mistake_unanswered"}
-    assert "NotImplementedError" in mistake_label(names[0])
+    assert "not done yet" in mistake_label(names[0])
 
 
 def test_a_name_error_after_a_failed_cell_is_named_as_such():

@@ -138,7 +138,7 @@ def test_a_jpeg_tiff_gets_only_the_jpeg_message(catalogue):
     text = _feedback(catalogue, BY_NAME["jpeg_in_tiff"])
     assert "JPEG compression" in text
     assert "split into several labels" not in text
-    assert "size filter" not in text
+    assert "after filtering objects by size" not in text
 
 
 def test_no_grammar_slips_in_feedback(catalogue):

@@ -62,7 +62,7 @@ def test_good_output_dir_passes(in_notebook_folder):
     ("make", "code"),
     [
         (lambda: "output", "activity1.output_dir_not_path"),
-        (lambda: None, "activity1.output_dir_not_path"),
+        (lambda: None, "activity1.output_dir_not_set"),
         (lambda: Path("missing"), "activity1.output_dir_missing"),
         (lambda: Path("."), "activity1.output_dir_is_notebook_folder"),
         (lambda: Path("C:/Users/ana/output"), "activity1.output_dir_absolute"),

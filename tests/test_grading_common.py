@@ -62,9 +62,14 @@ def test_not_callable_is_reported():
         call_learner_function(3, name="save_label_mask")
 
 
-@pytest.mark.parametrize(
-    ("value", "found"), [(None, "None"), (3, "a int"), ("", "a str")]
-)
+def test_none_is_a_task_not_done_yet():
+    result = task_result("label mask")
+    assert as_learner_path(result, None, name="save_label_mask") is None
+    assert result.codes == ["task.not_done"]
+    assert "returned None: this task is not done yet" in result.errors[0].message
+
+
+@pytest.mark.parametrize(("value", "found"), [(3, "a int"), ("", "a str")])
 def test_as_learner_path_refuses_non_paths(value, found):
     result = task_result("label mask")
     assert as_learner_path(result, value, name="save_label_mask") is None

@@ -55,7 +55,7 @@ PARTIAL_OUTPUT_TYPES = [
     ("tables, tables, masks", 2, ["quiz.types_repeated"]),
     ("TIFF, CSV, ZIP", 0, ["quiz.types_format"] * 3),
     ("label masks, pictures, graphs", 1, ["quiz.types_unknown"] * 2),
-    ("results tables and label masks and a settings file", 2, ["quiz.types_unknown"]),
+    ("results tables and label masks and the pictures", 2, ["quiz.types_unknown"]),
 ]
 
 
@@ -270,3 +270,20 @@ def test_accepted_answers_are_not_plain_text_in_the_package():
     found = {quiz.normalise_answer(text) for text in literals} & accepted
     assert not found
     assert "interoperab" not in source.lower()
+
+
+@pytest.mark.parametrize("fourth", ["the settings", "parameters", "the script"])
+def test_naming_the_settings_beside_the_three_costs_nothing(fourth):
+    """The course teaches the settings as a fourth output: a note, no error."""
+    result = quiz.check_output_types(f"results tables, label masks, ROIs and {fourth}")
+    assert result.passed
+    assert result.content == 3
+    assert [f.code for f in result.findings] == ["quiz.types_settings"]
+    quiz.grade_output_types(f"tables, masks, ROIs, {fourth}", at_least=3)
+
+
+def test_images_are_the_input_and_the_feedback_says_so():
+    result = quiz.check_output_types("images, results tables, ROIs")
+    assert result.codes[0] == "quiz.types_input"
+    assert "the image is its input" in result.errors[0].message
+    assert "label mask" in result.errors[0].message
