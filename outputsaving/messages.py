@@ -912,8 +912,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "imagej.absolute_path": (
         E,
-        "Your macro saves into {path}, a folder of your own computer that does "
-        "not exist where your macro is graded. Build every output path from "
+        "Your macro saves to {path}, a place on your own computer that does not "
+        "exist where your macro is graded. Build every output path from "
         "outputDir, the folder the macro sets at the top.",
     ),
     "imagej.wrote_outside": (

@@ -218,7 +218,7 @@ def imagej_upload(macro_file, output_dir, /, *, activity: int = 1) -> None:
     results = _imagej().upload_result(
         macro_file, output_dir, activity=activity, notes=True
     )
-    show(*results, what=_what("imagej_upload"))
+    show(*results, what=_what("imagej_upload"), plural=True)
     folder = Path(output_dir)
     names = (
         sorted(p.name for p in folder.iterdir() if p.is_file())

@@ -146,6 +146,18 @@ _TASK_WORDS = {
     "nuclei": "nuclei mask (an image)",
 }
 _IMAGES = ("tiff", "png", "jpeg", "gif", "bmp", "npy")
+#: Findings saying a file is another image (not the closest one to report).
+_OTHER_IMAGE = frozenset(
+    {"labels.shape_mismatch", "labels.shape_transposed", "activity2.image_size"}
+)
+#: The formats a task asks for (a file of them is the closest when none passes).
+_PREFERRED = {
+    "mask": ("tiff",),
+    "png16": ("png",),
+    "jpeg": ("jpeg",),
+    "colour_png": ("png",),
+    "nuclei": ("tiff", "png"),
+}
 _CANDIDATES = {
     "mask": _IMAGES,
     "table": ("text",),
@@ -740,6 +752,11 @@ def _absolute_or_outside(result: CheckResult, note: dict) -> bool:
     return False
 
 
+def _went_elsewhere(note: dict) -> bool:
+    hints = note.get("hints") or {}
+    return bool(hints.get("absolute") or note.get("stray"))
+
+
 def rerun_task_result(
     task: str, note: dict, folder: Path | None, /
 ) -> list[CheckResult]:
@@ -782,16 +799,23 @@ def rerun_task_result(
         elif not _absolute_or_outside(result, note) and not files:
             result.add("imagej.no_file_written")
         return [result]
-    candidates = [p for p in files if sniff_format(p) in _CANDIDATES[task]]
+    formats = {p: sniff_format(p) for p in files}
+    candidates = [p for p in files if formats[p] in _CANDIDATES[task]]
     closest = None
     for path in candidates:
         checked = _check(task, path, folder)
         if all(r.passed for r in checked):
             return [result]
-        errors = sum(len(r.errors) for r in checked)
-        if closest is None or errors < closest[0]:
-            closest = (errors, checked)
-    if closest is not None:
+        # Closest: a file of the format asked for, then the fewest errors.
+        codes = {code for r in checked for code in r.codes}
+        rank = (
+            formats[path] not in _PREFERRED.get(task, ()),
+            bool(codes & _OTHER_IMAGE),
+            sum(len(r.errors) for r in checked),
+        )
+        if closest is None or rank < closest[0]:
+            closest = (rank, checked)
+    if closest is not None and not _went_elsewhere(note):
         if outcome != "finished":
             _not_finished(result, note)
         return [result, *closest[1]]
