@@ -1176,6 +1176,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "keeping every nucleus with its own label. Save it into your output "
         "folder and run the notebook again from the top.",
     ),
+    "classroom.audit_imagej_files": (
+        E,
+        "None of the files you handed in, in the folder output next to your "
+        "notebook, is a right {what}. Upload the file your macro saved there and "
+        "hand in again.",
+    ),
     "classroom.audit_cell_missing": (
         E,
         "The answer cell for {name} is missing from your notebook, so your "

@@ -54,13 +54,16 @@ from outputsaving.grading.common import assert_passes, message, task_result
 
 __all__ = [
     "ASSIGNMENTS",
+    "CANDIDATE_FORMATS",
     "FIJI_WORDING",
     "HANDED_IN",
     "MACRO_NAMES",
     "MACRO_TIMEOUT",
     "OUTPUT_FOLDER",
+    "TASK_WORDS",
     "ImageJInstall",
     "MacroRun",
+    "file_result",
     "find_imagej",
     "grade_format_choice",
     "grade_rerun_label_mask",
@@ -135,7 +138,7 @@ TASKS = {
     "colour_png": 2,
     "nuclei": 2,
 }
-_TASK_WORDS = {
+TASK_WORDS = {
     "mask": "label mask (an image)",
     "table": "results table (a text file)",
     "rois": "ROI set (a zip file)",
@@ -158,7 +161,7 @@ _PREFERRED = {
     "colour_png": ("png",),
     "nuclei": ("tiff", "png"),
 }
-_CANDIDATES = {
+CANDIDATE_FORMATS = {
     "mask": _IMAGES,
     "table": ("text",),
     "rois": ("zip", "imagej_roi"),
@@ -685,6 +688,11 @@ def _special_finding(result: CheckResult, task: str):
     return None
 
 
+def file_result(task: str, path, /) -> list[CheckResult]:
+    """The course's check of one file for a task of :data:`TASKS`, worded for Fiji."""
+    return _check(task, path, None)
+
+
 def _check(task: str, path, folder) -> list[CheckResult]:
     """The course's check of one file for ``task``, worded for Fiji."""
     if task == "mask":
@@ -785,10 +793,12 @@ def rerun_task_result(
     ]
     files = []
     if folder is not None:
+        inside = Path(folder).resolve()
         for name in written:
             path = Path(folder) / name
             with contextlib.suppress(OSError):
-                if path.is_file() and not path.is_symlink():
+                regular = path.is_file() and not path.is_symlink()
+                if regular and path.resolve().is_relative_to(inside):
                     files.append(path)
     if outcome in ("no_macro", "no_imagej", "failed"):
         _not_finished(result, note)
@@ -800,7 +810,7 @@ def rerun_task_result(
             result.add("imagej.no_file_written")
         return [result]
     formats = {p: sniff_format(p) for p in files}
-    candidates = [p for p in files if formats[p] in _CANDIDATES[task]]
+    candidates = [p for p in files if formats[p] in CANDIDATE_FORMATS[task]]
     closest = None
     for path in candidates:
         checked = _check(task, path, folder)
@@ -825,7 +835,7 @@ def rerun_task_result(
         names = ", ".join(written[:4])
         result.add(
             "imagej.rerun_none",
-            what=_TASK_WORDS[task],
+            what=TASK_WORDS[task],
             written=message("imagej.written_list", names=names) if names else "",
         )
     return [result]
@@ -944,7 +954,7 @@ def saved_file_result(
 ) -> list[CheckResult]:
     """Check a handed-in file of ``task``, named by the learner's ``variable``."""
     result = task_result(
-        _TASK_WORDS.get(task, task), value if isinstance(value, str) else ""
+        TASK_WORDS.get(task, task), value if isinstance(value, str) else ""
     )
     path = _declared_file(result, value, output_dir, variable)
     if path is None:
