@@ -1066,6 +1066,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "selfcheck.what.answers": (N, "answers"),
     "selfcheck.what.nuclei_mask": (N, "nuclei mask"),
     "selfcheck.what.imagej_upload": (N, "macro and its files"),
+    "selfcheck.imagej_files": (N, "  Files in {folder}: {names}"),
     "selfcheck.what.quiz_answer": (N, "answer to question {number}"),
     # -- class grading: engine (outputsaving.classroom.engine) -----------------
     "classroom.time_budget": (

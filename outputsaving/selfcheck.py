@@ -226,7 +226,7 @@ def imagej_upload(macro_file, output_dir, /, *, activity: int = 1) -> None:
         else []
     )
     if names:
-        print(f"  Files in {folder}: {', '.join(names)}")
+        print(_text("selfcheck.imagej_files", folder=folder, names=", ".join(names)))
 
 
 def imagej_file(kind: str, name, output_dir, /, *, variable: str) -> None:

@@ -404,3 +404,33 @@ def test_the_edited_macro_is_graded_not_the_template(graded):
     graded_macro = (workdir / MACRO[A1]).read_text()
     assert 'saveAs("Jpeg"' in graded_macro
     assert not list(workdir.glob("*_solution.ijm"))
+
+
+def test_without_imagej_the_rerun_tests_say_so_and_name_no_mistake(
+    monkeypatch, tmp_path
+):
+    """Plain nbgrader where ImageJ is missing: 0 with a message that says why."""
+    monkeypatch.setattr(grader, "find_imagej", lambda: None)
+    macro = tmp_path / MACRO[A1]
+    macro.write_text((REPO / "source" / A1 / SOLUTION[A1]).read_text())
+    run = grader.run_macro(macro, activity=1)
+    assert run.outcome == "no_imagej"
+    (result,) = grader.rerun_task_result("mask", run.note(), run.folder)
+    assert result.codes == ["imagej.not_installed"]
+    assert "not your mistake" in result.findings[0].message
+
+
+@pytest.mark.linux
+def test_grade_refuses_before_it_starts_where_imagej_is_missing(
+    monkeypatch, tmp_path, unsafe
+):
+    from outputsaving.classroom.engine import GradingRefused, grade_class
+
+    course = Course.copy_of_repo(tmp_path, assignments=["activity1", A1])
+    case = BY_NAME["ij1_template"]
+    files = {MACRO[A1]: macro_of(case).encode("utf-8")}
+    course.submit("learner", A1, _notebook(case), files=files)
+    monkeypatch.setattr(grader, "find_imagej", lambda: None)
+    with pytest.raises(GradingRefused, match="sudo apt-get install imagej"):
+        grade_class(course.root, unsafe=unsafe, progress=False, stream=io.StringIO())
+    assert not (course.root / "autograded").exists()

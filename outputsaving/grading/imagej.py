@@ -526,6 +526,8 @@ def _run_in(root, text, activity, output_dir, timeout, runs, argument, install, 
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    if outcome is not None:
+        _remove_stale_display(display_file)
     seconds = time.monotonic() - start
     printed = _tail(out_path)
     errors = _tail(err_path)
@@ -565,6 +567,40 @@ def _run_in(root, text, activity, output_dir, timeout, runs, argument, install, 
         reason=reason,
         hints=hints,
     )
+
+
+def _remove_stale_display(display_file: Path) -> None:
+    """Remove the lock and socket a killed Xvfb left in /tmp (outside the sandbox,
+    whose /tmp is its own, they would pile up)."""
+    try:
+        display = display_file.read_text().splitlines()[0]
+        number = int(display.rsplit(":", 1)[1].split(".")[0])
+        lock = Path(f"/tmp/.X{number}-lock")
+        pid = int(lock.read_text().strip())
+    except (OSError, ValueError, IndexError):
+        return
+    deadline = time.monotonic() + 2.0
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not _alive(pid):
+        for path in (lock, Path(f"/tmp/.X11-unix/X{number}")):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, killed but not reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            return True
+        return True
+    return state not in ("Z", "X")
 
 
 def _tail(path: Path, limit: int = 65536) -> str:
