@@ -840,8 +840,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "imagej.folder_empty": (N, " (it is empty)"),
     "imagej.note_absolute": (
         N,
-        "Your macro names the folder {path}, which exists on your own computer "
-        "only: where your macro is graded again, it must save into outputDir.",
+        "Your macro names {path}, a place on your own computer only: where your "
+        "macro is graded again, it must save into outputDir.",
     ),
     "imagej.note_dialogs": (
         N,
