@@ -1261,6 +1261,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "classroom.mistake_other": (N, "Another problem, with no name of its own"),
     "classroom.mistake_activity_task": (N, "activity {activity}, task {task}"),
+    "classroom.mistake_imagej_task": (N, "activity {activity} in ImageJ, task {task}"),
     "classroom.mistake_quiz_question": (N, "quiz question {question}"),
     # Repairs of nbgrader's cell metadata before grading (classroom.repair).
     "classroom.repair_header": (
