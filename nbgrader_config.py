@@ -34,6 +34,22 @@ c.Exchange.root = str(COURSE_ROOT / "exchange")
 c.Exchange.path_includes_course = True
 (COURSE_ROOT / "exchange").mkdir(exist_ok=True)  # nbgrader needs it to exist
 
+# The ImageJ track: the solution macros (*_solution.ijm) stay in source/, never
+# released; the learner's edited macro template is graded, so autograde must
+# not overwrite it with the source's untouched template (the input images it
+# copies over are the released ones, the same bytes).
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    "*_solution.ijm",
+]
+c.Autograde.exclude_overwriting = {
+    "activity1_imagej": ["activity1_template.ijm"],
+    "activity2_imagej": ["activity2_template.ijm"],
+}
+
 # What learners see in place of each solution: a stub that does not stop Run
 # All. Each answer cell keeps its placeholder outside the solution region
 # (``OUTPUT_DIR = None``, a function's ``def`` line: a stub function returns

@@ -807,6 +807,186 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Look again at what your comparison found for that format.",
     ),
     # -- quiz (outputsaving.grading.quiz) ------------------------------------
+    # -- the ImageJ track (outputsaving.grading.imagej) ---------------------------
+    "imagej.macro_missing": (
+        E,
+        "No macro was found at {path} next to this notebook{others}. Upload your "
+        "edited macro here under that name (it replaces the template).",
+    ),
+    "imagej.other_macros": (N, " (found: {names})"),
+    "imagej.macro_unreadable": (
+        E,
+        "{path} is not a macro (a text file): it is {found}. Upload the macro file "
+        "you saved from Fiji's editor.",
+    ),
+    "imagej.macro_untouched": (
+        E,
+        "Your {path} is still the template as released, without your saving "
+        "steps. Add them in Fiji, run the macro, then upload it here in place of "
+        "the template.",
+    ),
+    "imagej.outputs_missing": (
+        E,
+        "The folder {folder} next to this notebook holds no file yet. Upload the "
+        "files your macro saved in Fiji into it (JupyterLab's upload button), then "
+        "run this cell again.",
+    ),
+    "imagej.name_not_set": (
+        E,
+        "{variable} is still None: this task is not done yet. Write the name of "
+        "the file your macro saved, in quotes, where the cell says # YOUR CODE "
+        "HERE, run that cell, then run this one again.",
+    ),
+    "imagej.name_missing": (
+        E,
+        "{variable} does not name a file yet. Write the name of the file your "
+        "macro saved, in quotes.",
+    ),
+    "imagej.name_is_path": (
+        N,
+        "{variable} holds a path on your own computer ({path}); only its file "
+        "name, {name}, counts here, in the folder {folder}.",
+    ),
+    "imagej.not_uploaded": (
+        E,
+        "No file named {name} is in the folder {folder} next to this notebook"
+        "{found}. Upload the file your macro saved there (JupyterLab's upload "
+        "button), or correct its name in the cell above.",
+    ),
+    "imagej.folder_holds": (N, " (it holds: {names})"),
+    "imagej.folder_empty": (N, " (it is empty)"),
+    "imagej.note_absolute": (
+        N,
+        "Your macro names {path}, a place on your own computer only: where your "
+        "macro is graded again, it must save into outputDir.",
+    ),
+    "imagej.note_dialogs": (
+        N,
+        "Your macro opens dialogs ({calls}): nobody answers them when the grader "
+        "runs it again, so it will wait until it is stopped.",
+    ),
+    "imagej.note_parameters": (
+        N,
+        "Your macro uses Fiji's script parameters (#@), which the plain ImageJ "
+        "that grades it does not know: it will stop there.",
+    ),
+    "imagej.did_not_finish": (
+        E,
+        "Your macro did not finish when the grader ran it again: it may be "
+        "waiting for a dialog or stopped on an error{detail}. {hint}",
+    ),
+    "imagej.window_macro_error": (
+        N,
+        " (ImageJ showed its 'Macro Error' window: a typo, or a command or name "
+        "it does not know)",
+    ),
+    "imagej.window_roi_manager": (
+        N,
+        " (ImageJ showed an error of the ROI Manager: it may have been empty when "
+        "your macro saved it)",
+    ),
+    "imagej.window_other": (N, " (ImageJ showed a window titled '{title}')"),
+    "imagej.hint_dialogs": (
+        N,
+        "The grader cannot answer dialogs ({calls}): build every path from "
+        "outputDir instead.",
+    ),
+    "imagej.hint_parameters": (
+        N,
+        "Plain ImageJ, which grades your macro, does not know Fiji's script "
+        "parameters (#@): build every path from outputDir instead.",
+    ),
+    "imagej.hint_error": (
+        N,
+        "Run the macro again in Fiji from the start and fix the line where it stops.",
+    ),
+    "imagej.ended_early": (
+        E,
+        "Your macro closed ImageJ before it finished, so what it saves could not "
+        "be checked. Remove the command that quits ImageJ and run the macro again.",
+    ),
+    "imagej.rerun_no_macro": (
+        E,
+        "The grader found no macro to run again. Upload your edited macro next to "
+        "this notebook under its released name.",
+    ),
+    "imagej.not_installed": (
+        E,
+        "ImageJ is not installed where this notebook was graded, so your macro "
+        "could not be run again; this is not your mistake. Your instructor will "
+        "grade this part.",
+    ),
+    "imagej.failed": (
+        E,
+        "The grader could not start ImageJ to run your macro again ({reason}); "
+        "this is not your mistake. Your instructor will grade this part.",
+    ),
+    "imagej.no_file_written": (
+        E,
+        "Your macro, run again by the grader, saved no file into the output "
+        "folder it was given. Save every output into outputDir, the folder the "
+        "macro sets at the top.",
+    ),
+    "imagej.absolute_path": (
+        E,
+        "Your macro saves to {path}, a place on your own computer that does not "
+        "exist where your macro is graded. Build every output path from "
+        "outputDir, the folder the macro sets at the top.",
+    ),
+    "imagej.wrote_outside": (
+        E,
+        "Your macro, run again, saved {files} outside the output folder it was "
+        "given. Build every output path from outputDir, the folder the macro sets "
+        "at the top.",
+    ),
+    "imagej.rerun_none": (
+        E,
+        "Your macro, run again by the grader, saved no {what} that could be "
+        "checked into its output folder{written}. Check its saving step and run "
+        "the macro again in Fiji.",
+    ),
+    "imagej.written_list": (N, " (it saved: {names})"),
+    "imagej.mask_jpeg": (
+        E,
+        "Your count mask is saved as JPEG, whose compression changes label values "
+        "along object edges. Save it with File > Save As > Tiff... instead.",
+    ),
+    "imagej.mask_lut_png": (
+        E,
+        "Your mask is a PNG saved while the count mask was shown with a colour "
+        "lookup table, so ImageJ wrote 8-bit colour indices (indexed colour), not "
+        "the labels. Set the lookup table to grey first (Image > Lookup Tables > "
+        "Grays), or save as TIFF.",
+    ),
+    "imagej.mask_8bit": (
+        E,
+        "Your mask is 8-bit, which holds at most 255 labels, but there are "
+        "{count} objects: ImageJ's Image > Type > 8-bit scaled the labels down, "
+        "merging many of them. Save the count mask as it is (16-bit), as TIFF.",
+    ),
+    "imagej.mask_outlines": (
+        E,
+        "Your mask is a drawing of the objects' outlines (Analyze Particles' "
+        "show=[Outlines]), not a label image. Choose show=[Count Masks] and save "
+        "the count mask.",
+    ),
+    "imagej.table_commas": (
+        E,
+        "Your table is comma-separated: ImageJ writes commas when the file name "
+        "ends with .csv. Save the results under a .txt name for tab-delimited "
+        "text.",
+    ),
+    "imagej.table_tabs": (
+        E,
+        "Your table is tab-delimited, not comma-separated: ImageJ writes tabs "
+        "unless the file name ends with .csv. Save the results under a .csv name.",
+    ),
+    "imagej.rois_twice": (
+        E,
+        "Your ROI set holds every outline twice ({found} ROIs for {expected} "
+        "objects): the ROI Manager kept the outlines of an earlier run. Clear it "
+        "at the start of the macro, before Analyze Particles.",
+    ),
     "quiz.not_answered": (
         E,
         "You have not answered {name} yet: it is still None. Write your answer "
@@ -912,6 +1092,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "selfcheck.what.answers": (N, "answers"),
     "selfcheck.what.nuclei_mask": (N, "nuclei mask"),
+    "selfcheck.what.imagej_upload": (N, "macro and its files"),
+    "selfcheck.imagej_files": (N, "  Files in {folder}: {names}"),
     "selfcheck.what.quiz_answer": (N, "answer to question {number}"),
     # -- class grading: engine (outputsaving.classroom.engine) -----------------
     "classroom.time_budget": (
@@ -1022,6 +1204,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "keeping every nucleus with its own label. Save it into your output "
         "folder and run the notebook again from the top.",
     ),
+    "classroom.audit_imagej_files": (
+        E,
+        "None of the files you handed in, in the folder output next to your "
+        "notebook, is a right {what}. Upload the file your macro saved there and "
+        "hand in again.",
+    ),
     "classroom.audit_cell_missing": (
         E,
         "The answer cell for {name} is missing from your notebook, so your "
@@ -1100,6 +1288,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "classroom.mistake_other": (N, "Another problem, with no name of its own"),
     "classroom.mistake_activity_task": (N, "activity {activity}, task {task}"),
+    "classroom.mistake_imagej_task": (N, "activity {activity} in ImageJ, task {task}"),
     "classroom.mistake_quiz_question": (N, "quiz question {question}"),
     # Repairs of nbgrader's cell metadata before grading (classroom.repair).
     "classroom.repair_header": (

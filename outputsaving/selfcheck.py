@@ -21,6 +21,14 @@ from outputsaving.messages import fill
 __all__ = [
     "compare_labels",
     "format_choices",
+    "imagej_file",
+    "imagej_label_mask",
+    "imagej_mask_formats",
+    "imagej_nuclei_mask",
+    "imagej_rois",
+    "imagej_table",
+    "imagej_table_csv",
+    "imagej_upload",
     "label_mask",
     "mask_formats",
     "nuclei_mask",
@@ -188,3 +196,76 @@ def quiz_answer(answer, /, *, question: str) -> None:
         print(_text("selfcheck.quiz_gradable", number=number))
     else:
         show(result, what=_what("quiz_answer", number=number))
+
+
+# -- the ImageJ track ----------------------------------------------------------
+
+
+def _imagej():
+    from outputsaving.grading import imagej
+
+    return imagej
+
+
+def imagej_upload(macro_file, output_dir, /, *, activity: int = 1) -> None:
+    """ImageJ track, task 1: the edited macro and its files are here.
+
+    Also lists the files found, and says what in the macro the grader's
+    ImageJ cannot do (dialogs, Fiji's script parameters, absolute paths).
+    """
+    from pathlib import Path
+
+    results = _imagej().upload_result(
+        macro_file, output_dir, activity=activity, notes=True
+    )
+    show(*results, what=_what("imagej_upload"), plural=True)
+    folder = Path(output_dir)
+    names = (
+        sorted(p.name for p in folder.iterdir() if p.is_file())
+        if folder.is_dir()
+        else []
+    )
+    if names:
+        print(_text("selfcheck.imagej_files", folder=folder, names=", ".join(names)))
+
+
+def imagej_file(kind: str, name, output_dir, /, *, variable: str) -> None:
+    """ImageJ track: check a handed-in file (``kind``: a task of the re-run)."""
+    results = _imagej().saved_file_result(kind, name, output_dir, variable=variable)
+    words = {"mask": "label_mask", "nuclei": "nuclei_mask"}.get(kind, kind)
+    show(*results, what=_what(words))
+
+
+def imagej_mask_formats(png, jpeg, colour_png, output_dir, /) -> None:
+    """ImageJ track, activity 2: the PNG, the JPEG and the colour PNG."""
+    for kind, name, variable in (
+        ("png16", png, "PNG_FILE"),
+        ("jpeg", jpeg, "JPEG_FILE"),
+        ("colour_png", colour_png, "COLOUR_PNG_FILE"),
+    ):
+        imagej_file(kind, name, output_dir, variable=variable)
+
+
+def imagej_label_mask(name, output_dir, /) -> None:
+    """ImageJ track, activity 1, task 2: the count mask handed in."""
+    imagej_file("mask", name, output_dir, variable="LABEL_MASK_FILE")
+
+
+def imagej_table(name, output_dir, /) -> None:
+    """ImageJ track, activity 1, task 3: the results table handed in."""
+    imagej_file("table", name, output_dir, variable="TABLE_FILE")
+
+
+def imagej_rois(name, output_dir, /) -> None:
+    """ImageJ track, activity 1, task 4: the ROI set handed in."""
+    imagej_file("rois", name, output_dir, variable="ROIS_FILE")
+
+
+def imagej_table_csv(name, output_dir, /) -> None:
+    """ImageJ track, activity 2, task 2: the comma-separated table handed in."""
+    imagej_file("table_csv", name, output_dir, variable="TABLE_CSV_FILE")
+
+
+def imagej_nuclei_mask(name, output_dir, /) -> None:
+    """ImageJ track, activity 2, task 5: the nuclei mask handed in."""
+    imagej_file("nuclei", name, output_dir, variable="NUCLEI_MASK_FILE")

@@ -135,10 +135,17 @@ def solution_version(source: Path) -> nbformat.NotebookNode:
     return notebook
 
 
-def execute(notebook: nbformat.NotebookNode, workdir: Path) -> nbformat.NotebookNode:
-    """Execute a notebook with ``workdir`` as its working directory."""
+def execute(
+    notebook: nbformat.NotebookNode, workdir: Path, *, prepare=None
+) -> nbformat.NotebookNode:
+    """Execute a notebook with ``workdir`` as its working directory.
+
+    ``prepare(workdir)``: called on the fresh, empty folder before the run.
+    """
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
+    if prepare is not None:
+        prepare(workdir)
     client = NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT,
@@ -158,17 +165,73 @@ def solution_versions(
     for name in names:
         target = output / SOLUTIONS / name
         shutil.rmtree(target, ignore_errors=True)
-        for source in sorted((root / SOURCE / name).glob("*.ipynb")):
+        folder = root / SOURCE / name
+        for source in sorted(folder.glob("*.ipynb")):
             notebook = solution_version(source)
             if run:
                 workdir = output / RUNS / name
-                notebook = execute(notebook, workdir)
+                prepare = imagej_outputs(folder) if solution_macros(folder) else None
+                notebook = execute(notebook, workdir, prepare=prepare)
             # A name of its own: a student and a solution version open side by
             # side as two tabs that say which is which.
             destination = target / f"{source.stem}_solution.ipynb"
             write(normalise(notebook), destination)
             written.append(destination)
+        for macro in solution_macros(folder):
+            # The ImageJ track's solution macro, for self-study beside the notebook.
+            shutil.copyfile(macro, target / macro.name)
+            written.append(target / macro.name)
     return written
+
+
+#: Names of the ImageJ track's solution macros in ``source/<assignment>/`` (never
+#: released: nbgrader_config.py's CourseDirectory.ignore).
+SOLUTION_MACROS = "*_solution.ijm"
+
+
+def solution_macros(folder: Path) -> list[Path]:
+    """The ImageJ track's solution macros of an assignment's source folder."""
+    return sorted(folder.glob(SOLUTION_MACROS))
+
+
+def imagej_outputs(folder: Path):
+    """A ``prepare`` for :func:`execute`: what a learner has after Fiji ran.
+
+    The released files of ``folder`` (the input images), the solution macro
+    under the template's name, and ``output/`` with the files it saved when
+    real ImageJ ran it as Fiji does (no argument). Needs ImageJ.
+    """
+
+    def prepare(workdir: Path) -> None:
+        from outputsaving.grading import imagej
+
+        install = imagej.find_imagej()
+        if install is None:
+            msg = (
+                f"the solution of {folder.name} needs {imagej.imagej_missing_message()}"
+            )
+            raise RuntimeError(msg)
+        for path in sorted(folder.iterdir()):
+            released = path.suffix != ".ipynb" and not path.match(SOLUTION_MACROS)
+            if path.is_file() and released:
+                shutil.copyfile(path, workdir / path.name)
+        for macro in solution_macros(folder):
+            template = workdir / macro.name.replace("_solution.ijm", "_template.ijm")
+            shutil.copyfile(macro, template)
+            activity = 2 if "activity2" in macro.name else 1
+            run = imagej.run_macro(
+                template,
+                activity=activity,
+                output_dir=workdir / imagej.OUTPUT_FOLDER,
+                runs=1,
+                argument=False,
+                install=install,
+            )
+            if run.outcome != "finished":
+                msg = f"{macro.name} did not run in ImageJ: {run.outcome} {run.log}"
+                raise RuntimeError(msg)
+
+    return prepare
 
 
 def build(

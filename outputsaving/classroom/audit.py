@@ -84,7 +84,7 @@ import numpy as np
 from outputsaving.classroom.evidence_audit import audit_evidence, visible_paths
 from outputsaving.files import sniff_format
 from outputsaving.findings import CheckResult
-from outputsaving.grading import activity1, activity2, quiz
+from outputsaving.grading import activity1, activity2, imagej, quiz
 from outputsaving.grading.common import failure_message, message, task_result
 from outputsaving.grading.evidence import EVIDENCE_FOLDER
 from outputsaving.grading.literals import MAX_ANSWER_CHARS, literal_answers
@@ -100,7 +100,7 @@ __all__ = [
 ]
 
 #: Assignments the audit knows.
-ASSIGNMENTS = ("activity1", "activity2", "quiz")
+ASSIGNMENTS = ("activity1", "activity2", "quiz", *imagej.ASSIGNMENTS)
 
 #: Files looked at, at most, per working copy.
 MAX_FILES = 200
@@ -245,6 +245,7 @@ def _audit_files(
     check: Callable[[Path], list[CheckResult]],
     *,
     code: str,
+    what: str = "",
 ) -> tuple[bool, str]:
     """Pass when one candidate passes ``check``; else say what came closest."""
     closest: tuple[tuple[bool, int], str, list[CheckResult]] | None = None
@@ -258,8 +259,10 @@ def _audit_files(
         if closest is None or rank < closest[0]:
             closest = (rank, files.relative(path), results)
     if not files.formats:
+        if what:
+            return False, message(code, what=what)
         return False, message("classroom.audit_no_files")
-    text = message(code)
+    text = message(code, what=what) if what else message(code)
     if files.unread:
         # Say what was not read, rather than claim that no file passes.
         text = message(
@@ -363,6 +366,72 @@ def _activity2_files(files: _Files) -> dict[str, tuple[bool, str]]:
     }
 
 
+# -- the ImageJ track -----------------------------------------------------------------
+
+
+def _imagej_files(assignment: str, workdir: Path) -> dict[str, tuple[bool, str]]:
+    """The files handed in, in ``output/``, and the edited macro (task 1)."""
+    folder = workdir / imagej.OUTPUT_FOLDER
+    if folder.is_dir() and not folder.is_symlink():
+        files = _Files.scan(folder, exclude=())
+    else:
+        files = _Files(folder, {})
+    activity = 2 if assignment == "activity2_imagej" else 1
+    macro = workdir / imagej.MACRO_NAMES[assignment]
+    upload = imagej.upload_result(macro, folder, activity=activity)
+    audits = {
+        "upload": (
+            all(r.passed for r in upload),
+            "\n".join(failure_message(r) for r in upload if not r.passed),
+        )
+    }
+    for task in _IMAGEJ_TASKS[assignment]:
+        audits[task] = _audit_files(
+            files,
+            files.of(*imagej.CANDIDATE_FORMATS[task]),
+            lambda path, task=task: imagej.file_result(task, path),
+            code="classroom.audit_imagej_files",
+            what=imagej.TASK_WORDS[task],
+        )
+    return audits
+
+
+_IMAGEJ_TASKS = {
+    "activity1_imagej": ("mask", "table", "rois"),
+    "activity2_imagej": ("table_csv", "png16", "jpeg", "colour_png", "nuclei"),
+}
+
+
+def _imagej_flags(assignment: str, workdir: Path, result: AuditResult) -> None:
+    """Flag handed-in files that pass while the macro, re-run, writes nothing."""
+    from outputsaving.classroom.evidence_audit import _notes
+
+    visible = [
+        grade_id
+        for task in _FILE_TASKS[assignment]
+        if task.key != "upload"
+        for grade_id in task.visible
+    ]
+    if not any(result.verdicts.get(grade_id) for grade_id in visible):
+        return
+    key = "ij2_run" if assignment == "activity2_imagej" else "ij1_run"
+    root = workdir / EVIDENCE_FOLDER
+    for _, note in _notes(root, key) if root.is_dir() else []:
+        hints = note.get("hints") if isinstance(note.get("hints"), dict) else {}
+        idle = (
+            note.get("outcome") == "finished"
+            and not note.get("written")
+            and not note.get("stray")
+            and not hints.get("absolute")
+        )
+        if idle:
+            result.flags.append(
+                "handed-in files pass, but the macro handed in, run again, writes "
+                "no file: were the files made by this macro?"
+            )
+            return
+
+
 # -- what each assignment's cells test -----------------------------------------------
 
 
@@ -420,6 +489,46 @@ _FILE_TASKS = {
         ),
     ),
     "quiz": (),
+    "activity1_imagej": (
+        _FileTask("upload", ("ij1_task1_upload_visible",), ("ij1_task1_rerun_hidden",)),
+        _FileTask(
+            "mask", ("ij1_task2_mask_visible",), ("ij1_task2_mask_rerun_hidden",)
+        ),
+        _FileTask(
+            "table", ("ij1_task3_table_visible",), ("ij1_task3_table_rerun_hidden",)
+        ),
+        _FileTask(
+            "rois", ("ij1_task4_rois_visible",), ("ij1_task4_rois_rerun_hidden",)
+        ),
+    ),
+    "activity2_imagej": (
+        _FileTask("upload", ("ij2_task1_upload_visible",), ("ij2_task1_rerun_hidden",)),
+        _FileTask(
+            "table_csv",
+            ("ij2_task2_table_csv_visible",),
+            ("ij2_task2_table_csv_rerun_hidden",),
+        ),
+        _FileTask(
+            "png16",
+            ("ij2_task3_mask_formats_visible",),
+            ("ij2_task3_png16_rerun_hidden",),
+        ),
+        _FileTask(
+            "jpeg",
+            ("ij2_task3_mask_formats_visible",),
+            ("ij2_task3_jpeg_rerun_hidden",),
+        ),
+        _FileTask(
+            "colour_png",
+            ("ij2_task3_mask_formats_visible",),
+            ("ij2_task3_colour_png_rerun_hidden",),
+        ),
+        _FileTask(
+            "nuclei",
+            ("ij2_task5_nuclei_mask_visible",),
+            ("ij2_task5_nuclei_mask_rerun_hidden",),
+        ),
+    ),
 }
 
 #: Output-folder task: (answer cell, visible cell, hidden cell).
@@ -489,9 +598,28 @@ _LITERAL_TASKS: dict[str, dict[str, list[tuple[str, str, Callable]]]] = {
         ],
     },
     "activity1": {},
+    "activity1_imagej": {},
+    "activity2_imagej": {
+        "ij2_task4_format_choices": [
+            (
+                f"{prefix}_GOOD_FOR_LABELS",
+                f"ij2_task4_{fmt}_choice",
+                lambda answer, fmt=fmt: activity2.check_format_choice(answer, fmt=fmt),
+            )
+            for prefix, fmt in (
+                ("PNG16", "png16"),
+                ("JPEG", "jpeg"),
+                ("COLOUR_PNG", "colour_png"),
+            )
+        ],
+    },
 }
 
-_NOT_ANSWERED = {"quiz": "quiz.not_answered", "activity2": "activity2.choice_missing"}
+_NOT_ANSWERED = {
+    "quiz": "quiz.not_answered",
+    "activity2": "activity2.choice_missing",
+    "activity2_imagej": "activity2.choice_missing",
+}
 
 
 # -- reading literal answers ---------------------------------------------------------
@@ -888,14 +1016,17 @@ def audit_notebook(
         _audit_output_dir(assignment, executed_notebook, workdir, result)
     if _FILE_TASKS[assignment]:
         outside = _output_dir_outside(assignment, executed_notebook, workdir)
-        files = _Files.scan(
-            workdir, exclude=exclude, first=visible_paths(assignment, workdir)
-        )
-        audits = (
-            _activity1_files(files)
-            if assignment == "activity1"
-            else _activity2_files(files)
-        )
+        if assignment in imagej.ASSIGNMENTS:
+            audits = _imagej_files(assignment, workdir)
+        else:
+            files = _Files.scan(
+                workdir, exclude=exclude, first=visible_paths(assignment, workdir)
+            )
+            audits = (
+                _activity1_files(files)
+                if assignment == "activity1"
+                else _activity2_files(files)
+            )
         for task in _FILE_TASKS[assignment]:
             passed, text = audits[task.key]
             if not passed and outside is not None:
@@ -915,6 +1046,8 @@ def audit_notebook(
         if not passed:
             result.messages[grade_id] = text
     result.exact = frozenset(exact)
+    if assignment in imagej.ASSIGNMENTS:
+        _imagej_flags(assignment, workdir, result)
     _audit_events(read_events(workdir), _graded_ids(executed_notebook), result)
     evidence = tampering_evidence(executed_notebook)
     replaced = [e["target"] for e in result.events if e["kind"] == "replaces"]
@@ -974,6 +1107,16 @@ _A2_WORDS = (
     (("mask_format", "shapes", "saved_masks"), "a2_task3"),
     (("output_dir",), "a2_task1"),
 )
+_IJ_WORDS = (
+    (("upload", "output_folder"), ("ij1_task1", "ij2_task1")),
+    (("table_csv",), ("ij2_task2",)),
+    (("format_choice",), ("ij2_task4",)),
+    (("nuclei",), ("ij2_task5",)),
+    (("masks", "mask_format", "png", "jpeg", "colour"), ("ij2_task3",)),
+    (("label_mask", "mask"), ("ij1_task2",)),
+    (("table",), ("ij1_task3",)),
+    (("rois",), ("ij1_task4",)),
+)
 _QUIZ_WORDS = (
     (("output_types", "split_items"), ("quiz_q1",)),
     (("format_property",), ("quiz_q2",)),
@@ -1028,6 +1171,11 @@ def _event_tasks(event: dict) -> tuple[str, ...]:
         return tuple(
             task for words, task in _A2_WORDS if any(w in name for w in words)
         )[:1]
+    if module.endswith(".imagej"):
+        for words, tasks in _IJ_WORDS:
+            if any(word in name for word in words):
+                return tasks
+        return ()
     if module.endswith(".activity1"):
         return tuple(
             task for words, task in _A1_WORDS if any(w in name for w in words)

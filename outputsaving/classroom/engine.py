@@ -708,6 +708,30 @@ def _copy_submission(source: Path, destination: Path, keep: set[str]) -> None:
         _copy_regular(source / name, destination / name)
 
 
+def _handed_in(assignment: str) -> tuple[str, ...]:
+    """What an assignment hands in besides its notebooks (the ImageJ track's macro
+    and its output folder), kept for grading."""
+    from outputsaving.grading import imagej
+
+    return imagej.HANDED_IN.get(assignment, ())
+
+
+def _imagej_problem(assignments: Iterable[str]) -> str | None:
+    """Why the ImageJ track cannot be graded here, when it is to be graded."""
+    from outputsaving.grading import imagej
+
+    if not set(assignments) & set(imagej.ASSIGNMENTS) or imagej.find_imagej():
+        return None
+    return imagej.imagej_missing_message()
+
+
+def _extra_seconds(assignment: str) -> float:
+    """Budget beyond the solution's run: the ImageJ track's macro time limit."""
+    from outputsaving.grading import imagej
+
+    return imagej.MACRO_TIMEOUT + 10.0 if assignment in imagej.ASSIGNMENTS else 0.0
+
+
 def _copy_regular(source: Path, destination: Path) -> None:
     """Copy one regular file without following a link (fallback of safe_copy)."""
     try:
@@ -1277,7 +1301,9 @@ def _grade_submission(task: dict) -> dict:
         _wipe(staging_root)
         staging = staging_root / student / assignment
         _copy_submission(
-            Path(task["folder"]), staging, {*task["notebooks"], *NBGRADER_FILES}
+            Path(task["folder"]),
+            staging,
+            {*task["notebooks"], *NBGRADER_FILES, *_handed_in(assignment)},
         )
         repairs, unreadable = _repair_staged(staging, task)
         if unreadable:
@@ -1968,6 +1994,17 @@ def grade_class(
     _build_template(template, coursedir.course_id, structure)
 
     submissions = list(_collect_submissions(course_dir, names))
+    pending = [
+        s.assignment
+        for s in submissions
+        if force
+        or (previous := _read_marker(marker_path(course_dir, s.student, s.assignment)))
+        is None
+        or previous.timestamp != _timestamp_text(s.timestamp)
+    ]
+    problem = _imagej_problem(pending)
+    if problem is not None:
+        raise GradingRefused(problem)
     outcomes: list[SubmissionOutcome] = []
     to_grade = []
     for submission in submissions:
@@ -2243,7 +2280,10 @@ def _budgets(
     out = {}
     for a in assignments:
         times = cache[_source_hash(course_dir, a)]
-        out[a] = {k: max(time_floor, time_factor * v) for k, v in times.items()}
+        out[a] = {
+            k: max(time_floor, time_factor * v) + _extra_seconds(a)
+            for k, v in times.items()
+        }
     return out
 
 

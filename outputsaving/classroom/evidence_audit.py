@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from outputsaving.findings import CheckResult
-from outputsaving.grading import activity1, activity2
+from outputsaving.grading import activity1, activity2, imagej
 from outputsaving.grading.common import failure_message, message, task_result
 from outputsaving.grading.evidence import EVIDENCE_FOLDER, MAX_ARRAY_SIZE
 
@@ -230,6 +230,31 @@ def _mask_format(fmt: str):
     return lambda path, folder: activity2.mask_format_result(path, folder, fmt=fmt)
 
 
+def _imagej_judge(task: str):
+    """A task of the ImageJ track: what the macro wrote when the kernel re-ran it.
+
+    The note of each run (``ij<activity>_run-*.json``) says how it ended; the
+    folder beside it holds the files the macro wrote into its output folder.
+    """
+
+    def judge(notes, _root):
+        results = []
+        for note_path, note in notes:
+            folder = _folder_of(note_path)
+            if folder is None:
+                results.append(_no_evidence())
+                continue
+            results.extend(imagej.rerun_task_result(task, note, folder))
+        return results or [_no_evidence()]
+
+    return judge
+
+
+def _imagej_cells(activity: int, tasks: dict[str, str]) -> dict:
+    key = f"ij{activity}_run"
+    return {grade_id: (key, _imagej_judge(task)) for grade_id, task in tasks.items()}
+
+
 #: Hidden (and evidence-judged visible) cells: grade_id -> (test key, judge).
 EVIDENCE_CELLS: dict[str, dict[str, tuple[str, Callable]]] = {
     "activity1": {
@@ -263,6 +288,26 @@ EVIDENCE_CELLS: dict[str, dict[str, tuple[str, Callable]]] = {
         "a2_task4_compare_hidden": ("a2_compare", _compare_judge(None)),
     },
     "quiz": {},
+    "activity1_imagej": _imagej_cells(
+        1,
+        {
+            "ij1_task1_rerun_hidden": "output_folder",
+            "ij1_task2_mask_rerun_hidden": "mask",
+            "ij1_task3_table_rerun_hidden": "table",
+            "ij1_task4_rois_rerun_hidden": "rois",
+        },
+    ),
+    "activity2_imagej": _imagej_cells(
+        2,
+        {
+            "ij2_task1_rerun_hidden": "output_folder",
+            "ij2_task2_table_csv_rerun_hidden": "table_csv",
+            "ij2_task3_png16_rerun_hidden": "png16",
+            "ij2_task3_jpeg_rerun_hidden": "jpeg",
+            "ij2_task3_colour_png_rerun_hidden": "colour_png",
+            "ij2_task5_nuclei_mask_rerun_hidden": "nuclei",
+        },
+    ),
 }
 
 #: Visible file tests: the note key of the path each judged.
@@ -275,6 +320,8 @@ VISIBLE_KEYS = {
     ),
     "activity2": ("a2_table_csv_visible", "a2_masks_visible", "a2_nuclei_visible"),
     "quiz": (),
+    "activity1_imagej": (),
+    "activity2_imagej": (),
 }
 
 

@@ -169,6 +169,7 @@ _FIELDS = re.compile(r"(?:\{[^{}]*\})+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CODE = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9_.]+$")
 _ACTIVITY_TASK = re.compile(r"^a(\d+)_task(\d+)$")
+_IMAGEJ_TASK = re.compile(r"^ij(\d+)_task(\d+)$")
 _QUIZ_QUESTION = re.compile(r"^quiz_q(\d+)$")
 #: Names shown as another's words: the engine's fallback for a refusal, and the
 #: hidden tests' own word for an answer not written (one bar, not two).
@@ -196,6 +197,11 @@ def task_name(task: str) -> str:
     match = _ACTIVITY_TASK.match(task)
     if match:
         return MESSAGES["classroom.mistake_activity_task"][1].format(
+            activity=match.group(1), task=match.group(2)
+        )
+    match = _IMAGEJ_TASK.match(task)
+    if match:
+        return MESSAGES["classroom.mistake_imagej_task"][1].format(
             activity=match.group(1), task=match.group(2)
         )
     match = _QUIZ_QUESTION.match(task)

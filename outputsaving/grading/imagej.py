@@ -1,0 +1,1103 @@
+"""Grading of the ImageJ track: activities 1 and 2 done in Fiji, with a macro.
+
+The learner edits the released macro template (``activity1_template.ijm``,
+``activity2_template.ijm``), runs it in Fiji, and hands in the notebook, the
+edited macro (under its released name) and the files it saved into the folder
+``output`` next to the notebook. The notebook's answer cells name those files
+(and, in activity 2, judge each format).
+
+Visible tests (``grade_upload``, ``grade_saved_*``) check the handed-in files
+with the course's checkers, against the references of the Python track
+(:mod:`~outputsaving.grading.activity1`, :mod:`~outputsaving.grading.activity2`):
+an ImageJ count mask is numbered like those labels, and ImageJ's areas are
+pixel counts. Messages are worded for what Fiji does (:data:`FIJI_WORDING`).
+
+Hidden tests (``grade_rerun_*``) run the learner's macro again with real
+ImageJ, ``xvfb-run -a java -jar ij.jar -batch MACRO ARG``, in the kernel's own
+sandbox and budgets, with one argument ``"<input folder>|<output folder>"``:
+a fresh copy of the input images and a fresh, empty output folder, so only the
+files the macro writes count. The macro runs twice in one ImageJ (as two runs
+in one Fiji session: a ROI Manager that is never cleared shows), once per
+notebook (:func:`rerun`), with its own time limit (:data:`MACRO_TIMEOUT`):
+under ``-batch`` ImageJ does not exit on a macro error or a dialog, it waits.
+On a timeout the whole process group is killed. Under the class grader, what
+the macro wrote is left in the evidence folder (:mod:`.evidence`) with a note
+of the run, and the audit checks it again outside the kernel.
+
+The Java options keep ImageJ within the sandbox: a small heap and compressed
+class space (the JVM's defaults reserve more address space than the kernel's
+3 GiB cap allows), one garbage collector and compiler thread group (about 16
+threads against the sandbox's process limit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
+
+from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
+from outputsaving.files import sniff_format
+from outputsaving.findings import CheckResult
+from outputsaving.grading import activity1, activity2, evidence, monitor
+from outputsaving.grading.common import assert_passes, message, task_result
+
+__all__ = [
+    "ASSIGNMENTS",
+    "CANDIDATE_FORMATS",
+    "FIJI_WORDING",
+    "HANDED_IN",
+    "MACRO_NAMES",
+    "MACRO_TIMEOUT",
+    "OUTPUT_FOLDER",
+    "TASK_WORDS",
+    "ImageJInstall",
+    "MacroRun",
+    "file_result",
+    "find_imagej",
+    "grade_format_choice",
+    "grade_rerun_label_mask",
+    "grade_rerun_mask_format",
+    "grade_rerun_nuclei_mask",
+    "grade_rerun_output_folder",
+    "grade_rerun_rois",
+    "grade_rerun_table",
+    "grade_rerun_table_csv",
+    "grade_saved_label_mask",
+    "grade_saved_masks",
+    "grade_saved_nuclei_mask",
+    "grade_saved_rois",
+    "grade_saved_table",
+    "grade_saved_table_csv",
+    "grade_upload",
+    "imagej_missing_message",
+    "macro_hints",
+    "rerun",
+    "rerun_task_result",
+    "run_macro",
+    "saved_file_result",
+    "upload_result",
+]
+
+#: The ImageJ-track assignments, and the macro each hands in.
+MACRO_NAMES = {
+    "activity1_imagej": "activity1_template.ijm",
+    "activity2_imagej": "activity2_template.ijm",
+}
+ASSIGNMENTS = tuple(MACRO_NAMES)
+#: The folder, next to the notebook, that holds the files the macro saved.
+OUTPUT_FOLDER = "output"
+#: What a submission hands in besides its notebook (kept for grading).
+HANDED_IN = {name: (macro, OUTPUT_FOLDER) for name, macro in MACRO_NAMES.items()}
+#: Seconds one re-run of a macro (two runs in one ImageJ) may take.
+MACRO_TIMEOUT = 30.0
+#: Runs of the macro in one ImageJ per re-run.
+RUNS = 2
+#: The input images of each activity (copied next to each other for a run).
+INPUTS = {1: (RANDOM_SHAPES,), 2: (RANDOM_SHAPES, MANY_NUCLEI)}
+#: Where Debian's imagej package puts ImageJ (IMAGEJ_JAR overrides).
+IMAGEJ_JARS = (Path("/usr/share/java/ij.jar"), Path("/usr/share/imagej/ij.jar"))
+#: The JVM options that fit the sandbox (see the module's docstring).
+JAVA_OPTIONS = (
+    "-XX:CompressedClassSpaceSize=64m",
+    "-XX:ReservedCodeCacheSize=64m",
+    "-XX:+UseSerialGC",
+    "-XX:TieredStopAtLevel=1",
+    "-XX:-UsePerfData",
+    "-Xss1m",
+)
+#: Files the grader keeps from one run, at most, and their total size.
+MAX_FILES = 200
+MAX_BYTES = 64 * 2**20
+#: Largest macro read.
+MAX_MACRO_BYTES = 1_000_000
+#: Digests of the released templates (normalised text, see :func:`_text_digest`).
+TEMPLATE_DIGESTS = {
+    1: "a3f6620cff21a29cfeaa355fd64bf1918c8d3695a38c9e0c1a23e83219a605fc",
+    2: "16fbf5d8c5b370d720cf101ce175354637df03b4ce8ddd1878c8c7b461201c94",
+}
+#: The tasks of the re-run, and the activity each belongs to.
+TASKS = {
+    "output_folder": None,
+    "mask": 1,
+    "table": 1,
+    "rois": 1,
+    "table_csv": 2,
+    "png16": 2,
+    "jpeg": 2,
+    "colour_png": 2,
+    "nuclei": 2,
+}
+TASK_WORDS = {
+    "mask": "label mask (an image)",
+    "table": "results table (a text file)",
+    "rois": "ROI set (a zip file)",
+    "table_csv": "results table (a text file)",
+    "png16": "PNG of the labels",
+    "jpeg": "JPEG",
+    "colour_png": "colour PNG",
+    "nuclei": "nuclei mask (an image)",
+}
+_IMAGES = ("tiff", "png", "jpeg", "gif", "bmp", "npy")
+#: Findings saying a file is another image (not the closest one to report).
+_OTHER_IMAGE = frozenset(
+    {"labels.shape_mismatch", "labels.shape_transposed", "activity2.image_size"}
+)
+#: The formats a task asks for (a file of them is the closest when none passes).
+_PREFERRED = {
+    "mask": ("tiff",),
+    "png16": ("png",),
+    "jpeg": ("jpeg",),
+    "colour_png": ("png",),
+    "nuclei": ("tiff", "png"),
+}
+CANDIDATE_FORMATS = {
+    "mask": _IMAGES,
+    "table": ("text",),
+    "rois": ("zip", "imagej_roi"),
+    "table_csv": ("text",),
+    "png16": _IMAGES,
+    "jpeg": _IMAGES,
+    "colour_png": _IMAGES,
+    "nuclei": _IMAGES,
+}
+
+#: Dialog calls the grader cannot answer (found in a macro's text).
+_DIALOG = re.compile(
+    r"(?<![\w.])(getDirectory|getDir|getNumber|getString|getBoolean|waitForUser|"
+    r"showMessageWithCancel|showMessage|Dialog\.create|File\.openDialog)\s*\("
+)
+_ABSOLUTE = re.compile(
+    r"""["']((?:[A-Za-z]:[\\/]|\\\\|/Users/|/home/|/mnt/|/media/|/Volumes/|~/)"""
+    r"""[^"'\n]*)["']"""
+)
+
+
+# -- finding ImageJ ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImageJInstall:
+    """The programs a re-run needs: ImageJ's jar, ``xvfb-run`` and ``java``."""
+
+    jar: Path
+    xvfb_run: str
+    java: str
+    xwininfo: str | None = None
+
+
+def find_imagej() -> ImageJInstall | None:
+    """The ImageJ of this machine (IMAGEJ_JAR, or Debian's), or None."""
+    candidates = (
+        [Path(os.environ["IMAGEJ_JAR"])] if os.environ.get("IMAGEJ_JAR") else []
+    )
+    jar = next((p for p in [*candidates, *IMAGEJ_JARS] if p.is_file()), None)
+    xvfb_run = shutil.which("xvfb-run")
+    java = shutil.which("java")
+    if jar is None or xvfb_run is None or java is None:
+        return None
+    return ImageJInstall(jar, xvfb_run, java, shutil.which("xwininfo"))
+
+
+def imagej_missing_message() -> str:
+    """What to install, for the instructor (the class grader says it first)."""
+    missing = []
+    if not any(p.is_file() for p in IMAGEJ_JARS) and not os.environ.get("IMAGEJ_JAR"):
+        missing.append("ImageJ (ij.jar)")
+    missing += [name for name in ("xvfb-run", "java") if shutil.which(name) is None]
+    return (
+        "the ImageJ track's hidden tests re-run each learner's macro with ImageJ, "
+        f"which is not installed here (missing: {', '.join(missing) or 'ImageJ'}). "
+        "On Debian or Ubuntu: 'sudo apt-get install imagej xvfb x11-utils' "
+        "(Debian's ImageJ 1.x, not Fiji: /usr/share/java/ij.jar), or set "
+        "IMAGEJ_JAR to an ij.jar under /usr; or grade the other assignments "
+        "only, with --assignment."
+    )
+
+
+# -- the macro's text -------------------------------------------------------------
+
+
+def _text_digest(text: str) -> str:
+    """A digest of a macro's text that ignores line endings and trailing spaces."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    normal = "\n".join(lines).strip()
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+def _code_lines(text: str) -> list[str]:
+    """The macro's lines without ``//`` comments (``#@`` lines are kept)."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("//"):
+            continue
+        lines.append(line)
+    return lines
+
+
+def macro_hints(text: str) -> dict[str, list[str]]:
+    """What a macro's text shows that the grader's ImageJ cannot do.
+
+    Returns
+    -------
+    dict
+        ``"dialogs"``: dialog calls (the grader cannot answer them);
+        ``"parameters"``: Fiji script parameters (``#@`` lines, unknown to
+        plain ImageJ); ``"absolute"``: absolute paths of a learner's own
+        computer (a Windows drive, ``/Users/...``).
+    """
+    code = "\n".join(_code_lines(text))
+    dialogs = list(dict.fromkeys(m.group(1) for m in _DIALOG.finditer(code)))
+    parameters = [
+        line.strip()[:80]
+        for line in code.splitlines()
+        if line.lstrip().startswith("#@")
+    ]
+    absolute = []
+    for found in _ABSOLUTE.finditer(code):
+        path = found.group(1).replace("\\\\", "\\")
+        absolute.append(path[:120])
+    return {
+        "dialogs": dialogs,
+        "parameters": parameters,
+        "absolute": list(dict.fromkeys(absolute)),
+    }
+
+
+def _read_macro(path: Path) -> tuple[str | None, str]:
+    """``(text, problem)``: the macro's text, or why it is not a macro."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_MACRO_BYTES + 1)
+    except OSError as error:
+        return None, type(error).__name__
+    if len(data) > MAX_MACRO_BYTES:
+        return None, "a file of more than 1 MB"
+    if b"\x00" in data:
+        return None, "a binary file"
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), ""
+
+
+# -- running a macro --------------------------------------------------------------
+
+
+@dataclass
+class MacroRun:
+    """What one re-run of a macro gave.
+
+    Attributes
+    ----------
+    outcome : str
+        ``"finished"`` (both runs ended), ``"timeout"`` (killed after
+        :data:`MACRO_TIMEOUT`), ``"error"`` (ImageJ showed its "Macro Error"
+        window: stopped at once), ``"ended"`` (ImageJ exited before the macro
+        ended), ``"no_macro"``, ``"no_imagej"`` or ``"failed"`` (ImageJ could
+        not start).
+    folder : Path or None
+        The output folder, holding what the macro wrote there.
+    written : list of str
+        The files it wrote there (POSIX paths relative to ``folder``).
+    stray : list of str
+        Files it wrote elsewhere (next to the input images, in its working
+        folder, above its output folder).
+    windows : list of str
+        Titles of the windows ImageJ showed (its dialogs), when known.
+    log : str
+        The end of what ImageJ printed.
+    """
+
+    outcome: str
+    folder: Path | None = None
+    written: list[str] = field(default_factory=list)
+    stray: list[str] = field(default_factory=list)
+    windows: list[str] = field(default_factory=list)
+    log: str = ""
+    seconds: float = 0.0
+    reason: str = ""
+    hints: dict = field(default_factory=dict)
+
+    def note(self) -> dict:
+        """The run as the evidence note (JSON) the audit reads."""
+        data = asdict(self)
+        data.pop("folder")
+        return data
+
+
+def _java_options() -> list[str]:
+    """A heap that fits the address-space cap this process runs under."""
+    import resource  # Linux and macOS only, where ImageJ re-runs are graded
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    heap = 512
+    if soft != resource.RLIM_INFINITY and soft < 2 * 2**30:
+        heap = max(96, min(512, soft // 2**20 // 6))
+    return [f"-Xmx{heap}m", *JAVA_OPTIONS]
+
+
+_LAUNCHER = 'printf "%s\\n%s\\n" "$DISPLAY" "$XAUTHORITY" > "$0"; exec "$@"'
+
+
+def _walk_files(folder: Path) -> list[Path]:
+    found = []
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for name in sorted(names):
+            found.append(Path(root) / name)
+    return found
+
+
+def _window_titles(install: ImageJInstall, display_file: Path) -> list[str]:
+    """Titles of the top-level windows on ImageJ's virtual display."""
+    if install.xwininfo is None:
+        return []
+    try:
+        display, authority = display_file.read_text().splitlines()[:2]
+    except (OSError, ValueError):
+        return []
+    env = {**os.environ, "XAUTHORITY": authority}
+    try:
+        listed = subprocess.run(
+            [install.xwininfo, "-root", "-children", "-display", display],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+            env=env,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    titles = re.findall(r'^\s+0x[0-9a-f]+ "([^"]*)":', listed, re.MULTILINE)
+    return [
+        title.strip() or "(untitled)"
+        for title in titles
+        if title not in ("FocusProxy", "ij-ImageJ") and not title.startswith("sun-awt")
+    ]
+
+
+def run_macro(
+    macro: Path | str,
+    /,
+    *,
+    activity: int,
+    output_dir: Path | None = None,
+    timeout: float = MACRO_TIMEOUT,
+    runs: int = RUNS,
+    argument: bool = True,
+    install: ImageJInstall | None = None,
+) -> MacroRun:
+    """Run a learner's macro with real ImageJ, ``runs`` times in one ImageJ.
+
+    Parameters
+    ----------
+    macro : path
+        The learner's macro file.
+    activity : {1, 2}
+        Which input images it gets.
+    output_dir : Path, optional
+        Where the files it writes into its output folder are copied (a fresh
+        folder by default, a temporary one).
+    timeout : float
+        Seconds before the whole process group is killed.
+    runs : int
+        Runs of the macro, one after the other, in the same ImageJ.
+    argument : bool
+        Give the macro its argument ``"<input folder>|<output folder>"``
+        (the grader's way); False runs it as Fiji does, with no argument,
+        from a copy next to the input images (its outputs then go into
+        ``output`` next to it).
+    install : ImageJInstall, optional
+        Default :func:`find_imagej`.
+
+    Returns
+    -------
+    MacroRun
+    """
+    macro = Path(macro)
+    text, problem = _read_macro(macro) if macro.is_file() else (None, "missing")
+    if text is None:
+        return MacroRun("no_macro", reason=problem)
+    hints = macro_hints(text)
+    install = install or find_imagej()
+    if install is None:
+        return MacroRun("no_imagej", hints=hints, reason=imagej_missing_message())
+    if output_dir is None:
+        output_dir = Path(tempfile.mkdtemp(prefix="outputsaving-imagej-output-"))
+    root = Path(tempfile.mkdtemp(prefix="outputsaving-imagej-"))
+    try:
+        return _run_in(
+            root, text, activity, output_dir, timeout, runs, argument, install, hints
+        )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _run_in(root, text, activity, output_dir, timeout, runs, argument, install, hints):
+    inputs, output, cwd, grader = (
+        root / n for n in ("input", "output", "cwd", "grader")
+    )
+    for folder in (inputs, output, cwd, grader, grader / "tmp", grader / "home"):
+        folder.mkdir()
+    originals = set()
+    for name in INPUTS[activity]:
+        shutil.copyfile(data_path(name), inputs / name)
+        originals.add(inputs / name)
+    # The macro's text, once per run, in one file: a second run then meets the
+    # ROI Manager and results the first one left (each runMacro() of ImageJ's
+    # batch mode gets a ROI Manager of its own). A line after each run says it
+    # ended.
+    nonce = secrets.token_hex(8)
+    parts = []
+    for number in range(1, runs + 1):
+        parts += [text, f'print("outputsaving-{nonce} {number}");']
+    macro = (inputs if not argument else grader) / "macro.ijm"
+    macro.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    if not argument:
+        originals.add(macro)
+        output = inputs / OUTPUT_FOLDER
+    batch = [str(macro), f"{inputs}/|{output}/"] if argument else [str(macro)]
+    display_file = grader / "display.txt"
+    command = [
+        install.xvfb_run,
+        "-a",
+        "/bin/sh",
+        "-c",
+        _LAUNCHER,
+        str(display_file),
+        install.java,
+        *_java_options(),
+        f"-Djava.io.tmpdir={grader / 'tmp'}",
+        f"-Duser.home={grader / 'home'}",
+        "-jar",
+        str(install.jar),
+        "-batch",
+        *batch,
+    ]
+    env = {
+        **os.environ,
+        "TMPDIR": str(grader / "tmp"),
+        "HOME": str(grader / "home"),
+    }
+    env.pop("DISPLAY", None)
+    out_path, err_path = grader / "stdout.txt", grader / "stderr.txt"
+    start = time.monotonic()
+    windows: list[str] = []
+    outcome = None
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        process = subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            while True:
+                try:
+                    process.wait(timeout=0.5)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                if time.monotonic() - start > timeout:
+                    windows = _window_titles(install, display_file)
+                    outcome = "timeout"
+                    break
+                if install.xwininfo and time.monotonic() - start > 1.0:
+                    titles = _window_titles(install, display_file)
+                    if "Macro Error" in titles:
+                        windows, outcome = titles, "error"
+                        break
+        finally:
+            if process.poll() is None or outcome is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    if outcome is not None:
+        _remove_stale_display(display_file)
+    seconds = time.monotonic() - start
+    printed = _tail(out_path)
+    errors = _tail(err_path)
+    if outcome is None:
+        if f"outputsaving-{nonce} {runs}" in printed:
+            outcome = "finished"
+        elif not printed.strip() and re.search(
+            r"Error occurred during initialization of VM|xvfb-run: error|"
+            r"Could not allocate|Unable to access jarfile",
+            errors,
+        ):
+            outcome = "failed"
+        else:
+            outcome = "ended"
+    log = "\n".join(
+        line for line in printed.splitlines() if f"outputsaving-{nonce}" not in line
+    )
+    written = _keep(output, output_dir)
+    stray = []
+    for path in _walk_files(root):
+        if (
+            path in originals
+            or path.is_relative_to(grader)
+            or path.is_relative_to(output)
+        ):
+            continue
+        stray.append(path.relative_to(root).as_posix().split("/", 1)[-1])
+    reason = errors.strip()[-500:] if outcome == "failed" else ""
+    return MacroRun(
+        outcome,
+        folder=output_dir,
+        written=written,
+        stray=stray[:10],
+        windows=windows,
+        log=log[-2000:],
+        seconds=round(seconds, 2),
+        reason=reason,
+        hints=hints,
+    )
+
+
+def _remove_stale_display(display_file: Path) -> None:
+    """Remove the lock and socket a killed Xvfb left in /tmp (outside the sandbox,
+    whose /tmp is its own, they would pile up)."""
+    try:
+        display = display_file.read_text().splitlines()[0]
+        number = int(display.rsplit(":", 1)[1].split(".")[0])
+        lock = Path(f"/tmp/.X{number}-lock")
+        pid = int(lock.read_text().strip())
+    except (OSError, ValueError, IndexError):
+        return
+    deadline = time.monotonic() + 2.0
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not _alive(pid):
+        for path in (lock, Path(f"/tmp/.X11-unix/X{number}")):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, killed but not reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            return True
+        return True
+    return state not in ("Z", "X")
+
+
+def _tail(path: Path, limit: int = 65536) -> str:
+    try:
+        with open(path, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - limit))
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _keep(source: Path, destination: Path) -> list[str]:
+    """Copy the regular files of ``source`` into ``destination``; their names."""
+    kept: list[str] = []
+    total = 0
+    if not source.is_dir():
+        return kept
+    destination.mkdir(parents=True, exist_ok=True)
+    for path in _walk_files(source):
+        if path.is_symlink() or not path.is_file() or len(kept) >= MAX_FILES:
+            continue
+        size = path.stat().st_size
+        if total + size > MAX_BYTES:
+            continue
+        relative = path.relative_to(source)
+        target = destination / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        total += size
+        kept.append(relative.as_posix())
+    return kept
+
+
+# -- the hidden tests' re-run, once per notebook --------------------------------------
+
+_RUNS: dict[tuple[int, str], tuple[MacroRun, Path]] = {}
+
+
+def rerun(macro_file, /, *, activity: int) -> MacroRun:
+    """The re-run of the learner's macro for the hidden tests (once per notebook).
+
+    Under the class grader the output folder is a fresh evidence folder
+    ``ij<activity>_run-*`` and the run's note is recorded next to it.
+    """
+    macro = Path(macro_file)
+    try:
+        digest = hashlib.sha256(macro.read_bytes()).hexdigest()
+    except OSError:
+        digest = ""
+    key = (activity, f"{macro.resolve()}:{digest}")
+    if key in _RUNS:
+        return _RUNS[key][0]
+    folder = evidence.test_folder(f"ij{activity}_run")
+    run = run_macro(macro, activity=activity, output_dir=folder)
+    run.folder = folder
+    evidence.record(f"ij{activity}_run", folder, **run.note())
+    _RUNS[key] = (run, folder)
+    return run
+
+
+# -- messages worded for what Fiji does ---------------------------------------------
+
+#: Checker findings, and the words for what Fiji did instead.
+FIJI_WORDING = {
+    "labels.lossy_jpeg": "imagej.mask_jpeg",
+    "labels.palette": "imagej.mask_lut_png",
+    "labels.too_many_for_8bit": "imagej.mask_8bit",
+    "labels.wrapped_8bit": "imagej.mask_8bit",
+}
+
+
+def _fiji(results: list[CheckResult], *, task: str) -> list[CheckResult]:
+    """The checkers' results, with findings worded for what Fiji does."""
+    reworded = []
+    for result in results:
+        new = CheckResult(kind=result.kind, path=result.path, content=result.content)
+        special = _special_finding(result, task)
+        for finding in result.findings:
+            if special is not None and finding.severity == "error":
+                continue
+            code = FIJI_WORDING.get(finding.code)
+            if finding.code == "table.wrong_delimiter":
+                code = (
+                    "imagej.table_tabs"
+                    if task == "table_csv"
+                    else "imagej.table_commas"
+                )
+            if code is None:
+                new.findings.append(finding)
+            elif code not in new.codes:
+                new.add(code, count=_expected_count(task))
+        if special is not None:
+            new.add(special[0], **special[1])
+        reworded.append(new)
+    return reworded
+
+
+def _expected_count(task: str) -> int:
+    if task == "nuclei":
+        return int(activity2.nuclei_labels().max())
+    return int(activity1.reference_labels().max())
+
+
+def _special_finding(result: CheckResult, task: str):
+    """A Fiji mistake the checkers' findings do not name: outlines, ROIs twice."""
+    if result.passed:
+        return None
+    if "labels.lossy_jpeg" in result.codes:
+        return ("imagej.mask_jpeg", {})  # the JPEG is the cause of the rest
+    content = result.content
+    shape = getattr(content, "shape", None)
+    if task in ("mask", "png16", "nuclei") and shape is not None and len(shape) == 2:
+        import numpy as np
+
+        if content.dtype == np.uint8 and np.mean(content == 255) > 0.8:
+            return ("imagej.mask_outlines", {})
+    if task == "rois" and isinstance(content, list):
+        expected = _expected_count(task)
+        if len(content) == 2 * expected:
+            return ("imagej.rois_twice", {"found": len(content), "expected": expected})
+    return None
+
+
+def file_result(task: str, path, /) -> list[CheckResult]:
+    """The course's check of one file for a task of :data:`TASKS`, worded for Fiji."""
+    return _check(task, path, None)
+
+
+def _check(task: str, path, folder) -> list[CheckResult]:
+    """The course's check of one file for ``task``, worded for Fiji."""
+    if task == "mask":
+        results = activity1.label_mask_result(path, folder, name="macro")
+    elif task == "table":
+        results = activity1.table_result(path, folder, name="macro")
+    elif task == "rois":
+        results = activity1.rois_result(path, folder, name="macro")
+    elif task == "table_csv":
+        results = activity2.table_csv_result(path, folder, name="macro")
+    elif task == "nuclei":
+        results = activity2.nuclei_mask_result(path, folder, name="macro")
+    else:
+        results = activity2.mask_format_result(path, folder, fmt=task, name="macro")
+    return _fiji(results, task=task)
+
+
+# -- the re-run's verdict per task (hidden tests and the audit) -----------------------
+
+
+def _not_finished(result: CheckResult, note: dict) -> None:
+    outcome = note.get("outcome")
+    hints = note.get("hints") or {}
+    if outcome in ("timeout", "error"):
+        windows = [w for w in note.get("windows") or [] if isinstance(w, str)]
+        if "Macro Error" in windows:
+            detail = message("imagej.window_macro_error")
+        elif "ROI Manager" in windows:
+            detail = message("imagej.window_roi_manager")
+        elif windows:
+            detail = message("imagej.window_other", title=windows[0][:60])
+        else:
+            detail = ""
+        if hints.get("parameters"):
+            hint = message("imagej.hint_parameters")
+        elif hints.get("dialogs"):
+            calls = ", ".join(hints["dialogs"][:3])
+            hint = message("imagej.hint_dialogs", calls=calls)
+        else:
+            hint = message("imagej.hint_error")
+        result.add("imagej.did_not_finish", detail=detail, hint=hint)
+    elif outcome == "ended":
+        result.add("imagej.ended_early")
+    elif outcome == "no_macro":
+        result.add("imagej.rerun_no_macro")
+    elif outcome == "no_imagej":
+        result.add("imagej.not_installed")
+    elif outcome == "failed":
+        reason = str(note.get("reason") or "")
+        result.add(
+            "imagej.failed", reason=reason.splitlines()[-1][:200] if reason else ""
+        )
+
+
+def _absolute_or_outside(result: CheckResult, note: dict) -> bool:
+    hints = note.get("hints") or {}
+    absolute = hints.get("absolute") or []
+    stray = [s for s in note.get("stray") or [] if isinstance(s, str)]
+    if absolute:
+        result.add("imagej.absolute_path", path=absolute[0])
+        return True
+    if stray:
+        result.add("imagej.wrote_outside", files=", ".join(stray[:3]))
+        return True
+    return False
+
+
+def _went_elsewhere(note: dict) -> bool:
+    hints = note.get("hints") or {}
+    return bool(hints.get("absolute") or note.get("stray"))
+
+
+def rerun_task_result(
+    task: str, note: dict, folder: Path | None, /
+) -> list[CheckResult]:
+    """Judge one task of a macro's re-run: what it wrote into ``folder``.
+
+    Parameters
+    ----------
+    task : str
+        One of :data:`TASKS`.
+    note : dict
+        The run (:meth:`MacroRun.note`, or its evidence note).
+    folder : Path or None
+        The folder holding what the macro wrote.
+
+    Returns
+    -------
+    list of CheckResult
+        Pass when one file the macro wrote passes the task's check (and, for
+        ``"output_folder"``, when the macro finished, wrote into its folder
+        and nowhere else).
+    """
+    result = task_result("macro re-run", "")
+    outcome = note.get("outcome")
+    written = [
+        w for w in note.get("written") or [] if isinstance(w, str) and ".." not in w
+    ]
+    files = []
+    if folder is not None:
+        inside = Path(folder).resolve()
+        for name in written:
+            path = Path(folder) / name
+            with contextlib.suppress(OSError):
+                regular = path.is_file() and not path.is_symlink()
+                if regular and path.resolve().is_relative_to(inside):
+                    files.append(path)
+    if outcome in ("no_macro", "no_imagej", "failed"):
+        _not_finished(result, note)
+        return [result]
+    if task == "output_folder":
+        if outcome != "finished":
+            _not_finished(result, note)
+        elif not _absolute_or_outside(result, note) and not files:
+            result.add("imagej.no_file_written")
+        return [result]
+    formats = {p: sniff_format(p) for p in files}
+    candidates = [p for p in files if formats[p] in CANDIDATE_FORMATS[task]]
+    closest = None
+    for path in candidates:
+        checked = _check(task, path, folder)
+        if all(r.passed for r in checked):
+            return [result]
+        # Closest: a file of the format asked for, then the fewest errors.
+        codes = {code for r in checked for code in r.codes}
+        rank = (
+            formats[path] not in _PREFERRED.get(task, ()),
+            bool(codes & _OTHER_IMAGE),
+            sum(len(r.errors) for r in checked),
+        )
+        if closest is None or rank < closest[0]:
+            closest = (rank, checked)
+    if closest is not None and not _went_elsewhere(note):
+        if outcome != "finished":
+            _not_finished(result, note)
+        return [result, *closest[1]]
+    if outcome != "finished":
+        _not_finished(result, note)
+    elif not _absolute_or_outside(result, note):
+        names = ", ".join(written[:4])
+        result.add(
+            "imagej.rerun_none",
+            what=TASK_WORDS[task],
+            written=message("imagej.written_list", names=names) if names else "",
+        )
+    return [result]
+
+
+def _grade_rerun(macro_file, task: str, activity: int) -> None:
+    __tracebackhide__ = True
+    run = rerun(macro_file, activity=activity)
+    assert_passes(*rerun_task_result(task, run.note(), run.folder))
+
+
+def grade_rerun_output_folder(macro_file, /, *, activity: int = 1) -> None:
+    """Hidden test of task 1: the macro, re-run, finishes and saves into its folder."""
+    __tracebackhide__ = True
+    _grade_rerun(macro_file, "output_folder", activity)
+
+
+def grade_rerun_label_mask(macro_file, /) -> None:
+    """Hidden test of activity 1, task 2: the re-run saves a right label mask."""
+    __tracebackhide__ = True
+    _grade_rerun(macro_file, "mask", 1)
+
+
+def grade_rerun_table(macro_file, /) -> None:
+    """Hidden test of activity 1, task 3: the re-run saves a right tab table."""
+    __tracebackhide__ = True
+    _grade_rerun(macro_file, "table", 1)
+
+
+def grade_rerun_rois(macro_file, /) -> None:
+    """Hidden test of activity 1, task 4: the re-run saves one ROI per object."""
+    __tracebackhide__ = True
+    _grade_rerun(macro_file, "rois", 1)
+
+
+def grade_rerun_table_csv(macro_file, /) -> None:
+    """Hidden test of activity 2, task 2: the re-run saves a right CSV table."""
+    __tracebackhide__ = True
+    _grade_rerun(macro_file, "table_csv", 2)
+
+
+def grade_rerun_mask_format(macro_file, /, *, fmt: str) -> None:
+    """Hidden test of activity 2, task 3: the re-run saves the mask as ``fmt``."""
+    __tracebackhide__ = True
+    if fmt not in ("png16", "jpeg", "colour_png"):
+        msg = f"expected png16, jpeg or colour_png but got {fmt!r}"
+        raise ValueError(msg)
+    _grade_rerun(macro_file, fmt, 2)
+
+
+def grade_rerun_nuclei_mask(macro_file, /) -> None:
+    """Hidden test of activity 2, task 5: the re-run saves every nucleus."""
+    __tracebackhide__ = True
+    _grade_rerun(macro_file, "nuclei", 2)
+
+
+# -- visible tests: the files handed in ------------------------------------------------
+
+
+def _is_absolute_text(text: str) -> bool:
+    return (
+        PurePosixPath(text).is_absolute()
+        or PureWindowsPath(text).drive != ""
+        or text.startswith(("~", "\\"))
+    )
+
+
+def _declared_file(
+    result: CheckResult, value, output_dir, variable: str
+) -> Path | None:
+    """The handed-in file a name cell names, in ``output_dir``; None with a finding."""
+    folder = Path(output_dir)
+    if value is None:
+        result.add("imagej.name_not_set", variable=variable)
+        return None
+    if value is Ellipsis or (isinstance(value, str) and not value.strip()):
+        result.add("imagej.name_missing", variable=variable)
+        return None
+    if not isinstance(value, (str, PurePath)):
+        result.add("imagej.name_missing", variable=variable)
+        return None
+    text = str(value).strip()
+    name = PureWindowsPath(text).name
+    if _is_absolute_text(text):
+        result.add(
+            "imagej.name_is_path",
+            variable=variable,
+            path=text,
+            name=name,
+            folder=folder,
+        )
+        candidates = [folder / name]
+    else:
+        posix = text.replace("\\", "/")
+        candidates = [folder / posix, Path(posix), folder / name]
+    for path in candidates:
+        with contextlib.suppress(OSError):
+            if path.is_file() and not path.is_symlink():
+                return path
+    try:
+        present = sorted(p.name for p in folder.iterdir() if p.is_file())
+    except OSError:
+        present = []
+    found = (
+        message("imagej.folder_holds", names=", ".join(present[:6]))
+        if present
+        else message("imagej.folder_empty")
+    )
+    result.add("imagej.not_uploaded", name=name, folder=folder, found=found)
+    return None
+
+
+def saved_file_result(
+    task: str, value, output_dir, /, *, variable: str
+) -> list[CheckResult]:
+    """Check a handed-in file of ``task``, named by the learner's ``variable``."""
+    result = task_result(
+        TASK_WORDS.get(task, task), value if isinstance(value, str) else ""
+    )
+    path = _declared_file(result, value, output_dir, variable)
+    if path is None:
+        return [result]
+    return [result, *_check(task, path, output_dir)]
+
+
+def upload_result(macro_file, output_dir, /, *, activity: int = 1, notes: bool = False):
+    """Task 1, visible: the edited macro and the files it saved were handed in.
+
+    ``notes``: also say what in the macro the grader's ImageJ cannot do
+    (the self-check's advice; the test judges the files only).
+    """
+    macro = Path(macro_file)
+    folder = Path(output_dir)
+    result = task_result("macro and files", macro)
+    text = None
+    if not macro.is_file():
+        others = sorted(p.name for p in Path(".").glob("*.ijm"))
+        result.add(
+            "imagej.macro_missing",
+            path=macro,
+            others=message("imagej.other_macros", names=", ".join(others[:4]))
+            if others
+            else "",
+        )
+    else:
+        text, problem = _read_macro(macro)
+        if text is None:
+            result.add("imagej.macro_unreadable", path=macro, found=problem)
+        elif _text_digest(text) == TEMPLATE_DIGESTS.get(activity):
+            result.add("imagej.macro_untouched", path=macro)
+    try:
+        present = [p for p in folder.rglob("*") if p.is_file()]
+    except OSError:
+        present = []
+    if not present:
+        result.add("imagej.outputs_missing", folder=folder)
+    if notes and text is not None:
+        hints = macro_hints(text)
+        if hints["absolute"]:
+            result.add("imagej.note_absolute", path=hints["absolute"][0])
+        if hints["parameters"]:
+            result.add("imagej.note_parameters")
+        elif hints["dialogs"]:
+            result.add("imagej.note_dialogs", calls=", ".join(hints["dialogs"][:3]))
+    return [result]
+
+
+def grade_upload(macro_file, output_dir, /, *, activity: int = 1) -> None:
+    """Visible test of task 1: the edited macro and its files were handed in."""
+    __tracebackhide__ = True
+    assert_passes(*upload_result(macro_file, output_dir, activity=activity))
+
+
+def _grade_saved(task: str, value, output_dir, variable: str) -> None:
+    __tracebackhide__ = True
+    assert_passes(*saved_file_result(task, value, output_dir, variable=variable))
+
+
+def grade_saved_label_mask(name, output_dir, /) -> None:
+    """Visible test of activity 1, task 2: the handed-in label mask."""
+    __tracebackhide__ = True
+    _grade_saved("mask", name, output_dir, "LABEL_MASK_FILE")
+
+
+def grade_saved_table(name, output_dir, /) -> None:
+    """Visible test of activity 1, task 3: the handed-in results table."""
+    __tracebackhide__ = True
+    _grade_saved("table", name, output_dir, "TABLE_FILE")
+
+
+def grade_saved_rois(name, output_dir, /) -> None:
+    """Visible test of activity 1, task 4: the handed-in ROI set."""
+    __tracebackhide__ = True
+    _grade_saved("rois", name, output_dir, "ROIS_FILE")
+
+
+def grade_saved_table_csv(name, output_dir, /) -> None:
+    """Visible test of activity 2, task 2: the handed-in comma-separated table."""
+    __tracebackhide__ = True
+    _grade_saved("table_csv", name, output_dir, "TABLE_CSV_FILE")
+
+
+def grade_saved_masks(png, jpeg, colour_png, output_dir, /) -> None:
+    """Visible test of activity 2, task 3: the PNG, the JPEG and the colour PNG."""
+    __tracebackhide__ = True
+    results = []
+    for task, value, variable in (
+        ("png16", png, "PNG_FILE"),
+        ("jpeg", jpeg, "JPEG_FILE"),
+        ("colour_png", colour_png, "COLOUR_PNG_FILE"),
+    ):
+        results += saved_file_result(task, value, output_dir, variable=variable)
+    assert_passes(*results)
+
+
+def grade_saved_nuclei_mask(name, output_dir, /) -> None:
+    """Visible test of activity 2, task 5: the handed-in nuclei mask."""
+    __tracebackhide__ = True
+    _grade_saved("nuclei", name, output_dir, "NUCLEI_MASK_FILE")
+
+
+def grade_format_choice(answer, /, *, fmt: str) -> None:
+    """Test of activity 2, task 4: the judgement of a format (as in activity 2)."""
+    __tracebackhide__ = True
+    assert_passes(activity2.check_format_choice(answer, fmt=fmt))
+
+
+monitor.watch(__name__)
