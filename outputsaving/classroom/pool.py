@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -69,12 +69,22 @@ class Job:
 
 @dataclass(frozen=True)
 class Failure:
-    """A job that gave no result: why, and where its worker was."""
+    """A job that gave no result: what happened, why, and where its worker was.
+
+    ``kind``: ``"stuck"`` (no result in ``job.timeout``: its worker was
+    stopped), ``"died"`` (its worker ended while running it), ``"raised"``
+    (the function raised: a bug, not tried again), ``"not_started"`` (its
+    worker's initializer failed) or ``"never_started"`` (no worker took it).
+    """
 
     key: str
+    kind: str
     reason: str
     stack: str = ""
     tries: int = 1
+
+    #: The kinds of failure a job is tried once more for, alone.
+    RETRIED: ClassVar[frozenset[str]] = frozenset({"stuck", "died"})
 
     def __str__(self) -> str:
         return f"{self.reason}\n{self.stack}".strip()
@@ -139,7 +149,7 @@ def _stack_of(path: Path) -> str:
         if text:
             break
         time.sleep(0.05)
-    return f"its threads when it was stopped:\n{text[-4000:]}" if text else ""
+    return f"its threads when it was stopped:\n{text[:8000]}" if text else ""
 
 
 def run_jobs(
@@ -173,19 +183,27 @@ def run_jobs(
             context=context,
         )
         try:
-            again = _run_batch(pool, jobs, on_done, stacks, start_timeout, tries=1)
+            again, gave_up = _run_batch(pool, jobs, on_done, stacks, start_timeout, 1)
             for job in again:  # once more, alone
-                _run_batch(pool, [job], on_done, stacks, start_timeout, tries=2)
+                _, stopped = _run_batch(pool, [job], on_done, stacks, start_timeout, 2)
+                gave_up = gave_up or stopped
         except BaseException:
             pool.stop()
             pool.join()
             raise
-        pool.close()
+        if gave_up:  # jobs no worker took are still queued: do not wait for them
+            pool.stop()
+        else:
+            pool.close()
         pool.join()
 
 
-def _run_batch(pool, jobs, on_done, stacks: Path, start_timeout: float, *, tries):
-    """Run ``jobs`` at once; return those to try again (stuck or dead workers)."""
+def _run_batch(pool, jobs, on_done, stacks: Path, start_timeout: float, tries: int):
+    """Run ``jobs`` at once; return those to try again, and whether it gave up.
+
+    It gives up when no job started or ended for ``start_timeout`` seconds:
+    the jobs left fail (``never_started``).
+    """
     pending = {}
     for number, job in enumerate(jobs):
         stack_file = stacks / f"{tries}-{number}.txt"
@@ -202,21 +220,18 @@ def _run_batch(pool, jobs, on_done, stacks: Path, start_timeout: float, *, tries
         for future in done:
             job, stack_file = pending.pop(future)
             result = _outcome(job, future, stack_file, tries)
-            if isinstance(result, Failure) and result.tries < 2 and _retry(result):
-                again.append(job)
-                continue
+            if isinstance(result, Failure) and result.kind in Failure.RETRIED:
+                if tries < 2:
+                    again.append(job)
+                    continue
             on_done(job, result)
         if pending and time.monotonic() - moved > start_timeout:
             for future, (job, _) in list(pending.items()):
                 future.cancel()
-                reason = f"no worker started it for {start_timeout:.0f} s"
-                on_done(job, Failure(job.key, reason, tries=2))
-            pending.clear()
-    return again
-
-
-def _retry(failure: Failure) -> bool:
-    return failure.reason.startswith(("its worker was stuck", "its worker died"))
+                reason = f"no worker started it for {start_timeout:g} s"
+                on_done(job, Failure(job.key, "never_started", reason, tries=tries))
+            return again, True
+    return again, False
 
 
 def _outcome(job: Job, future, stack_file: Path, tries: int):
@@ -225,12 +240,14 @@ def _outcome(job: Job, future, stack_file: Path, tries: int):
         result = future.result()
     except TimeoutError:
         reason = f"its worker was stuck: no result after {job.timeout:g} s"
-        return Failure(job.key, reason, _stack_of(stack_file), tries)
+        return Failure(job.key, "stuck", reason, _stack_of(stack_file), tries)
     except ProcessExpired as error:
         reason = f"its worker died (exit code {error.exitcode})"
-        return Failure(job.key, reason, tries=tries)
+        return Failure(job.key, "died", reason, tries=tries)
     except Exception:  # the function raised: a bug, not a stuck worker
-        return Failure(job.key, traceback.format_exc()[-4000:], tries=2)
+        reason = traceback.format_exc()[-4000:]
+        return Failure(job.key, "raised", reason, tries=tries)
     if isinstance(result, _NotStarted):
-        return Failure(job.key, f"its worker could not start:\n{result.error}", tries=2)
+        reason = f"its worker could not start:\n{result.error}"
+        return Failure(job.key, "not_started", reason, tries=tries)
     return result
