@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from outputsaving.classroom import limits
+
 __all__ = ["main"]
 
 USAGE_ERROR = 2
@@ -87,19 +89,21 @@ def _add_grade_parser(commands) -> None:
     grade.add_argument("--zip", type=Path, metavar="FILE", help="an LMS download")
     grade.add_argument("--zip-assignment", metavar="A", help="the zip's assignment")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    floor = limits.DEFAULT_TIME_FLOOR
     grade.add_argument(
         "--time-floor",
         type=float,
-        default=30.0,
+        default=floor,
         metavar="S",
-        help="smallest time budget per notebook (default 30 s)",
+        help=f"smallest time budget per notebook (default {floor:g} s)",
     )
+    memory_gb = limits.DEFAULT_MEMORY_BYTES / 2**30
     grade.add_argument(
         "--memory-gb",
         type=float,
-        default=3.0,
+        default=memory_gb,
         metavar="GB",
-        help="memory cap per kernel (default 3)",
+        help=f"memory cap per kernel (default {memory_gb:g})",
     )
 
 
@@ -110,7 +114,8 @@ def _grade(args) -> int:
     if problem is not None:
         print(f"outputsaving: error: {problem}", file=sys.stderr)
         return USAGE_ERROR
-    from outputsaving.classroom.engine import GradingRefused, grade_class
+    from outputsaving.classroom.engine import grade_class
+    from outputsaving.classroom.outcomes import GradingRefused
     from outputsaving.classroom.report import failed_summary, summary_table
 
     if args.zip is not None and not args.zip_assignment:

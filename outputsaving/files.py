@@ -1,17 +1,35 @@
-"""Look at a file before reading it: is it there, how big, what format.
+"""Files, handled with care: look before reading, never follow a link.
 
-Formats are told from the first bytes, never from the file name.
+Formats are told from the first bytes, never from the file name
+(:func:`sniff_format`, :func:`preflight`). Folders a learner's code could
+write are read and removed without following links (:func:`copy_regular`,
+:func:`remove_tree`, :func:`write_tree`); state is written atomically
+(:func:`write_atomically`).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import contextlib
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from outputsaving.findings import CheckResult
 
-__all__ = ["FORMAT_NAMES", "preflight", "sniff_format"]
+__all__ = [
+    "FORMAT_NAMES",
+    "copy_regular",
+    "preflight",
+    "remove_tree",
+    "sniff_format",
+    "write_atomically",
+    "write_tree",
+]
 
 _SIGNATURES = (
     (b"II*\x00", "tiff"),
@@ -110,3 +128,78 @@ def preflight(result: CheckResult, path: Path, /, *, max_bytes: int) -> str | No
         result.add("file.too_large", size=size, limit=max_bytes)
         return None
     return sniff_format(path)
+
+
+# -- link-safe writing and removing ----------------------------------------------
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (a temporary file, renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    with contextlib.suppress(OSError):
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a file or folder (even one made read-only), never following links."""
+    if not path.exists() and not path.is_symlink():
+        return
+    if path.is_symlink() or not path.is_dir():
+        path.unlink()
+        return
+
+    def make_writable(function, name, _info):
+        with contextlib.suppress(OSError):
+            os.chmod(Path(name).parent, 0o700)
+            os.chmod(name, 0o700, follow_symlinks=False)
+        function(name)
+
+    shutil.rmtree(path, onerror=make_writable)
+
+
+def copy_regular(source: Path, destination: Path) -> bool:
+    """Copy one regular file without following a link; False if it is not one."""
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return False
+        with open(destination, "wb") as out:
+            shutil.copyfileobj(handle, out)
+    return True
+
+
+def write_tree(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` (relative ``/`` path -> bytes) into a new, empty ``folder``.
+
+    Whatever is at ``folder`` is removed first. A path that would leave the
+    folder (absolute, or with ``..``) raises ValueError.
+    """
+    remove_tree(folder)
+    folder.mkdir(parents=True)
+    for name, data in files.items():
+        relative = PurePosixPath(name)
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            msg = f"not a path inside the folder: {name!r}"
+            raise ValueError(msg)
+        path = folder.joinpath(*relative.parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        with os.fdopen(os.open(path, flags, 0o644), "wb") as handle:
+            handle.write(data)

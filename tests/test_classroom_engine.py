@@ -31,13 +31,12 @@ from answer_catalogue import QUIZ_RIGHT as RIGHT
 from nbgrader_course import REPO, Course, environment, with_answers
 from test_activity1_grading import _answers
 
-from outputsaving.classroom import engine
-from outputsaving.classroom.engine import (
-    GradingRefused,
-    Progress,
-    grade_class,
-    marker_path,
-)
+from outputsaving.classroom import kernels, limits, worker
+from outputsaving.classroom.course import STATE_DIR
+from outputsaving.classroom.engine import grade_class
+from outputsaving.classroom.markers import marker_path
+from outputsaving.classroom.outcomes import STOP_ENAMES, GradingRefused
+from outputsaving.classroom.progress import Progress
 from outputsaving.classroom.report import (
     failed_summary,
     mistake_codes,
@@ -204,7 +203,7 @@ def test_a_stopped_notebook_scores_zero_after_the_stop_with_the_reason(graded, s
         for cell in notebook.cells
         for output in cell.get("outputs", [])
     }
-    assert engine.STOP_ENAMES[code] in enames
+    assert STOP_ENAMES[code] in enames
 
 
 def test_the_endless_loop_is_stopped_near_its_budget(graded):
@@ -510,15 +509,15 @@ def test_workers_forked_after_the_grader_used_its_event_loop_still_grade(
 
 def _trouble_for(student: str, monkeypatch, trouble) -> None:
     """``trouble()`` in the worker, after ``student``'s notebook ran."""
-    after_run = engine._after_run
+    after_run = worker.after_run
 
-    def patched(task, result):
-        if task["student"] == student:
+    def patched(task, result, workdir):
+        if task.student == student:
             trouble()
-        after_run(task, result)
+        after_run(task, result, workdir)
 
     # The pool's workers are forked from this process: they inherit the patch.
-    monkeypatch.setattr(engine, "_after_run", patched)
+    monkeypatch.setattr(worker, "after_run", patched)
 
 
 def _stuck_or_dead(tmp_path: Path, student: str) -> Course:
@@ -545,16 +544,16 @@ def test_a_stuck_worker_is_stopped_and_the_rest_of_the_class_graded(
     course = _stuck_or_dead(tmp_path, "hangs")
     with monkeypatch.context() as patch:
         _trouble_for("hangs", patch, lambda: time.sleep(3600))
-        patch.setattr(engine, "STUCK_MARGIN", 10.0)
+        patch.setattr(limits, "STUCK_MARGIN", 10.0)
         result = _grade_quietly(course, unsafe, time_budget=20)
     outcomes = {o.student: o for o in result.outcomes}
     assert outcomes["hangs"].outcome == "failed"
-    assert "no result after 30 s" in outcomes["hangs"].error
+    assert "its worker was stuck: no result after 30 s" in outcomes["hangs"].error
     assert "on a second try too" in outcomes["hangs"].error
     assert "the next run grades it again" in outcomes["hangs"].error
     # Where it hung, for the maintainers: the stack of the worker's threads.
-    assert "the worker's threads when stopped" in outcomes["hangs"].error
-    assert "in _after_run" not in outcomes["hangs"].error  # patched: in the test
+    assert "its threads when it was stopped" in outcomes["hangs"].error
+    assert "in after_run" not in outcomes["hangs"].error  # patched: in the test
     assert f'{Path(__file__).name}", line' in outcomes["hangs"].error
     assert {outcomes[name].outcome for name in FEW} == {"graded"}
     expected = _scores(_db(graded[0]), QUIZ)
@@ -580,7 +579,7 @@ def test_a_worker_stuck_once_is_replaced_and_the_submission_graded(
 
     with monkeypatch.context() as patch:
         _trouble_for("hangs_once", patch, hang_once)
-        patch.setattr(engine, "STUCK_MARGIN", 10.0)
+        patch.setattr(limits, "STUCK_MARGIN", 10.0)
         result = _grade_quietly(course, unsafe, time_budget=20)
     assert first.exists()
     assert {o.outcome for o in result.outcomes} == {"graded"}
@@ -596,12 +595,12 @@ def test_workers_that_never_start_a_task_are_stopped(tmp_path, monkeypatch, unsa
     """Workers hung before their first task: grading ends, nothing is committed."""
     course = _few(tmp_path)
     with monkeypatch.context() as patch:
-        patch.setattr(engine, "_worker_init", lambda *_: time.sleep(3600))
-        patch.setattr(engine, "STUCK_MARGIN", 10.0)
+        patch.setattr(worker, "start_worker", lambda *_: time.sleep(3600))
+        patch.setattr(limits, "STUCK_MARGIN", 10.0)
         result = _grade_quietly(course, unsafe, time_budget=10)
     assert [o.outcome for o in result.outcomes] == ["failed"] * len(FEW)
     for outcome in result.outcomes:
-        assert "no worker started or ended a task for too long" in outcome.error
+        assert "no worker started it for 20 s" in outcome.error
     assert _graded_scores(course) == {}  # rows wait for a grade: none has one
     again = _grade_quietly(course, unsafe)
     assert [o.outcome for o in again.graded_now] == ["graded"] * len(FEW)
@@ -622,7 +621,7 @@ def test_a_worker_that_dies_fails_only_its_own_submission(
         )
     outcomes = {o.student: o for o in result.outcomes}
     assert outcomes["crashes"].outcome == "failed"
-    assert "worker process grading it died" in outcomes["crashes"].error
+    assert "its worker died (exit code 3)" in outcomes["crashes"].error
     others = set(outcomes) - {"crashes"}
     assert {outcomes[name].outcome for name in others} == {"graded"}
     expected = _scores(_db(graded[0]), QUIZ)
@@ -728,7 +727,7 @@ def test_kill_9_mid_run_loses_and_duplicates_nothing(graded, tmp_path, unsafe):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    markers = course.root / engine.STATE_DIR / "graded" / QUIZ
+    markers = course.root / STATE_DIR / "graded" / QUIZ
     family = _until_first_marker(grader, markers)
     graded_before_kill = len(list(markers.glob("*.json")))
     assert graded_before_kill < len(NORMAL_QUIZ), "killed too late to test anything"
@@ -806,7 +805,7 @@ def test_ctrl_c_stops_at_once_and_the_next_run_finishes(graded, tmp_path, unsafe
         # script's background job does): Ctrl-C must reach the grader here.
         preexec_fn=_default_sigint,
     )
-    markers = course.root / engine.STATE_DIR / "graded" / QUIZ
+    markers = course.root / STATE_DIR / "graded" / QUIZ
     family = _until_first_marker(grader, markers)
     os.killpg(grader.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
     assert grader.wait(timeout=60) == 130
@@ -971,18 +970,16 @@ def test_task_of_groups_grade_ids(grade_id, task):
 
 
 def test_grading_refuses_without_a_working_sandbox(monkeypatch, tmp_path):
-    class Broken:
-        @staticmethod
-        def probe_sandbox():
-            from outputsaving.classroom.sandbox import SandboxStatus
+    def broken():
+        from outputsaving.classroom.sandbox import SandboxStatus
 
-            return SandboxStatus(
-                False,
-                "bwrap: setting up uid map: Permission denied",
-                "sysctl kernel.apparmor_restrict_unprivileged_userns=0",
-            )
+        return SandboxStatus(
+            False,
+            "bwrap: setting up uid map: Permission denied",
+            "sysctl kernel.apparmor_restrict_unprivileged_userns=0",
+        )
 
-    monkeypatch.setattr(engine, "_sandbox_module", lambda: Broken)
+    monkeypatch.setattr(kernels, "probe_sandbox", broken)
     course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
     with pytest.raises(GradingRefused, match="apparmor_restrict_unprivileged_userns"):
         grade_class(course.root, stream=io.StringIO())

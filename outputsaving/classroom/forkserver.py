@@ -47,7 +47,7 @@ object per line: ``{"op": "start", ...}``, ``{"op": "signal", ...}``,
 ``{"op": "kill", ...}``; the zygote answers ``{"event": "started", ...}`` and
 ``{"event": "exited", ...}``. :class:`ForkServer` is the worker's side and
 :class:`ForkProvisioner` the jupyter_client kernel provisioner built on it,
-used by :class:`outputsaving.classroom.sandbox.SandboxedKernelManager` when its
+used by :class:`outputsaving.classroom.kernels.SandboxedKernelManager` when its
 ``fork_server`` trait names a running server.
 """
 
@@ -71,6 +71,10 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
+
+from outputsaving.classroom import sandbox
+from outputsaving.classroom.launcher import apply_limits
+from outputsaving.classroom.sandbox import STAGE
 
 __all__ = [
     "PRELOAD",
@@ -111,9 +115,6 @@ PRELOAD = (
     "ipykernel.debugger",
 )
 
-# The mount point, in the zygote's sandbox, where a kernel's namespaces set
-# up its view (an empty directory of the read-only skeleton).
-STAGE = "/.osk"
 _START_TIMEOUT = 120.0
 
 # Linux constants (include/uapi/linux/sched.h, mount.h, prctl.h, capability.h).
@@ -352,8 +353,6 @@ def _kernel(request: dict) -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         os.setsid()
         _give_up_privileges(request.get("uid"))
-        from outputsaving.classroom.limits import apply_limits
-
         apply_limits(
             memory_bytes=request["memory_bytes"],
             max_processes=request["max_processes"],
@@ -577,8 +576,6 @@ class ForkServer:
         ForkServerError
             If it did not start, or a module could not be imported.
         """
-        from outputsaving.classroom import sandbox
-
         self._ipc_base = Path(tempfile.mkdtemp(prefix="osk-z"))
         # As root, each kernel runs as a spare uid that must reach its folder.
         self._ipc_base.chmod(0o711)
@@ -635,8 +632,6 @@ class ForkServer:
     @property
     def _keep(self) -> list[str]:
         """Read-only paths a kernel's fresh /tmp or /dev/shm would cover."""
-        from outputsaving.classroom import sandbox
-
         fresh = (Path("/tmp"), Path("/dev/shm"))
         return [
             str(path)
@@ -786,7 +781,7 @@ class ForkProvisioner(LocalProvisioner):
     The kernel manager sets :attr:`server` and :attr:`spec` (the keyword
     arguments of :meth:`ForkServer.start_kernel` but the connection file)
     before the launch; see
-    :class:`outputsaving.classroom.sandbox.SandboxedKernelManager`.
+    :class:`outputsaving.classroom.kernels.SandboxedKernelManager`.
     """
 
     server: ForkServer | None = None

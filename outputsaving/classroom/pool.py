@@ -113,7 +113,7 @@ def _start_worker(grader: int, initializer, initargs) -> None:
     try:
         if initializer is not None:
             initializer(*initargs)
-    except BaseException:  # noqa: BLE001 - kept, and told with every job
+    except BaseException:
         _WORKER["error"] = traceback.format_exc()
 
 
@@ -220,10 +220,10 @@ def _run_batch(pool, jobs, on_done, stacks: Path, start_timeout: float, tries: i
         for future in done:
             job, stack_file = pending.pop(future)
             result = _outcome(job, future, stack_file, tries)
-            if isinstance(result, Failure) and result.kind in Failure.RETRIED:
-                if tries < 2:
-                    again.append(job)
-                    continue
+            retried = isinstance(result, Failure) and result.kind in Failure.RETRIED
+            if retried and tries < 2:
+                again.append(job)
+                continue
             on_done(job, result)
         if pending and time.monotonic() - moved > start_timeout:
             for future, (job, _) in list(pending.items()):

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
+from outputsaving.classroom.outcomes import STOP_ENAMES
 from outputsaving.messages import MESSAGES
 
 __all__ = [
@@ -104,8 +105,6 @@ def mistakes_of(notebook, scores: dict[str, float | None]) -> list[str]:
         the points); else by its ``grade_id``. Cells the grader did not run (a
         time budget, ...) are left out: the engine names those stops itself.
     """
-    from outputsaving.classroom.engine import STOP_ENAMES
-
     stops = set(STOP_ENAMES.values())
     unanswered = any(
         cell.metadata.get("nbgrader", {}).get("solution")

@@ -9,19 +9,18 @@ pid namespace, so every process it starts (detached or daemonised ones too)
 ends when the sandbox ends or when the process that started it dies.
 
 Resource limits (memory, processes, file size, no core dumps) are applied by the
-tiny launcher :mod:`outputsaving.classroom.limits` inside the sandbox. When the
+tiny launcher :mod:`outputsaving.classroom.launcher` inside the sandbox. When the
 grader runs as root, the launcher also switches to a spare uid with no other
 processes: the kernel never applies the process cap to root, and the working copy
 is handed over to that uid.
 
-:class:`SandboxedKernelManager` starts Jupyter kernels this way (nbclient and
-nbgrader accept it as their kernel manager class). Because the sandbox has no
-network, the kernel talks to the grader over unix sockets (ZeroMQ's ``ipc``
-transport) in a per-kernel directory that is bound into the sandbox at the same
-path.
+This module builds the commands (:func:`sandbox_command`, and
+:func:`zygote_command` for a fork server) and checks that bubblewrap works
+here (:func:`probe_sandbox`); :mod:`outputsaving.classroom.kernels` starts
+Jupyter kernels with them.
 
-``unsafe=True`` keeps the resource limits but skips bubblewrap: only for a
-machine where bubblewrap cannot run and the code is trusted.
+``unsafe=True`` keeps the memory and file size limits but skips bubblewrap: only
+for a machine where bubblewrap cannot run and the code is trusted.
 
 Notes
 -----
@@ -41,46 +40,36 @@ import site
 import subprocess
 import sys
 import tempfile
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jupyter_client import AsyncKernelManager, KernelManager
-from jupyter_core.utils import run_sync
-from nbgrader.preprocessors import Execute
-from traitlets import Bool, Dict, HasTraits, Integer, List, Unicode
-
-from outputsaving.classroom import limits
+from outputsaving.classroom import launcher
+from outputsaving.classroom.limits import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_PROCESSES,
+    DEFAULT_MEMORY_BYTES,
+    DEFAULT_TMP_BYTES,
+)
 
 __all__ = [
-    "DEFAULT_MAX_FILE_BYTES",
-    "DEFAULT_MAX_PROCESSES",
-    "DEFAULT_MEMORY_BYTES",
-    "DEFAULT_TMP_BYTES",
-    "BlockingSandboxedKernelManager",
+    "STAGE",
     "SandboxStatus",
-    "SandboxedExecute",
-    "SandboxedKernelManager",
+    "is_root",
     "probe_sandbox",
     "read_only_paths",
     "sandbox_command",
     "sandbox_environment",
-    "sandboxed_autograde_preprocessors",
+    "spare_id",
+    "zygote_command",
 ]
 
-#: Address space of each sandboxed process (a kernel with numpy, pandas,
-#: scikit-image and matplotlib imported reserves about 0.95 GiB of it).
-DEFAULT_MEMORY_BYTES = 2 * 2**30
-#: Processes and threads of the sandbox (a kernel uses about 10).
-DEFAULT_MAX_PROCESSES = 64
-#: Largest file a sandboxed process may write.
-DEFAULT_MAX_FILE_BYTES = 64 * 2**20
-#: Size of the sandbox's private ``/tmp`` (it lives in memory).
-DEFAULT_TMP_BYTES = 256 * 2**20
+#: The empty mount point a fork server's zygote sets up each kernel's
+#: namespaces on (:mod:`outputsaving.classroom.forkserver`).
+STAGE = "/.osk"
 
-_LAUNCHER = Path(limits.__file__).resolve()
-_PACKAGE = Path(limits.__file__).resolve().parents[1]
+_LAUNCHER = Path(launcher.__file__).resolve()
+_PACKAGE = Path(launcher.__file__).resolve().parents[1]
 _SANDBOX_TMP = Path("/tmp")
 # Top-level system directories: bound read-only, or recreated as symlinks
 # (merged-/usr systems have /bin -> usr/bin).
@@ -130,7 +119,7 @@ class SandboxStatus:
     fix: str = ""
 
 
-def _is_root() -> bool:
+def is_root() -> bool:
     return os.geteuid() == 0
 
 
@@ -144,7 +133,7 @@ def _mapped_id_top(map_file: str) -> int:
     return min(max(tops, default=65535), 2**32 - 2)
 
 
-def _spare_id() -> int:
+def spare_id() -> int:
     """Return a uid/gid no account uses, distinct for concurrent sandboxes.
 
     Built from this process's pid and a counter; taken from a high range
@@ -347,13 +336,11 @@ def zygote_command(
     -------
     list of str
     """
-    from outputsaving.classroom.forkserver import STAGE
-
     writable = [_checked_dir(path, "a shared folder") for path in shared]
     writable.append(_checked_dir(ipc_base, "ipc_base"))
     readable = [Path(path).resolve() for path in readable]
     command = [bwrap, *_NAMESPACE_OPTIONS]
-    if _is_root():
+    if is_root():
         # Namespaces and mounts; the switch to a spare uid; the bounding set;
         # its log files in the kernels' folders; signals to the kernels.
         capabilities = (
@@ -416,7 +403,8 @@ def sandbox_command(
     max_file_bytes : int
         Largest file a process may write.
     unsafe : bool
-        Skip bubblewrap and apply the limits only (no isolation at all).
+        Skip bubblewrap and apply the memory and file size limits only (no
+        isolation at all, no process cap); the command dies with this process.
     cwd : path-like, optional
         Working directory of the command (default ``workdir``); must be shown.
     env : mapping, optional
@@ -460,18 +448,25 @@ def sandbox_command(
         "max_file_bytes": max_file_bytes,
     }
     if unsafe:
+        # Without a user namespace of its own, the process cap would count
+        # every process of the grader's user: it is not applied. The command
+        # ends when the process that starts it (this one) dies.
         scratch = Path(tempfile.gettempdir())
-        return python + limits.launcher_arguments(
-            argv, **limit_options, env=sandbox_environment(scratch=scratch, extra=env)
+        limit_options["max_processes"] = None
+        return python + launcher.launcher_arguments(
+            argv,
+            **limit_options,
+            env=sandbox_environment(scratch=scratch, extra=env),
+            parent=os.getpid(),
         )
 
     drop: dict = {}
     command = [bwrap, *_NAMESPACE_OPTIONS]
-    if _is_root():
+    if is_root():
         # Root keeps no namespace-wide privilege: the launcher switches to a
         # spare uid (which also makes the process cap count). It needs these
         # three capabilities until then; bubblewrap drops all others.
-        uid = _spare_id() if sandbox_uid is None else int(sandbox_uid)
+        uid = spare_id() if sandbox_uid is None else int(sandbox_uid)
         drop = {"uid": uid, "gid": uid, "own": [workdir, *writable]}
         for capability in ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN"):
             command += ["--cap-add", capability]
@@ -484,7 +479,7 @@ def sandbox_command(
     return (
         command
         + python
-        + limits.launcher_arguments(
+        + launcher.launcher_arguments(
             argv, **limit_options, **drop, env=sandbox_environment(extra=env)
         )
     )
@@ -610,212 +605,8 @@ def probe_sandbox(
         return SandboxStatus(
             False, "The sandbox is not as expected: " + "; ".join(problems)
         )
-    user = "a spare uid" if _is_root() else "your user"
+    user = "a spare uid" if is_root() else "your user"
     return SandboxStatus(
         True,
         f"bubblewrap sandbox works (no network, own pid namespace, runs as {user}).",
     )
-
-
-class _SandboxMixin(HasTraits):
-    """Start the kernel through :func:`sandbox_command`, talking over unix sockets."""
-
-    workdir = Unicode(
-        "",
-        config=True,
-        help="The only directory of the course the kernel sees, read-write "
-        "(default: the directory the kernel starts in).",
-    )
-    readable = List(Unicode(), config=True, help="Extra paths shown read-only.")
-    memory_bytes = Integer(
-        DEFAULT_MEMORY_BYTES, config=True, help="Memory cap per process."
-    )
-    max_processes = Integer(
-        DEFAULT_MAX_PROCESSES, config=True, help="Process/thread cap."
-    )
-    max_file_bytes = Integer(
-        DEFAULT_MAX_FILE_BYTES, config=True, help="Largest file written."
-    )
-    tmp_bytes = Integer(
-        DEFAULT_TMP_BYTES, config=True, help="Size of the private /tmp."
-    )
-    unsafe = Bool(False, config=True, help="No bubblewrap, resource limits only.")
-    bwrap = Unicode("bwrap", config=True, help="The bubblewrap executable.")
-    sandbox_env = Dict(Unicode(), config=True, help="Extra environment of the kernel.")
-    fork_server = Unicode(
-        "",
-        config=True,
-        help="The key of a running fork server of this process "
-        "(outputsaving.classroom.forkserver) to fork the kernel from; "
-        "empty: start a new Python in a new sandbox.",
-    )
-
-    _sandbox_dir: Path | None = None
-
-    @property
-    def kernel_spec(self):
-        spec = super().kernel_spec
-        # A signal would reach bubblewrap, not the kernel in its own session:
-        # interrupt through the control channel instead. A forked kernel's
-        # monitor passes signals on.
-        if spec is not None:
-            spec.interrupt_mode = "signal" if self._server() else "message"
-        return spec
-
-    def _server(self):
-        if not self.fork_server or self.unsafe:
-            return None
-        from outputsaving.classroom.forkserver import get_server
-
-        return get_server(self.fork_server)
-
-    @property
-    def sandbox_dir(self) -> Path | None:
-        """The per-kernel directory holding the connection file and sockets."""
-        return self._sandbox_dir
-
-    async def _async_pre_start_kernel(self, **kw):
-        server = self._server()
-        if self._sandbox_dir is None:
-            # Short path: unix socket paths are limited to about 100 bytes.
-            if server is not None:
-                self._sandbox_dir = server.new_ipc_dir()
-            else:
-                self._sandbox_dir = Path(tempfile.mkdtemp(prefix="osk-"))
-            self.connection_file = str(self._sandbox_dir / "kernel.json")
-            self.ip = str(self._sandbox_dir / "ipc")
-        self.transport = "ipc"
-        if server is not None and self.provisioner is None:
-            from outputsaving.classroom.forkserver import ForkProvisioner
-
-            self.kernel_id = self.kernel_id or kw.pop("kernel_id", None)
-            self.kernel_id = self.kernel_id or str(uuid.uuid4())
-            self.provisioner = ForkProvisioner(
-                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
-            )
-            self.provisioner.server = server
-        return await super()._async_pre_start_kernel(**kw)
-
-    def _directories(self) -> tuple[Path, Path]:
-        """The working copy and the kernel's working directory."""
-        start_dir = (self._launch_args or {}).get("cwd") or os.getcwd()
-        workdir = Path(self.workdir or start_dir).resolve()
-        cwd = Path(start_dir).resolve()
-        return workdir, cwd if cwd.is_relative_to(workdir) else workdir
-
-    def _fork_spec(self, workdir: Path, cwd: Path) -> dict:
-        """What the fork server needs to start this kernel (see ForkServer)."""
-        uid = None
-        if _is_root():
-            uid = _spare_id()
-            for path in (workdir, self._sandbox_dir):
-                limits.give(path, uid, uid)
-        env = sandbox_environment(extra={"JPY_PARENT_PID": "1", **self.sandbox_env})
-        return {
-            "workdir": workdir,
-            "cwd": cwd,
-            "env": env,
-            "memory_bytes": self.memory_bytes,
-            "max_processes": self.max_processes,
-            "max_file_bytes": self.max_file_bytes,
-            "tmp_bytes": self.tmp_bytes,
-            "uid": uid,
-        }
-
-    def format_kernel_cmd(self, extra_arguments=None):
-        argv = super().format_kernel_cmd(extra_arguments=extra_arguments)
-        workdir, cwd = self._directories()
-        provisioner = self.provisioner
-        if getattr(provisioner, "server", None) is not None:
-            provisioner.spec = self._fork_spec(workdir, cwd)
-            return argv
-        return sandbox_command(
-            argv,
-            workdir=workdir,
-            readable=self.readable,
-            writable=[self._sandbox_dir],
-            memory_bytes=self.memory_bytes,
-            max_processes=self.max_processes,
-            max_file_bytes=self.max_file_bytes,
-            unsafe=self.unsafe,
-            cwd=cwd,
-            # ipykernel: no "standalone kernel" banner, and no polling of its
-            # parent (in its own pid namespace, its parent is pid 1).
-            env={"JPY_PARENT_PID": "1", **self.sandbox_env},
-            tmp_bytes=self.tmp_bytes,
-            bwrap=self.bwrap,
-        )
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)
-        if not restart and self._sandbox_dir is not None:
-            shutil.rmtree(self._sandbox_dir, ignore_errors=True)
-            self._sandbox_dir = None
-
-
-class SandboxedKernelManager(_SandboxMixin, AsyncKernelManager):
-    """A Jupyter kernel manager whose kernels run in the sandbox.
-
-    It is asynchronous (a :class:`jupyter_client.AsyncKernelManager`, itself a
-    :class:`jupyter_client.KernelManager`), as nbclient needs for its cell
-    timeouts. Configure it like any traitlets class, e.g. for nbgrader::
-
-        c.Execute.kernel_manager_class = (
-            "outputsaving.classroom.sandbox.SandboxedKernelManager"
-        )
-        c.SandboxedKernelManager.memory_bytes = 2 * 2**30
-
-    Traits: ``workdir`` (default: the ``cwd`` the kernel is started in),
-    ``readable``, ``memory_bytes``, ``max_processes``, ``max_file_bytes``,
-    ``tmp_bytes``, ``unsafe``, ``bwrap``, ``sandbox_env``. Shutting the kernel
-    down or killing it ends every process of its sandbox. Interrupts go through
-    the control channel (a signal would stop at bubblewrap).
-    """
-
-    # The base class binds these public names to its own coroutines.
-    pre_start_kernel = _SandboxMixin._async_pre_start_kernel
-    cleanup_resources = _SandboxMixin._async_cleanup_resources
-
-
-class BlockingSandboxedKernelManager(_SandboxMixin, KernelManager):
-    """The synchronous :class:`SandboxedKernelManager`, for scripts.
-
-    Not for nbclient or nbgrader: with a blocking client, nbclient's cell
-    timeouts never fire.
-    """
-
-    pre_start_kernel = run_sync(_SandboxMixin._async_pre_start_kernel)
-    cleanup_resources = run_sync(_SandboxMixin._async_cleanup_resources)
-
-
-class SandboxedExecute(Execute):
-    """nbgrader's Execute preprocessor, running notebooks in the sandbox.
-
-    nbgrader 0.9's ``Execute`` passes its kernel manager class as an argument,
-    which overrides ``c.Execute.kernel_manager_class``: use this preprocessor
-    instead (see :func:`sandboxed_autograde_preprocessors`). It reads the
-    ``c.Execute`` options (timeout, interrupt_on_timeout ...) like ``Execute``;
-    the sandbox's options are ``c.SandboxedKernelManager.*``.
-    """
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
-        super().__init__(*args, **kwargs)
-
-
-def sandboxed_autograde_preprocessors() -> list:
-    """nbgrader's autograde preprocessors, with :class:`SandboxedExecute`.
-
-    For ``nbgrader_config.py``::
-
-        c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
-
-    Returns
-    -------
-    list
-        ``Autograde.autograde_preprocessors``' default with ``Execute`` replaced.
-    """
-    from nbgrader.converters import Autograde
-
-    defaults = Autograde.class_traits()["autograde_preprocessors"].default()
-    return [SandboxedExecute if item is Execute else item for item in defaults]

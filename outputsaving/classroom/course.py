@@ -1,0 +1,123 @@
+"""The course folder as the grader reads it: nbgrader's settings, the sources.
+
+Everything here runs in the grading process, where the course is.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from outputsaving.classroom.tasks import AssignmentFiles
+
+__all__ = [
+    "NBGRADER_FILES",
+    "STATE_DIR",
+    "assignment_files",
+    "course_settings",
+    "extra_seconds",
+    "handed_in",
+    "imagej_problem",
+    "notebook_names",
+    "put_scripts_on_path",
+    "source_hash",
+]
+
+#: Folder of the course holding the grader's own state (markers, caches).
+STATE_DIR = ".outputsaving"
+#: The files nbgrader itself keeps beside a submitted notebook (collect and
+#: release_feedback need the secret), handed to the worker with the notebooks.
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def put_scripts_on_path() -> None:
+    """Put this Python's scripts folder first on PATH (nbgrader runs ``alembic``).
+
+    Needed when the environment is not activated (for example
+    ``.venv/bin/outputsaving grade``); inherited by the worker processes.
+    """
+    scripts = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if parts[:1] != [scripts]:
+        os.environ["PATH"] = os.pathsep.join([scripts, *parts])
+
+
+def course_settings(course_dir: Path, *, db_url: str | None = None):
+    """Return ``(config, coursedir)`` as ``nbgrader`` run in the course would.
+
+    Loads the course's ``nbgrader_config.py`` (and the Jupyter config paths)
+    with nbgrader's own application class.
+    """
+    from nbgrader.apps.baseapp import NbGrader
+    from nbgrader.coursedir import CourseDirectory
+
+    course_dir = Path(course_dir).resolve()
+    previous = os.getcwd()
+    os.chdir(course_dir)
+    try:
+        app = NbGrader()
+        app.initialize([], root=str(course_dir))
+    finally:
+        os.chdir(previous)
+    config = copy.deepcopy(app.config)
+    config.CourseDirectory.root = str(course_dir)
+    if db_url:
+        config.CourseDirectory.db_url = db_url
+    return config, CourseDirectory(config=config)
+
+
+def notebook_names(course_dir: Path, assignment: str) -> list[str]:
+    """The notebooks of an assignment's ``source/`` folder."""
+    return sorted(p.name for p in (course_dir / "source" / assignment).glob("*.ipynb"))
+
+
+def source_hash(course_dir: Path, assignment: str) -> str:
+    """A digest of an assignment's source notebooks (keys the solution times)."""
+    digest = hashlib.sha256()
+    for name in notebook_names(course_dir, assignment):
+        digest.update(name.encode())
+        digest.update((course_dir / "source" / assignment / name).read_bytes())
+    return digest.hexdigest()
+
+
+def assignment_files(course_dir: Path, assignment: str) -> AssignmentFiles:
+    """An assignment's ``source/`` folder as values (the instructor's files)."""
+    folder = course_dir / "source" / assignment
+    files = {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+        and not path.is_symlink()
+        and ".ipynb_checkpoints" not in path.relative_to(folder).parts
+    }
+    return AssignmentFiles(
+        assignment, tuple(notebook_names(course_dir, assignment)), files
+    )
+
+
+def handed_in(assignment: str) -> tuple[str, ...]:
+    """What an assignment hands in besides its notebooks (the ImageJ track's
+    macro and its output folder), kept for grading."""
+    from outputsaving.grading import imagej
+
+    return imagej.HANDED_IN.get(assignment, ())
+
+
+def imagej_problem(assignments: Iterable[str]) -> str | None:
+    """Why the ImageJ track cannot be graded here, when it is to be graded."""
+    from outputsaving.grading import imagej
+
+    if not set(assignments) & set(imagej.ASSIGNMENTS) or imagej.find_imagej():
+        return None
+    return imagej.imagej_missing_message()
+
+
+def extra_seconds(assignment: str) -> float:
+    """Budget beyond the solution's run: the ImageJ track's macro time limit."""
+    from outputsaving.grading import imagej
+
+    return imagej.MACRO_TIMEOUT + 10.0 if assignment in imagej.ASSIGNMENTS else 0.0

@@ -1,0 +1,108 @@
+"""Feedback for learners: nbgrader's, made safe, or the grader's own page.
+
+:func:`generate_feedback` runs nbgrader's generate_feedback for one graded
+submission (in a worker, where the course is) and keeps in the feedback
+folder only what the grader made. :func:`write_refusal_feedback` writes the
+page of a submission that could not be graded (refused, or a grader fault),
+where nbgrader's feedback would be.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from pathlib import Path
+
+from outputsaving.classroom.tasks import FeedbackResult, FeedbackTask
+from outputsaving.files import copy_regular, remove_tree
+from outputsaving.messages import fill
+
+__all__ = ["generate_feedback", "write_refusal_feedback"]
+
+
+def generate_feedback(task: FeedbackTask) -> FeedbackResult:
+    """nbgrader's generate_feedback for one submission (in a worker)."""
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log
+
+    config = copy.deepcopy(task.config)
+    config.CourseDirectory.root = task.course_dir
+    config.HTMLExporter.template_name = "feedback"
+    config.CourseDirectory.assignment_id = task.assignment
+    config.CourseDirectory.student_id = task.student
+    app = GenerateFeedback(coursedir=CourseDirectory(config=config), config=config)
+    app.force = True
+    outcome = capture_log(app)
+    if outcome["success"]:
+        course = Path(task.course_dir)
+        source = course / "source" / task.assignment
+        _only_feedback(
+            course / "feedback" / task.student / task.assignment,
+            course / "submitted" / task.student / task.assignment,
+            sorted(p.stem for p in source.glob("*.ipynb")),
+        )
+    return FeedbackResult(outcome["success"], outcome.get("error", "") or "")
+
+
+def _only_feedback(folder: Path, submitted: Path, notebooks: Sequence[str]) -> None:
+    """Keep in a feedback folder only what the grader made.
+
+    nbgrader's generate_feedback copies every file of the autograded folder
+    (the notebook's outputs, files its code wrote) next to the feedback, so a
+    learner's planted ``grades_summary.html`` would look like the grader's.
+    What stays: ``<notebook>.html`` for each notebook, and ``timestamp.txt``
+    (nbgrader's release_feedback needs it) copied from the submission, not
+    from the folder the learner's code could write.
+    """
+    keep = {f"{name}.html" for name in notebooks}
+    for entry in list(folder.iterdir()):
+        if entry.name in keep and entry.is_file() and not entry.is_symlink():
+            continue
+        remove_tree(entry)
+    stamp = folder / "timestamp.txt"
+    stamp.unlink(missing_ok=True)
+    copy_regular(submitted / "timestamp.txt", stamp)
+
+
+def write_refusal_feedback(
+    folder: Path,
+    assignment: str,
+    notebooks: Sequence[str],
+    reasons: Sequence[str],
+    *,
+    submitted: Path | None = None,
+    code: str = "classroom.refused_feedback",
+) -> list[Path]:
+    """Feedback for a submission refused before grading: why, and what to do.
+
+    ``code``: the message at the top (a grader's own fault uses
+    ``classroom.failed_feedback``).
+
+    Writes ``<folder>/<assignment>/<notebook>.html`` for each notebook name
+    (without ``.ipynb``), where nbgrader's feedback would be, replacing any
+    earlier feedback there. ``reasons`` are the intake's learner messages.
+    With ``submitted`` (the submission's folder), its ``timestamp.txt`` is
+    copied beside, for nbgrader's release_feedback.
+    """
+    import html
+
+    target = folder / assignment
+    remove_tree(target)
+    target.mkdir(parents=True)
+    items = "\n".join(f"<li>{html.escape(str(reason))}</li>" for reason in reasons)
+    written = []
+    for name in notebooks:
+        title = html.escape(f"{assignment}: {name}")
+        page = (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{title}</title></head><body>\n<h1>{title}</h1>\n"
+            f"<p>{html.escape(fill(code))}</p>\n"
+            f"<ul>\n{items}\n</ul>\n</body></html>\n"
+        )
+        path = target / f"{name}.html"
+        path.write_text(page, encoding="utf-8")
+        written.append(path)
+    if submitted is not None:
+        copy_regular(submitted / "timestamp.txt", target / "timestamp.txt")
+    return written

@@ -1,0 +1,60 @@
+"""Which submissions are graded: a marker per submission, written last.
+
+A submission counts as graded only when its marker exists: a small JSON file,
+written atomically *after* the gradebook commit, in
+``.outputsaving/graded/<assignment>/<student>.json`` of the course (outside the
+folders a learner's code may write). It holds the submission's time stamp and
+its outcome. A kill at any moment therefore loses nothing (no marker: graded
+again) and duplicates nothing (grades are written with nbgrader's
+update-or-create calls: a regrade replaces).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from outputsaving.classroom.course import STATE_DIR
+from outputsaving.classroom.outcomes import SubmissionOutcome
+from outputsaving.files import write_atomically
+
+__all__ = ["marker_path", "read_marker", "timestamp_text", "write_marker"]
+
+
+def marker_path(course_dir: Path, student: str, assignment: str) -> Path:
+    """Where the marker of a graded submission lives."""
+    return Path(course_dir) / STATE_DIR / "graded" / assignment / f"{student}.json"
+
+
+def read_marker(path: Path) -> SubmissionOutcome | None:
+    """The outcome a marker holds (``fresh`` False), or None without a valid one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data.pop("graded_at", None)
+        outcome = SubmissionOutcome(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+    outcome.fresh = False
+    return outcome
+
+
+def write_marker(course_dir: Path, outcome: SubmissionOutcome) -> None:
+    """Mark a submission graded (after its grades are committed)."""
+    data = asdict(outcome)
+    data.pop("fresh")
+    data["graded_at"] = dt.datetime.now(dt.UTC).isoformat()
+    path = marker_path(course_dir, outcome.student, outcome.assignment)
+    write_atomically(path, json.dumps(data, indent=1))
+
+
+def timestamp_text(timestamp) -> str | None:
+    """A submission's time stamp as markers and tasks keep it (naive UTC, ISO)."""
+    if timestamp is None:
+        return None
+    if isinstance(timestamp, dt.datetime):
+        if timestamp.tzinfo is not None:
+            timestamp = timestamp.astimezone(dt.UTC).replace(tzinfo=None)
+        return timestamp.isoformat()
+    return str(timestamp)
