@@ -169,6 +169,23 @@ def test_walk_never_enters_a_folder_swapped_for_a_link_after_listing(tree, secre
     assert seen == ["a.txt", "b", "link.txt", "linked"]
 
 
+def test_walk_never_enters_a_folder_swapped_for_another_folder(tree, secret):
+    seen = []
+    for entry in walk_no_follow(tree):
+        seen.append(entry.relative)
+        if entry.relative == "linked":
+            os.rename(tree / "b", tree.parent / "b-moved")
+            os.rename(secret.parent, tree / "b")  # a real folder, not a link
+    assert seen == ["a.txt", "b", "link.txt", "linked"]
+
+
+def test_walk_takes_the_sub_folders_last_one_first(folder):
+    for name in ("x/inner", "y/deep", "z/deep"):
+        (folder / name).mkdir(parents=True)
+    order = [entry.relative for entry in walk_no_follow(folder)]
+    assert order == ["x", "y", "z", "z/deep", "y/deep", "x/inner"]
+
+
 def test_walk_lets_the_caller_stop_before_a_folder_is_listed(tree, monkeypatch):
     listed = []
     real_scandir = os.scandir
@@ -333,6 +350,34 @@ def test_remove_no_follow_removes_a_read_only_tree_but_no_link_target(tree, secr
     assert not tree.exists()
     assert untouched(secret)
     assert sorted(p.name for p in secret.parent.iterdir()) == ["secret.txt"]
+
+
+def test_remove_no_follow_makes_folders_writable_but_never_a_link_target(
+    tree, secret, monkeypatch
+):
+    """As a user who is not root: removing from a read-only folder fails."""
+    (tree / "ro").mkdir()
+    (tree / "ro" / "link").symlink_to(secret)  # alone: its removal fails first
+    secret.chmod(0o600)
+    (tree / "ro").chmod(0o555)
+    real_unlink = os.unlink
+
+    def unlink(path, *, dir_fd=None):
+        folder = (
+            os.fstat(dir_fd)
+            if dir_fd is not None
+            else os.stat(os.path.dirname(os.path.abspath(path)))
+        )
+        if not folder.st_mode & stat.S_IWUSR:
+            raise PermissionError(errno.EACCES, "read-only folder", path)
+        return real_unlink(path, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    remove_no_follow(tree)
+    monkeypatch.undo()
+    assert not tree.exists()
+    assert untouched(secret)
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
 
 
 def test_remove_no_follow_removes_a_link_itself(folder, secret):
