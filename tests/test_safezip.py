@@ -400,3 +400,16 @@ def test_damaged_member_data_reads_as_damaged():
             read_member(archive, listing.members[0].info)
     assert raised.value.reason == "damaged"
     assert len(raised.value.words) < 80
+
+
+def test_a_failed_crc_check_reads_as_damaged_in_few_words():
+    name = "a" * 100 + ".txt"
+    data = patch_header(
+        make_zip([(name, b"hello")]), local=14, central=16, fmt="<I", value=12345
+    )
+    with open_zip(data) as archive:
+        listing = list_members(archive, LIMITS)
+        with pytest.raises(ZipReadError) as raised:
+            read_member(archive, listing.members[0])
+    assert raised.value.reason == "damaged"
+    assert raised.value.words == "BadZipFile"  # zipfile's text names the member
