@@ -428,6 +428,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "archive (for example {names}), so it was not opened. Save your ROIs "
         "under plain names such as their labels.",
     ),
+    "rois.link_entries": (
+        E,
+        "Your zip holds {count} {count:entry/entries} that {count:is a link or a "
+        "special file/are links or special files}, not ROIs (for example {names}), "
+        "so it was not opened. Save your ROIs again with roifile, into a new zip file.",
+    ),
+    "rois.locked_entries": (
+        E,
+        "Your zip holds {count} {count:entry/entries} that {count:is/are} "
+        "password-protected or compressed with a method that cannot be read (for "
+        "example {names}), so it was not opened. Save your ROIs again with roifile, "
+        "into a zip file without a password.",
+    ),
     "rois.too_many_entries": (
         E,
         "Your zip holds {count} entries, more than the {limit} this check reads, "

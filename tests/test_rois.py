@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import stat
 import struct
 import tracemalloc
 import warnings
@@ -350,6 +351,35 @@ def test_path_traversal_names_are_refused(tmp_path, name):
     assert result.codes == ["rois.unsafe_names"]
     assert name in result.errors[0].message
     assert result.content is None  # nothing was read
+
+
+def test_link_entries_are_refused(tmp_path):
+    path = tmp_path / "rois.zip"
+    roi = rois_from_labels(square_labels())[0]
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("fine.roi", roi.tobytes())
+        link = zipfile.ZipInfo("link.roi")
+        link.create_system = 3
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/passwd")
+    result = check_rois(path)
+    assert result.codes == ["rois.link_entries"]
+    assert "link.roi" in result.errors[0].message
+    assert result.content is None
+
+
+def test_password_protected_entries_are_refused(tmp_path):
+    path = tmp_path / "rois.zip"
+    write_zip(path, rois_from_labels(square_labels())[:1])
+    blob = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = blob.index(signature) + offset
+        struct.pack_into("<H", blob, at, struct.unpack_from("<H", blob, at)[0] | 1)
+    path.write_bytes(bytes(blob))
+    result = check_rois(path)
+    assert result.codes == ["rois.locked_entries"]
+    assert "password" in result.errors[0].message
+    assert result.content is None
 
 
 def test_too_many_entries_are_refused(tmp_path):
