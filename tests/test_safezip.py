@@ -11,9 +11,11 @@ import io
 import stat
 import struct
 import zipfile
+from pathlib import Path
 
 import pytest
 
+from outputsaving import safezip
 from outputsaving.safezip import (
     RULES,
     UnsafeName,
@@ -413,3 +415,11 @@ def test_a_failed_crc_check_reads_as_damaged_in_few_words():
             read_member(archive, listing.members[0])
     assert raised.value.reason == "damaged"
     assert raised.value.words == "BadZipFile"  # zipfile's text names the member
+
+
+def test_the_reader_module_is_the_only_one_opening_zips():
+    """rois and intake read zips through safezip, never with zipfile directly."""
+    package = Path(safezip.__file__).parent
+    for module in ("rois.py", "classroom/intake.py"):
+        text = (package / module).read_text()
+        assert "zipfile.ZipFile(" not in text, module
