@@ -830,6 +830,30 @@ def test_link_among_macos_resource_forks_refuses_the_student_zip(course):
     assert found["eve"].codes[0] == "classroom.zip_link"
 
 
+def test_macos_resource_forks_are_never_unpacked(course, caplog):
+    inner = make_zip(
+        [(member(NOTEBOOK), nb("eve")), (member(f"__MACOSX/._{NOTEBOOK}"), b"\0\5")]
+    )
+    with caplog.at_level(logging.INFO, logger=intake.__name__):
+        found = run_import(
+            course,
+            [
+                (member(f"alice_{NOTEBOOK}"), nb("alice")),
+                (member(f"__MACOSX/._alice_{NOTEBOOK}"), b"\0\5\26\7"),
+                (member(f"__MACOSX/._bob_{NOTEBOOK}"), bytes(5_000_000)),  # a bomb
+                (member("eve.zip"), inner),
+            ],
+        )
+    assert sorted(found) == ["alice", "eve"]
+    assert all(submission.problems == [] for submission in found.values())
+    assert sorted(p.name for p in submitted(course, "eve").iterdir()) == [
+        NOTEBOOK,
+        "timestamp.txt",
+    ]
+    assert "skipped __MACOSX" not in caplog.text
+    assert f"refused __MACOSX/._bob_{NOTEBOOK}" in caplog.text
+
+
 def test_unknown_compression_method_is_refused_before_unpacking(course, tmp_path):
     blob = bytearray(make_zip([(member(f"mallory_{NOTEBOOK}"), nb("x"))]))
     for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
