@@ -342,6 +342,15 @@ def test_too_deep(course):
     assert "20 levels" in problems[0]
 
 
+def test_depth_limit_counts_folders_below_the_submission(course):
+    folder = submit(course, "alice")
+    (folder / "a" / "b").mkdir(parents=True)
+    (folder / "a" / "b" / "t.txt").write_text("fine")
+    assert inspect(course, folder, max_depth=3) == []
+    (folder / "a" / "b" / "c").mkdir()
+    assert codes(inspect(course, folder, max_depth=3)) == ["classroom.too_deep"]
+
+
 def test_problems_deep_in_nested_folders_are_all_found(course):
     folder = submit(course, "alice")
     nested = folder / "a" / "b" / "c"
@@ -832,7 +841,11 @@ def test_link_among_macos_resource_forks_refuses_the_student_zip(course):
 
 def test_macos_resource_forks_are_never_unpacked(course, caplog):
     inner = make_zip(
-        [(member(NOTEBOOK), nb("eve")), (member(f"__MACOSX/._{NOTEBOOK}"), b"\0\5")]
+        [
+            (member(NOTEBOOK), nb("eve")),
+            (member(f"__MACOSX/._{NOTEBOOK}"), b"\0\5"),
+            (member("__MACOSX/extra.ipynb"), nb("junk")),
+        ]
     )
     with caplog.at_level(logging.INFO, logger=intake.__name__):
         found = run_import(
