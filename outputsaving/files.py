@@ -35,7 +35,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple
 
@@ -294,7 +294,11 @@ def _open_folder(name: str, seen: os.stat_result, parent_fd: int) -> int | None:
     return fd
 
 
-def walk_no_follow(folder: str | os.PathLike) -> Iterator[FolderEntry]:
+def walk_no_follow(
+    folder: str | os.PathLike,
+    *,
+    enter: Callable[[FolderEntry], bool] | None = None,
+) -> Iterator[FolderEntry]:
     """Every entry under ``folder`` (links, special files, folders, files).
 
     No link is ever followed: each folder is opened with ``O_NOFOLLOW``
@@ -302,15 +306,18 @@ def walk_no_follow(folder: str | os.PathLike) -> Iterator[FolderEntry]:
     folder that was listed (same inode), so a folder swapped for a link
     meanwhile is not entered. Links are yielded, never entered. The entries of
     a folder come in name order, all of them before the entries of its
-    sub-folders, which are walked last one first; so a caller may stop at any
-    entry, for instance at a folder nested too deep, before anything under it
-    is listed. An entry that vanishes, or a sub-folder that cannot be opened,
-    is passed over.
+    sub-folders, which are then walked one after the other in name order (the
+    order of :func:`os.walk`); so a caller may stop at any entry, for instance
+    at a folder nested too deep, before anything under it is listed. An entry
+    that vanishes, or a sub-folder that cannot be opened, is passed over.
 
     Parameters
     ----------
     folder : str or path-like
         The folder to walk; it must not be a link itself.
+    enter : callable, optional
+        Called with each sub-folder's entry: the sub-folder is walked only
+        when it returns True (by default, every sub-folder is).
 
     Yields
     ------
@@ -336,9 +343,11 @@ def walk_no_follow(folder: str | os.PathLike) -> Iterator[FolderEntry]:
                 stack[-1] = (fd, relative, depth, pending)
                 for name, info in _listing(fd):
                     path = f"{relative}/{name}" if relative else name
-                    yield FolderEntry(path, root / path, info, depth)
-                    if stat.S_ISDIR(info.st_mode):
+                    entry = FolderEntry(path, root / path, info, depth)
+                    yield entry
+                    if stat.S_ISDIR(info.st_mode) and (enter is None or enter(entry)):
                         pending.append((name, info))
+                pending.reverse()  # taken from the end: first name first
             elif pending:
                 name, info = pending.pop()
                 child = _open_folder(name, info, fd)

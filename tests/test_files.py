@@ -179,11 +179,19 @@ def test_walk_never_enters_a_folder_swapped_for_another_folder(tree, secret):
     assert seen == ["a.txt", "b", "link.txt", "linked"]
 
 
-def test_walk_takes_the_sub_folders_last_one_first(folder):
-    for name in ("x/inner", "y/deep", "z/deep"):
+def test_walk_takes_a_folder_then_its_sub_folders_in_name_order(folder):
+    for name in ("x/inner/in", "y/deep", "z/deep"):
         (folder / name).mkdir(parents=True)
     order = [entry.relative for entry in walk_no_follow(folder)]
-    assert order == ["x", "y", "z", "z/deep", "y/deep", "x/inner"]
+    assert order == ["x", "y", "z", "x/inner", "x/inner/in", "y/deep", "z/deep"]
+
+
+def test_walk_enters_only_the_folders_the_caller_wants(tree):
+    def enter(entry):
+        return entry.relative != "b/d"
+
+    order = [entry.relative for entry in walk_no_follow(tree, enter=enter)]
+    assert order == ["a.txt", "b", "link.txt", "linked", "b/c.txt", "b/d"]
 
 
 def test_walk_lets_the_caller_stop_before_a_folder_is_listed(tree, monkeypatch):
