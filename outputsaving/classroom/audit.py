@@ -71,7 +71,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import stat
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -82,7 +81,7 @@ import nbformat
 import numpy as np
 
 from outputsaving.classroom.evidence_audit import audit_evidence, visible_paths
-from outputsaving.files import sniff_format
+from outputsaving.files import sniff_format, walk_no_follow
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, imagej, quiz
 from outputsaving.grading.common import failure_message, message, task_result
@@ -174,31 +173,31 @@ def saved_files(
     Returns
     -------
     files : list of Path
-        Sorted; symbolic links, special files, notebooks, ``timestamp.txt``
-        at the top and anything in ``.ipynb_checkpoints`` are left out, and
-        symbolic links to folders are not followed.
+        Sorted (each folder's files by name, then its sub-folders');
+        symbolic links, special files, notebooks, ``timestamp.txt`` at the
+        top and anything in ``.ipynb_checkpoints`` are left out, and no link
+        is followed (:func:`outputsaving.files.walk_no_follow`).
     truncated : bool
         True when there were more than ``max_files`` files.
     """
-    root = Path(workdir)
     excluded = {"timestamp.txt", *exclude}
     files: list[Path] = []
-    for folder, dirs, names in os.walk(root, followlinks=False):
-        dirs[:] = sorted(name for name in dirs if name not in _NOT_OUTPUTS)
-        for name in sorted(names):
-            path = Path(folder) / name
-            relative = path.relative_to(root).as_posix()
-            if name.endswith(".ipynb") or relative in excluded:
-                continue
-            try:
-                mode = os.lstat(path).st_mode
-            except OSError:
-                continue
-            if not stat.S_ISREG(mode):
+    walk = walk_no_follow(
+        workdir, enter=lambda folder: folder.path.name not in _NOT_OUTPUTS
+    )
+    try:
+        for entry in walk:
+            if (
+                not stat.S_ISREG(entry.info.st_mode)
+                or entry.relative.endswith(".ipynb")
+                or entry.relative in excluded
+            ):
                 continue
             if len(files) == max_files:
                 return files, True
-            files.append(path)
+            files.append(entry.path)
+    except OSError:  # no working copy to look in
+        pass
     return files, False
 
 

@@ -17,13 +17,13 @@ file inside the folder the test gave.
 from __future__ import annotations
 
 import json
-import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from outputsaving.files import read_regular
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, imagej
 from outputsaving.grading.common import failure_message, message, task_result
@@ -38,15 +38,12 @@ MAX_NOTES = 20
 
 
 def _read_regular(path: Path, limit: int) -> bytes | None:
+    """At most ``limit`` bytes of a regular file; None for a link, a special or
+    larger file (:func:`outputsaving.files.read_regular`)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        return read_regular(path, limit)
     except OSError:
         return None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        return handle.read(limit + 1)
 
 
 def _notes(root: Path, key: str) -> list[tuple[Path, dict]]:

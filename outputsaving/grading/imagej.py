@@ -39,6 +39,7 @@ import re
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -46,7 +47,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
-from outputsaving.files import sniff_format
+from outputsaving.files import copy_regular, sniff_format, walk_no_follow
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, evidence, monitor
 from outputsaving.grading.common import assert_passes, message, task_result
@@ -351,12 +352,15 @@ _LAUNCHER = 'printf "%s\\n%s\\n" "$DISPLAY" "$XAUTHORITY" > "$0"; exec "$@"'
 
 
 def _walk_files(folder: Path) -> list[Path]:
-    found = []
-    for root, dirs, names in os.walk(folder, followlinks=False):
-        dirs.sort()
-        for name in sorted(names):
-            found.append(Path(root) / name)
-    return found
+    """Everything but folders under ``folder``, links not followed, in walk order."""
+    try:
+        return [
+            entry.path
+            for entry in walk_no_follow(folder)
+            if not stat.S_ISDIR(entry.info.st_mode)
+        ]
+    except OSError:
+        return []
 
 
 def _window_titles(install: ImageJInstall, display_file: Path) -> list[str]:
@@ -614,24 +618,24 @@ def _tail(path: Path, limit: int = 65536) -> str:
 
 
 def _keep(source: Path, destination: Path) -> list[str]:
-    """Copy the regular files of ``source`` into ``destination``; their names."""
+    """Copy the regular files of ``source`` into ``destination``; their names.
+
+    Links and special files the macro left are not copied, nor followed.
+    """
     kept: list[str] = []
     total = 0
-    if not source.is_dir():
+    if not source.is_dir() or source.is_symlink():
         return kept
     destination.mkdir(parents=True, exist_ok=True)
-    for path in _walk_files(source):
-        if path.is_symlink() or not path.is_file() or len(kept) >= MAX_FILES:
+    for entry in walk_no_follow(source):
+        if not stat.S_ISREG(entry.info.st_mode) or len(kept) >= MAX_FILES:
             continue
-        size = path.stat().st_size
-        if total + size > MAX_BYTES:
-            continue
-        relative = path.relative_to(source)
-        target = destination / relative
+        target = destination / entry.relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-        total += size
-        kept.append(relative.as_posix())
+        copied = copy_regular(entry.path, target, limit=MAX_BYTES - total)
+        if copied is not None:
+            total += copied
+            kept.append(entry.relative)
     return kept
 
 
