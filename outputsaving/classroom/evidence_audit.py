@@ -26,8 +26,9 @@ import numpy as np
 from outputsaving.files import read_regular
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, imagej
-from outputsaving.grading.common import failure_message, message, task_result
+from outputsaving.grading.common import failure_message, task_result
 from outputsaving.grading.evidence import EVIDENCE_FOLDER, MAX_ARRAY_SIZE
+from outputsaving.messages import fill
 
 __all__ = ["EVIDENCE_CELLS", "audit_evidence", "visible_paths"]
 
@@ -367,4 +368,4 @@ def visible_paths(assignment: str, workdir: Path, /) -> list[Path]:
 
 def no_evidence_message() -> str:
     """The learner's words for a test that left nothing to check again."""
-    return message("classroom.audit_no_evidence")
+    return fill("classroom.audit_no_evidence")

@@ -50,7 +50,8 @@ from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
 from outputsaving.files import copy_regular, sniff_format, walk_no_follow
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, evidence, monitor
-from outputsaving.grading.common import assert_passes, message, task_result
+from outputsaving.grading.common import assert_passes, task_result
+from outputsaving.messages import fill
 
 __all__ = [
     "ASSIGNMENTS",
@@ -760,20 +761,20 @@ def _not_finished(result: CheckResult, note: dict) -> None:
     if outcome in ("timeout", "error"):
         windows = [w for w in note.get("windows") or [] if isinstance(w, str)]
         if "Macro Error" in windows:
-            detail = message("imagej.window_macro_error")
+            detail = fill("imagej.window_macro_error")
         elif "ROI Manager" in windows:
-            detail = message("imagej.window_roi_manager")
+            detail = fill("imagej.window_roi_manager")
         elif windows:
-            detail = message("imagej.window_other", title=windows[0][:60])
+            detail = fill("imagej.window_other", title=windows[0][:60])
         else:
             detail = ""
         if hints.get("parameters"):
-            hint = message("imagej.hint_parameters")
+            hint = fill("imagej.hint_parameters")
         elif hints.get("dialogs"):
             calls = ", ".join(hints["dialogs"][:3])
-            hint = message("imagej.hint_dialogs", calls=calls)
+            hint = fill("imagej.hint_dialogs", calls=calls)
         else:
-            hint = message("imagej.hint_error")
+            hint = fill("imagej.hint_error")
         result.add("imagej.did_not_finish", detail=detail, hint=hint)
     elif outcome == "ended":
         result.add("imagej.ended_early")
@@ -877,7 +878,7 @@ def rerun_task_result(
         result.add(
             "imagej.rerun_none",
             what=TASK_WORDS[task],
-            written=message("imagej.written_list", names=names) if names else "",
+            written=fill("imagej.written_list", names=names) if names else "",
         )
     return [result]
 
@@ -981,9 +982,9 @@ def _declared_file(
     except OSError:
         present = []
     found = (
-        message("imagej.folder_holds", names=", ".join(present[:6]))
+        fill("imagej.folder_holds", names=", ".join(present[:6]))
         if present
-        else message("imagej.folder_empty")
+        else fill("imagej.folder_empty")
     )
     result.add("imagej.not_uploaded", name=name, folder=folder, found=found)
     return None
@@ -1017,7 +1018,7 @@ def upload_result(macro_file, output_dir, /, *, activity: int = 1, notes: bool =
         result.add(
             "imagej.macro_missing",
             path=macro,
-            others=message("imagej.other_macros", names=", ".join(others[:4]))
+            others=fill("imagej.other_macros", names=", ".join(others[:4]))
             if others
             else "",
         )
