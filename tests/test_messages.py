@@ -37,30 +37,31 @@ def _modules() -> list[tuple[str, ast.Module]]:
 MODULES = _modules()
 
 
-@pytest.mark.parametrize(("name", "tree"), MODULES, ids=[name for name, _ in MODULES])
-def test_no_module_formats_a_template_itself(name, tree):
-    calls = [
-        node.lineno
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
+def _format_call(node: ast.AST) -> bool:
+    """``anything.format(...)`` or ``anything.format_map(...)``."""
+    return (
+        isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr in ("format", "format_map")
-    ]
-    assert calls == [], f"{name}: str.format at lines {calls}; use messages.fill"
+    )
 
 
-@pytest.mark.parametrize(("name", "tree"), MODULES, ids=[name for name, _ in MODULES])
-def test_no_module_takes_a_template_out_of_the_catalogue(name, tree):
-    lines = [
-        node.lineno
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Subscript)
+def _template_taken(node: ast.AST) -> bool:
+    """``MESSAGES[code][1]`` (a severity, ``MESSAGES[code][0]``, is fine)."""
+    return (
+        isinstance(node, ast.Subscript)
         and isinstance(node.value, ast.Subscript)
         and isinstance(node.value.value, ast.Name)
         and node.value.value.id == "MESSAGES"
         and not (isinstance(node.slice, ast.Constant) and node.slice.value == 0)
-    ]
-    assert lines == [], f"{name}: MESSAGES[...][1] at lines {lines}"
+    )
+
+
+@pytest.mark.parametrize(("name", "tree"), MODULES, ids=[name for name, _ in MODULES])
+@pytest.mark.parametrize("way", [_format_call, _template_taken])
+def test_no_module_fills_a_template_itself(name, tree, way):
+    lines = [node.lineno for node in ast.walk(tree) if way(node)]
+    assert lines == [], f"{name}: {way.__doc__} at lines {lines}; use messages.fill"
 
 
 def _forwards_to_fill(function: ast.FunctionDef) -> bool:

@@ -624,33 +624,13 @@ def safe_copy(
 ) -> list[str]:
     """Copy a submission folder, regular files and folders only.
 
-    The copy is :func:`outputsaving.files.copy_tree_no_follow` with a
-    submission's limits: nothing is ever opened through a link (each entry is
-    opened relative to its open parent folder with ``O_NOFOLLOW`` and
-    ``O_NONBLOCK`` and must be the file ``lstat`` saw); links, special files,
-    hard-linked files and files over the limits are skipped; the relative
-    layout, permission bits (without set-id bits) and modification times are
-    kept.
-
-    Parameters
-    ----------
-    src : path
-        The folder to copy; it must be a real folder, not a link.
-    dst : path
-        The copy; it must not exist, or be an empty folder. Its parent is
-        created when missing.
-    max_file_bytes, max_total_bytes, max_files, max_depth : int
-        Limits; a file that grows past them while copied is removed again.
-
-    Returns
-    -------
-    list of str
-        The entries not copied (relative ``/`` paths), sorted.
-
-    Raises
-    ------
-    ValueError
-        When ``src`` is not a real folder or ``dst`` is not empty.
+    This is :func:`outputsaving.files.copy_tree_no_follow` (which see, for
+    what it returns and raises) with a submission's limits: nothing is ever
+    opened through a link; links, special files, hard-linked files and files
+    over the limits are skipped, and the names of what was skipped returned;
+    the relative layout, permission bits (without set-id bits) and
+    modification times are kept. ``src`` must be a real folder, ``dst`` a new
+    or empty one.
     """
     return copy_tree_no_follow(
         src,
