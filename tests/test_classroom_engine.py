@@ -26,10 +26,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from answer_catalogue import Q1, Q2, Q3, QUIZ_IDS
+from answer_catalogue import ACTIVITY1, Q1, Q2, Q3, QUIZ_IDS
 from answer_catalogue import QUIZ_RIGHT as RIGHT
 from nbgrader_course import REPO, Course, environment, with_answers
-from test_activity1_grading import _answers
 
 from outputsaving.classroom import engine
 from outputsaving.classroom.engine import (
@@ -97,7 +96,12 @@ def _submit_normal(course: Course) -> None:
 def _submit_a1(course: Course) -> None:
     student = _release(A1)
     for name in NORMAL_A1:
-        answers = _answers(course, name.removeprefix("a1_"))
+        kind = name.removeprefix("a1_")
+        answers = (
+            course.solution_answers(A1)
+            if kind == "solution"
+            else course.solution_answers_with(A1, ACTIVITY1[kind])
+        )
         course.submit(name, A1, with_answers(student, answers))
 
 

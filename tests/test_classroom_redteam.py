@@ -28,7 +28,6 @@ import pytest
 from answer_catalogue import Q1, Q2, Q3, Q4
 from answer_catalogue import QUIZ_RIGHT as RIGHT
 from nbgrader_course import REPO, Course, answer_cell, with_answers
-from test_activity1_grading import _answers
 
 from outputsaving.classroom.audit import audit_notebook
 from outputsaving.classroom.engine import grade_class
@@ -263,7 +262,7 @@ def _build_class(course: Course) -> None:
     course.submit("q_solution", QUIZ, course.source_notebook(QUIZ))
     course.submit("q_two_wrong", QUIZ, _quiz(TWO_WRONG))
     course.submit(
-        "a1_solution", A1, with_answers(_release(A1), _answers(course, "solution"))
+        "a1_solution", A1, with_answers(_release(A1), course.solution_answers(A1))
     )
 
     stop = {
@@ -318,7 +317,7 @@ def _build_class(course: Course) -> None:
     linked = course.submit("link_to_gradebook", QUIZ, _quiz(RIGHT))
     (linked / "grades.db").symlink_to(root / "gradebook.db")
 
-    answers = _answers(course, "solution")
+    answers = course.solution_answers(A1)
     answers["a1_task2_save_label_mask"] = COPY_INPUT_AS_MASK
     course.submit("a1_copy_input", A1, with_answers(_release(A1), answers))
     answers["a1_task2_save_label_mask"] = NO_MASK
@@ -418,7 +417,7 @@ def redteam(tmp_path_factory, unsafe):
     alone.submit("q_solution", QUIZ, alone.source_notebook(QUIZ))
     alone.submit("q_two_wrong", QUIZ, _quiz(TWO_WRONG))
     alone.submit(
-        "a1_solution", A1, with_answers(_release(A1), _answers(alone, "solution"))
+        "a1_solution", A1, with_answers(_release(A1), alone.solution_answers(A1))
     )
     grade_class(
         alone.root,
