@@ -16,6 +16,7 @@ import tifffile
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from hypothesis_settings import SLOW_IS_FINE
 from roifile import ROI_TYPE, ImagejRoi
 from scipy import ndimage
 from skimage.draw import polygon2mask
@@ -163,7 +164,7 @@ def test_rois_from_random_labels_are_exact(labels):
 @settings(
     max_examples=30,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, *SLOW_IS_FINE],
 )
 @given(
     arrays(
