@@ -1,7 +1,8 @@
 """Every message a learner can read, in one place.
 
 Each entry maps a stable finding code to ``(severity, template)``. The
-templates are filled by :func:`fill`: ``str.format`` fields, where a field
+templates are filled by :func:`fill`, the one way to fill them (never
+``str.format`` on a template): ``str.format`` fields, where a field
 ``{count:object/objects}`` gives the word that agrees with the number
 ``count`` (singular for 1). House rules for the wording: second
 person, at most two sentences, found versus expected, one next step, and never
@@ -427,6 +428,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "outside the "
         "archive (for example {names}), so it was not opened. Save your ROIs "
         "under plain names such as their labels.",
+    ),
+    "rois.link_entries": (
+        E,
+        "Your zip holds {count} {count:entry/entries} that {count:is a link or a "
+        "special file/are links or special files}, not ROIs (for example {names}), "
+        "so it was not opened. Save your ROIs again with roifile, into a new zip file.",
+    ),
+    "rois.locked_entries": (
+        E,
+        "Your zip holds {count} {count:entry/entries} that {count:is/are} "
+        "password-protected or compressed with a method that cannot be read (for "
+        "example {names}), so it was not opened. Save your ROIs again with roifile, "
+        "into a zip file without a password.",
     ),
     "rois.too_many_entries": (
         E,
@@ -1463,6 +1477,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         E,
         "Your upload {zip} would unpack {member} to {ratio} times its packed size, "
         "so it was not unpacked. Upload the notebook itself instead.",
+    ),
+    # -- class grading: where it runs (outputsaving.classroom.platform) ------
+    # For the instructor, on the command line.
+    "classroom.unsupported_platform": (
+        E,
+        "grading a class runs learners' notebooks on Linux only (it needs Linux's "
+        "namespaces and process limits), and this is {platform}. Grade in WSL 2 on "
+        "Windows or in a Linux container or virtual machine on macOS (README: "
+        "'Grading on macOS and Windows'); notebooks, self-checks and 'outputsaving "
+        "check' work here as they are.",
     ),
 }
 

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +24,14 @@ from scipy import ndimage
 from outputsaving.files import FORMAT_NAMES, preflight
 from outputsaving.findings import CheckResult, checker
 from outputsaving.reference import as_reference_labels
+from outputsaving.safezip import (
+    ZipLimits,
+    ZipListing,
+    ZipReadError,
+    list_members,
+    open_zip,
+    read_member,
+)
 
 __all__ = ["check_rois", "rois_from_labels"]
 
@@ -51,8 +56,6 @@ MIN_IOU = 0.5
 _SHOW = 5
 #: Tolerance for coordinates on the image border.
 _EPSILON = 1e-6
-#: Zip entry names that point outside the archive: absolute, drive, "..", "\\".
-_UNSAFE_NAME = re.compile(r"(^[/\\])|(^[A-Za-z]:)|\\|(^|/)\.\.(/|$)")
 
 # Pixel sides, in the order of tracing clockwise on screen (y down):
 # top, right, bottom, left. Per side: the step forward along the side and the
@@ -329,10 +332,12 @@ def check_rois(
 
     Notes
     -----
-    Hostile zips are refused from their directory alone (names that point
-    outside the archive, too many entries, huge declared sizes, compression
-    ratios over :data:`MAX_RATIO`); then each entry is read into memory with a
-    bounded read, never extracted to disk.
+    Hostile zips are refused from their directory alone, by the package's zip
+    reader (:mod:`outputsaving.safezip`): names that point outside the
+    archive, links and special files, password-protected entries or unknown
+    compression methods, too many entries (folders included), huge declared
+    sizes, compression ratios over :data:`MAX_RATIO`. Then each entry is read
+    into memory, never more than it declares, never extracted to disk.
 
     A ROI matches an object when the pixels whose centres lie inside the ROI
     (as ImageJ fills it) and the object's pixels have an intersection over
@@ -341,12 +346,17 @@ def check_rois(
     Exact repeats are reported as duplicates and compared only once.
     """
     reference = None if labels is None else as_reference_labels(labels)
-    return _check_rois(
-        path,
-        reference=reference,
-        max_bytes=max_bytes,
-        limits=(max_entries, max_entry_bytes, max_total_bytes),
+    limits = ZipLimits(
+        max_members=max_entries,
+        max_member_bytes=max_entry_bytes,
+        max_total_bytes=max_total_bytes,
+        max_ratio=MAX_RATIO,
+        ratio_min_bytes=RATIO_MIN_BYTES,
+        # A zip written twice in append mode repeats its names: read them
+        # all, and report the repeated ROIs as a mistake (rois.duplicates).
+        unique_names=False,
     )
+    return _check_rois(path, reference=reference, max_bytes=max_bytes, limits=limits)
 
 
 @checker("rois")
@@ -357,7 +367,7 @@ def _check_rois(
     *,
     reference: np.ndarray | None,
     max_bytes: int,
-    limits: tuple[int, int, int],
+    limits: ZipLimits,
 ) -> None:
     fmt = preflight(result, path, max_bytes=max_bytes)
     if fmt is None:
@@ -413,48 +423,25 @@ class _Roi:
 
 
 def _read_zip(
-    result: CheckResult, path: Path, limits: tuple[int, int, int]
+    result: CheckResult, path: Path, limits: ZipLimits
 ) -> list[tuple[str, bytes | None]] | None:
     """Entries as (name, bytes or None when damaged); None when refused."""
-    max_entries, max_entry_bytes, max_total_bytes = limits
     try:
-        archive = zipfile.ZipFile(path)
-    except (
-        zipfile.BadZipFile,
-        OSError,
-        EOFError,
-        ValueError,
-        NotImplementedError,
-    ) as error:
-        result.add("rois.damaged_zip", error=_zip_error_words(error))
+        archive = open_zip(path)
+    except ZipReadError as error:
+        result.add("rois.damaged_zip", error=error.words)
         return None
     with archive:
-        infos = [info for info in archive.infolist() if not info.is_dir()]
-        if not _safe_directory(result, infos, max_entries, max_entry_bytes):
-            return None
-        total = sum(info.file_size for info in infos)
-        if total > max_total_bytes:
-            result.add("rois.total_too_large", size=total, limit=max_total_bytes)
+        listing = list_members(archive, limits)
+        if not _safe_directory(result, listing, limits):
             return None
         entries = []
-        for info in infos:
+        for member in listing.files:
             try:
-                with archive.open(info) as file:
-                    # Never more than declared (already within the limits).
-                    data = file.read(info.file_size + 1)
-            except (
-                zipfile.BadZipFile,
-                zlib.error,
-                EOFError,
-                OSError,
-                RuntimeError,
-                NotImplementedError,
-                ValueError,
-            ):
+                data = read_member(archive, member)
+            except ZipReadError:
                 data = None
-            if data is not None and len(data) > info.file_size:
-                data = None
-            entries.append((info.filename, data))
+            entries.append((member.name, data))
     damaged = [name for name, data in entries if data is None]
     if damaged:
         result.add("rois.damaged_entries", total=len(entries), **_examples(damaged))
@@ -462,41 +449,44 @@ def _read_zip(
 
 
 def _safe_directory(
-    result: CheckResult, infos, max_entries: int, max_entry_bytes: int
+    result: CheckResult, listing: ZipListing, limits: ZipLimits
 ) -> bool:
     """Add a finding for each way the zip's directory looks hostile."""
     safe = True
-    if len(infos) > max_entries:
-        result.add("rois.too_many_entries", count=len(infos), limit=max_entries)
+    for problem in listing.of("too_many_members"):
+        result.add(
+            "rois.too_many_entries", count=problem.size, limit=limits.max_members
+        )
         safe = False
-    unsafe = [info.filename for info in infos if _UNSAFE_NAME.search(info.filename)]
-    if unsafe:
-        result.add("rois.unsafe_names", **_examples(unsafe))
-        safe = False
-    large = [info.file_size for info in infos if info.file_size > max_entry_bytes]
+    named = {
+        "rois.unsafe_names": listing.of("unsafe_name"),
+        "rois.link_entries": listing.of("link"),
+        "rois.locked_entries": listing.of("encrypted", "unsupported_compression"),
+    }
+    for code, problems in named.items():
+        if problems:
+            members = {id(problem.member): problem.member for problem in problems}
+            result.add(code, **_examples([m.name for m in members.values()]))
+            safe = False
+    large = [problem.size for problem in listing.of("member_too_large")]
     if large:
         result.add(
             "rois.entry_too_large",
             count=len(large),
-            limit=max_entry_bytes,
+            limit=limits.max_member_bytes,
             size=max(large),
         )
         safe = False
-    bombs = [
-        info.filename
-        for info in infos
-        if info.file_size > RATIO_MIN_BYTES
-        and info.file_size > MAX_RATIO * max(info.compress_size, 1)
-    ]
+    bombs = [problem.member.name for problem in listing.of("compression_ratio")]
     if bombs:
         result.add("rois.zip_bomb", ratio=MAX_RATIO, **_examples(bombs))
         safe = False
+    if safe and listing.of("total_too_large"):
+        result.add(
+            "rois.total_too_large", size=listing.total, limit=limits.max_total_bytes
+        )
+        safe = False
     return safe
-
-
-def _zip_error_words(error: Exception) -> str:
-    text = str(error).rstrip(".")
-    return text if text and len(text) < 80 else type(error).__name__
 
 
 @contextlib.contextmanager

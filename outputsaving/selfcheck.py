@@ -42,13 +42,9 @@ __all__ = [
 ]
 
 
-def _text(code: str, /, **values) -> str:
-    return fill(code, **values)
-
-
 def _what(key: str, /, **values) -> str:
     """The words for what a self-check checks, such as ``"label mask"``."""
-    return _text(f"selfcheck.what.{key}", **values)
+    return fill(f"selfcheck.what.{key}", **values)
 
 
 def show(*results: CheckResult, what: str, plural: bool = False) -> bool:
@@ -72,19 +68,17 @@ def show(*results: CheckResult, what: str, plural: bool = False) -> bool:
     notes = [finding for result in results for finding in result.notes]
     if errors:
         print(
-            _text(
+            fill(
                 "selfcheck.not_yet_plural" if plural else "selfcheck.not_yet", what=what
             )
         )
         lines = [f"  - {finding.message}" for finding in errors]
     else:
         print(
-            _text(
-                "selfcheck.passes_plural" if plural else "selfcheck.passes", what=what
-            )
+            fill("selfcheck.passes_plural" if plural else "selfcheck.passes", what=what)
         )
         lines = []
-    lines += [f"  {_text('selfcheck.note', text=finding.message)}" for finding in notes]
+    lines += [f"  {fill('selfcheck.note', text=finding.message)}" for finding in notes]
     if lines:
         print("\n".join(lines))
     return not errors
@@ -173,7 +167,7 @@ def format_choices(png16, jpeg, colour_png, /) -> None:
     if not form.passed:
         show(form, result, what=_what("answers"), plural=True)
     elif result.passed:
-        print(_text("selfcheck.answers_gradable"))
+        print(fill("selfcheck.answers_gradable"))
     else:
         show(result, what=_what("answers"), plural=True)
 
@@ -193,7 +187,7 @@ def quiz_answer(answer, /, *, question: str) -> None:
     if not form.passed:
         show(form, result, what=_what("quiz_answer", number=number))
     elif result.passed:
-        print(_text("selfcheck.quiz_gradable", number=number))
+        print(fill("selfcheck.quiz_gradable", number=number))
     else:
         show(result, what=_what("quiz_answer", number=number))
 
@@ -226,7 +220,7 @@ def imagej_upload(macro_file, output_dir, /, *, activity: int = 1) -> None:
         else []
     )
     if names:
-        print(_text("selfcheck.imagej_files", folder=folder, names=", ".join(names)))
+        print(fill("selfcheck.imagej_files", folder=folder, names=", ".join(names)))
 
 
 def imagej_file(kind: str, name, output_dir, /, *, variable: str) -> None:

@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,6 +218,23 @@ class Course:
             )
             for grade_id in grade_ids(source, kind="solution")
         }
+
+    def solution_answers_with(
+        self, assignment: str, changes: dict[str, str] | Callable[[dict], dict], /
+    ) -> dict[str, str]:
+        """The solution's answers with a mistake's answers written over them.
+
+        ``changes`` maps grade_ids to the mistaken sources, or is a function of
+        the solution's answers that gives them; each must differ from the
+        solution's answer (a change that changes nothing tests nothing).
+        """
+        answers = self.solution_answers(assignment)
+        changes = changes(answers) if callable(changes) else changes
+        same = [key for key, code in changes.items() if answers[key] == code]
+        if same:
+            msg = f"these changes are the solution's own answers: {same}"
+            raise ValueError(msg)
+        return {**answers, **changes}
 
     def student_notebook(
         self, assignment: str, notebook: str | None = None

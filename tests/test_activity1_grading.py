@@ -108,25 +108,11 @@ MISTAKES = {
 }
 
 
-def _strip_markers(source: str) -> str:
-    marker = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$")
-    return "\n".join(line for line in source.splitlines() if not marker.match(line))
-
-
 def _answers(course: Course, name: str) -> dict[str, str]:
-    """The solution's answers with a mistake's answers written over them."""
-    source = course.source_notebook(ASSIGNMENT)
-    answers = {
-        grade_id: _strip_markers(answer_cell(source, grade_id).source)
-        for grade_id in grade_ids(source, kind="solution")
-    }
+    """The solution's answers, or a mistake's answers written over them."""
     if name == "solution":
-        return answers
-    changes = MISTAKES[name][0]
-    changes = changes(answers) if callable(changes) else changes
-    assert all(answers[key] != code for key, code in changes.items())
-    answers.update(changes)
-    return answers
+        return course.solution_answers(ASSIGNMENT)
+    return course.solution_answers_with(ASSIGNMENT, MISTAKES[name][0])
 
 
 @pytest.fixture(scope="module")

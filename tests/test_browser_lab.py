@@ -35,6 +35,7 @@ from nbgrader_course import (
     environment,
     with_answers,
 )
+from waiting import PATIENCE
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +58,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TIMEOUT_MS = 90_000
+#: Playwright's bound on each wait for an element or a state: a safety net (a
+#: Run All or a Validate on a loaded machine may take minutes).
+TIMEOUT_MS = int(2 * PATIENCE * 1000)
 VIEWPORT = {"width": 1400, "height": 900}
 TABLE_CELL = "a1_task3_save_table"
 TABLE_COMMA = (
@@ -159,7 +162,7 @@ class Lab:
             command, cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT
         )
 
-    def wait_until_ready(self, timeout: float = 60) -> None:
+    def wait_until_ready(self, timeout: float = 2 * PATIENCE) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -342,6 +342,15 @@ def test_too_deep(course):
     assert "20 levels" in problems[0]
 
 
+def test_depth_limit_counts_folders_below_the_submission(course):
+    folder = submit(course, "alice")
+    (folder / "a" / "b").mkdir(parents=True)
+    (folder / "a" / "b" / "t.txt").write_text("fine")
+    assert inspect(course, folder, max_depth=3) == []
+    (folder / "a" / "b" / "c").mkdir()
+    assert codes(inspect(course, folder, max_depth=3)) == ["classroom.too_deep"]
+
+
 def test_problems_deep_in_nested_folders_are_all_found(course):
     folder = submit(course, "alice")
     nested = folder / "a" / "b" / "c"
@@ -799,6 +808,74 @@ def test_member_lying_about_its_size_is_read_only_to_the_declared_size(
     zip_path.write_bytes(bytes(blob))
     (sub,) = import_lms_zip(course, zip_path, assignment="a1")
     assert sub.codes[0] == "classroom.zip_unreadable"
+    assert not (submitted(course, "mallory") / NOTEBOOK).exists()
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        [(member(f"a1\\{NOTEBOOK}"), b"{}")],  # a backslash is no zip separator
+        [(member("a1"), b"x"), (member(f"a1/{NOTEBOOK}"), b"{}")],  # file and folder
+        [(member("._a1"), b"x"), (member(f"._a1/{NOTEBOOK}"), b"{}")],  # junk too
+    ],
+)
+def test_per_student_zip_with_clashing_names_is_refused(course, inner):
+    found = run_import(course, [(member("mallory.zip"), make_zip(inner))])
+    assert found["mallory"].codes[0] == "classroom.zip_unsafe_name"
+    assert not submitted(course, "mallory").exists()
+
+
+def test_zip_bomb_under_one_megabyte_is_refused(course):
+    found = run_import(
+        course, [(member("eve.zip"), make_zip([(member(NOTEBOOK), bytes(500_000))]))]
+    )
+    assert found["eve"].codes[0] == "classroom.zip_bomb"
+
+
+def test_link_among_macos_resource_forks_refuses_the_student_zip(course):
+    link = member(f"__MACOSX/._{NOTEBOOK}", mode=stat.S_IFLNK | 0o777)
+    inner = make_zip([(member(NOTEBOOK), nb("eve")), (link, b"/etc/passwd")])
+    found = run_import(course, [(member("eve.zip"), inner)])
+    assert found["eve"].codes[0] == "classroom.zip_link"
+
+
+def test_macos_resource_forks_are_never_unpacked(course, caplog):
+    inner = make_zip(
+        [
+            (member(NOTEBOOK), nb("eve")),
+            (member(f"__MACOSX/._{NOTEBOOK}"), b"\0\5"),
+            (member("__MACOSX/extra.ipynb"), nb("junk")),
+        ]
+    )
+    with caplog.at_level(logging.INFO, logger=intake.__name__):
+        found = run_import(
+            course,
+            [
+                (member(f"alice_{NOTEBOOK}"), nb("alice")),
+                (member(f"__MACOSX/._alice_{NOTEBOOK}"), b"\0\5\26\7"),
+                (member(f"__MACOSX/._bob_{NOTEBOOK}"), bytes(5_000_000)),  # a bomb
+                (member("eve.zip"), inner),
+            ],
+        )
+    assert sorted(found) == ["alice", "eve"]
+    assert all(submission.problems == [] for submission in found.values())
+    assert sorted(p.name for p in submitted(course, "eve").iterdir()) == [
+        NOTEBOOK,
+        "timestamp.txt",
+    ]
+    assert "skipped __MACOSX" not in caplog.text
+    assert f"refused __MACOSX/._bob_{NOTEBOOK}" in caplog.text
+
+
+def test_unknown_compression_method_is_refused_before_unpacking(course, tmp_path):
+    blob = bytearray(make_zip([(member(f"mallory_{NOTEBOOK}"), nb("x"))]))
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        struct.pack_into("<H", blob, blob.index(signature) + offset, 99)
+    zip_path = tmp_path / "aes.zip"
+    zip_path.write_bytes(bytes(blob))
+    (sub,) = import_lms_zip(course, zip_path, assignment="a1")
+    assert sub.codes[0] == "classroom.zip_unreadable"
+    assert "compressed with a method" in sub.problems[0]
     assert not (submitted(course, "mallory") / NOTEBOOK).exists()
 
 

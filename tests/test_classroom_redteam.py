@@ -21,6 +21,7 @@ import html
 import io
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -28,7 +29,7 @@ import pytest
 from answer_catalogue import Q1, Q2, Q3, Q4
 from answer_catalogue import QUIZ_RIGHT as RIGHT
 from nbgrader_course import REPO, Course, answer_cell, with_answers
-from test_activity1_grading import _answers
+from waiting import PATIENCE
 
 from outputsaving.classroom.audit import audit_notebook
 from outputsaving.classroom.engine import grade_class
@@ -53,8 +54,12 @@ ALL_WRONG = {
 }
 #: the last test cell of question 1: stopping attacks go right after it
 AFTER_Q1 = "quiz_q1_three_types"
-MARKER = "redteam-daemon-7f3c9"
-TIME_FLOOR = 8.0
+#: Marks the detached daemon's processes: this run's own (other runs of the
+#: suite may share the machine).
+MARKER = f"redteam-daemon-{uuid.uuid4().hex[:12]}"
+#: The budget's floor (seconds): the grader's default. The endless loop costs
+#: that much; every honest notebook ends far within it, also on a loaded machine.
+TIME_FLOOR = 30.0
 NORMAL = {QUIZ: ["q_solution", "q_two_wrong"], A1: ["a1_solution"]}
 SOLUTION_TEXT = "### BEGIN SOLUTION"
 HIDDEN_TEXT = "### BEGIN HIDDEN TESTS"
@@ -197,7 +202,9 @@ def _daemon_code() -> str:
         "    os._exit(0)\n"
         "os.wait()\n"
         "import time\n"
-        "time.sleep(1)\n"
+        "while not (os.path.exists('heartbeat.txt')"
+        " and os.path.getsize('heartbeat.txt')):\n"
+        "    time.sleep(0.05)\n"
         "print('heartbeat started')\n"
     )
 
@@ -263,7 +270,7 @@ def _build_class(course: Course) -> None:
     course.submit("q_solution", QUIZ, course.source_notebook(QUIZ))
     course.submit("q_two_wrong", QUIZ, _quiz(TWO_WRONG))
     course.submit(
-        "a1_solution", A1, with_answers(_release(A1), _answers(course, "solution"))
+        "a1_solution", A1, with_answers(_release(A1), course.solution_answers(A1))
     )
 
     stop = {
@@ -318,7 +325,7 @@ def _build_class(course: Course) -> None:
     linked = course.submit("link_to_gradebook", QUIZ, _quiz(RIGHT))
     (linked / "grades.db").symlink_to(root / "gradebook.db")
 
-    answers = _answers(course, "solution")
+    answers = course.solution_answers(A1)
     answers["a1_task2_save_label_mask"] = COPY_INPUT_AS_MASK
     course.submit("a1_copy_input", A1, with_answers(_release(A1), answers))
     answers["a1_task2_save_label_mask"] = NO_MASK
@@ -384,6 +391,17 @@ def _marker_processes() -> list[str]:
     return found
 
 
+def _survivors() -> list[str]:
+    """The daemon's processes still running, once they had PATIENCE to end.
+
+    The daemon beats forever: if grading did not kill it, it is still there.
+    """
+    deadline = time.monotonic() + PATIENCE
+    while (found := _marker_processes()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -411,14 +429,13 @@ def redteam(tmp_path_factory, unsafe):
         stream=log,
     )
     seconds = time.monotonic() - start
-    time.sleep(1.0)  # a surviving daemon would beat again meanwhile
-    survivors = _marker_processes()
+    survivors = _survivors()
 
     alone = Course.copy_of_repo(folder / "alone", assignments=[QUIZ, A1])
     alone.submit("q_solution", QUIZ, alone.source_notebook(QUIZ))
     alone.submit("q_two_wrong", QUIZ, _quiz(TWO_WRONG))
     alone.submit(
-        "a1_solution", A1, with_answers(_release(A1), _answers(alone, "solution"))
+        "a1_solution", A1, with_answers(_release(A1), alone.solution_answers(A1))
     )
     grade_class(
         alone.root,
@@ -514,8 +531,6 @@ def test_a_stop_keeps_question_1_and_zeroes_what_did_not_run(redteam, student):
         "quiz_q3_jpeg": 0,
         "quiz_q4_tab": 0,
     }
-    if student == "endless_loop":
-        assert outcome.seconds < TIME_FLOOR + 30
 
 
 def test_sys_exit_does_not_stop_the_notebook_and_its_answer_is_not_literal(
@@ -667,7 +682,7 @@ def test_a_detached_process_does_not_outlive_grading(redteam):
     heartbeat = redteam["course"].root / "autograded/detached" / QUIZ / "heartbeat.txt"
     assert heartbeat.is_file()
     size = heartbeat.stat().st_size
-    time.sleep(0.5)
+    time.sleep(0.5)  # no daemon is left (above): nothing may beat any more
     assert heartbeat.stat().st_size == size
 
 

@@ -10,6 +10,7 @@ import pytest
 import tifffile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_settings import SLOW_IS_FINE
 from PIL import Image
 from skimage.measure import label
 
@@ -665,7 +666,7 @@ def label_images(draw):
 @settings(
     max_examples=40,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, *SLOW_IS_FINE],
 )
 @given(labels=label_images(), kind=st.sampled_from(["tiff", "png"]))
 def test_property_lossless_round_trip_passes(tmp_path, labels, kind):
@@ -682,7 +683,7 @@ def test_property_lossless_round_trip_passes(tmp_path, labels, kind):
 @settings(
     max_examples=25,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, *SLOW_IS_FINE],
 )
 @given(labels=label_images())
 def test_property_jpeg_always_fails_as_lossy(tmp_path, labels):
@@ -696,7 +697,7 @@ def test_property_jpeg_always_fails_as_lossy(tmp_path, labels):
 @settings(
     max_examples=50,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, *SLOW_IS_FINE],
 )
 @given(data=st.binary(min_size=1, max_size=2000))
 def test_property_random_bytes_never_crash(tmp_path, data):
@@ -757,7 +758,7 @@ def mutated_files(draw):
 @settings(
     max_examples=50,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, *SLOW_IS_FINE],
 )
 @given(data=mutated_files())
 def test_property_mutated_files_never_crash(tmp_path, data):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import stat
 import struct
 import tracemalloc
 import warnings
@@ -15,6 +16,7 @@ import tifffile
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from hypothesis_settings import SLOW_IS_FINE
 from roifile import ROI_TYPE, ImagejRoi
 from scipy import ndimage
 from skimage.draw import polygon2mask
@@ -162,7 +164,7 @@ def test_rois_from_random_labels_are_exact(labels):
 @settings(
     max_examples=30,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, *SLOW_IS_FINE],
 )
 @given(
     arrays(
@@ -350,6 +352,35 @@ def test_path_traversal_names_are_refused(tmp_path, name):
     assert result.codes == ["rois.unsafe_names"]
     assert name in result.errors[0].message
     assert result.content is None  # nothing was read
+
+
+def test_link_entries_are_refused(tmp_path):
+    path = tmp_path / "rois.zip"
+    roi = rois_from_labels(square_labels())[0]
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("fine.roi", roi.tobytes())
+        link = zipfile.ZipInfo("link.roi")
+        link.create_system = 3
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/passwd")
+    result = check_rois(path)
+    assert result.codes == ["rois.link_entries"]
+    assert "link.roi" in result.errors[0].message
+    assert result.content is None
+
+
+def test_password_protected_entries_are_refused(tmp_path):
+    path = tmp_path / "rois.zip"
+    write_zip(path, rois_from_labels(square_labels())[:1])
+    blob = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = blob.index(signature) + offset
+        struct.pack_into("<H", blob, at, struct.unpack_from("<H", blob, at)[0] | 1)
+    path.write_bytes(bytes(blob))
+    result = check_rois(path)
+    assert result.codes == ["rois.locked_entries"]
+    assert "password" in result.errors[0].message
+    assert result.content is None
 
 
 def test_too_many_entries_are_refused(tmp_path):

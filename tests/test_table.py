@@ -9,8 +9,9 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_settings import SLOW_IS_FINE
 from PIL import Image
 from skimage.measure import regionprops_table
 
@@ -438,7 +439,7 @@ def tables(draw):
     return pd.DataFrame(columns)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=SLOW_IS_FINE)
 @given(table=tables())
 def test_round_trip_of_random_tables(tmp_path_factory, table):
     path = tmp_path_factory.mktemp("round") / "table.txt"

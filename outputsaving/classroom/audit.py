@@ -71,7 +71,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import stat
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -82,12 +81,13 @@ import nbformat
 import numpy as np
 
 from outputsaving.classroom.evidence_audit import audit_evidence, visible_paths
-from outputsaving.files import sniff_format
+from outputsaving.files import sniff_format, walk_no_follow
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, imagej, quiz
-from outputsaving.grading.common import failure_message, message, task_result
+from outputsaving.grading.common import failure_message, task_result
 from outputsaving.grading.evidence import EVIDENCE_FOLDER
 from outputsaving.grading.literals import MAX_ANSWER_CHARS, literal_answers
+from outputsaving.messages import fill
 
 __all__ = [
     "ASSIGNMENTS",
@@ -174,31 +174,31 @@ def saved_files(
     Returns
     -------
     files : list of Path
-        Sorted; symbolic links, special files, notebooks, ``timestamp.txt``
-        at the top and anything in ``.ipynb_checkpoints`` are left out, and
-        symbolic links to folders are not followed.
+        Sorted (each folder's files by name, then its sub-folders');
+        symbolic links, special files, notebooks, ``timestamp.txt`` at the
+        top and anything in ``.ipynb_checkpoints`` are left out, and no link
+        is followed (:func:`outputsaving.files.walk_no_follow`).
     truncated : bool
         True when there were more than ``max_files`` files.
     """
-    root = Path(workdir)
     excluded = {"timestamp.txt", *exclude}
     files: list[Path] = []
-    for folder, dirs, names in os.walk(root, followlinks=False):
-        dirs[:] = sorted(name for name in dirs if name not in _NOT_OUTPUTS)
-        for name in sorted(names):
-            path = Path(folder) / name
-            relative = path.relative_to(root).as_posix()
-            if name.endswith(".ipynb") or relative in excluded:
-                continue
-            try:
-                mode = os.lstat(path).st_mode
-            except OSError:
-                continue
-            if not stat.S_ISREG(mode):
+    walk = walk_no_follow(
+        workdir, enter=lambda folder: folder.path.name not in _NOT_OUTPUTS
+    )
+    try:
+        for entry in walk:
+            if (
+                not stat.S_ISREG(entry.info.st_mode)
+                or entry.relative.endswith(".ipynb")
+                or entry.relative in excluded
+            ):
                 continue
             if len(files) == max_files:
                 return files, True
-            files.append(path)
+            files.append(entry.path)
+    except OSError:  # no working copy to look in
+        pass
     return files, False
 
 
@@ -260,19 +260,19 @@ def _audit_files(
             closest = (rank, files.relative(path), results)
     if not files.formats:
         if what:
-            return False, message(code, what=what)
-        return False, message("classroom.audit_no_files")
-    text = message(code, what=what) if what else message(code)
+            return False, fill(code, what=what)
+        return False, fill("classroom.audit_no_files")
+    text = fill(code, what=what) if what else fill(code)
     if files.unread:
         # Say what was not read, rather than claim that no file passes.
-        text = message(
+        text = fill(
             "classroom.audit_unread", read=len(files.formats), unread=files.unread
         )
     if closest is not None:
         details = "\n".join(
             failure_message(result) for result in closest[2] if not result.passed
         )
-        text += "\n" + message("classroom.audit_closest", file=closest[1])
+        text += "\n" + fill("classroom.audit_closest", file=closest[1])
         text += "\n" + details
     return False, text
 
@@ -645,16 +645,14 @@ def _audit_literals(assignment: str, cells, result: AuditResult) -> None:
         for variable, grade_id, check in questions:
             exact.add(grade_id)
             if cell is None:
-                text = message("classroom.audit_cell_missing", name=variable)
+                text = fill("classroom.audit_cell_missing", name=variable)
                 passed = False
             elif problem is not None:
-                text = message(
-                    "classroom.audit_not_literal", name=variable, found=problem
-                )
+                text = fill("classroom.audit_not_literal", name=variable, found=problem)
                 passed = False
                 result.unflagged = result.unflagged | {grade_id}
             elif variable not in values:
-                text = message(_NOT_ANSWERED[assignment], name=variable)
+                text = fill(_NOT_ANSWERED[assignment], name=variable)
                 passed = False
             else:
                 checked = check(values[variable])
@@ -777,30 +775,30 @@ def _audit_output_dir(assignment: str, notebook, workdir: Path, result) -> None:
         found = f"the text {text!r}"
         for grade_id in (visible_id, hidden_id):
             result.verdicts[grade_id] = False
-            result.messages[grade_id] = message(
+            result.messages[grade_id] = fill(
                 "activity1.output_dir_not_path", found=found
             )
         return
     if _is_absolute(text):
         result.verdicts[hidden_id] = False
-        result.messages[hidden_id] = message("activity1.output_dir_absolute", path=text)
+        result.messages[hidden_id] = fill("activity1.output_dir_absolute", path=text)
         return
     root = workdir.resolve()
     folder = (root / text).resolve()
     inside = folder != root and folder.is_relative_to(root)
     if folder == root:
         result.verdicts[hidden_id] = False
-        result.messages[hidden_id] = message("activity1.output_dir_is_notebook_folder")
+        result.messages[hidden_id] = fill("activity1.output_dir_is_notebook_folder")
     elif not inside:
         result.verdicts[hidden_id] = False
-        result.messages[hidden_id] = message("activity1.output_dir_outside", path=text)
+        result.messages[hidden_id] = fill("activity1.output_dir_outside", path=text)
     else:
         result.verdicts[hidden_id] = True
     if not folder.is_relative_to(root):
         return  # outside the working copy: the audit cannot see whether it exists
     result.verdicts[visible_id] = folder.is_dir()
     if not folder.is_dir():
-        result.messages[visible_id] = message("activity1.output_dir_missing", path=text)
+        result.messages[visible_id] = fill("activity1.output_dir_missing", path=text)
 
 
 # -- tampering -----------------------------------------------------------------------
@@ -1031,7 +1029,7 @@ def audit_notebook(
             passed, text = audits[task.key]
             if not passed and outside is not None:
                 # The files went where the grader cannot see: say so plainly.
-                text = message("classroom.audit_files_outside", path=outside)
+                text = fill("classroom.audit_files_outside", path=outside)
             for grade_id in task.visible:
                 if result.verdicts.get(grade_id) is False:
                     continue  # a cell shared by several files: any failure wins
@@ -1055,9 +1053,9 @@ def audit_notebook(
     if evidence:
         detail = "; ".join(dict.fromkeys(evidence[:3]))
         result.flags.append(f"possible tampering with the grader: {detail}")
-        result.notes.append(message("classroom.audit_tampering", detail=detail))
+        result.notes.append(fill("classroom.audit_tampering", detail=detail))
         if distrust_on_tampering:
-            text = message("classroom.audit_tampering", detail=detail)
+            text = fill("classroom.audit_tampering", detail=detail)
             for grade_id in _graded_ids(executed_notebook):
                 if result.verdicts.get(grade_id) is None:
                     result.verdicts[grade_id] = False
@@ -1195,7 +1193,7 @@ def _audit_events(events: list[dict], graded_ids: list[str], result) -> None:
             continue
         names = sorted({e["target"].removeprefix("outputsaving.") for e in chosen})
         detail = ", ".join(names[:3])
-        text = message(code, detail=detail)
+        text = fill(code, detail=detail)
         result.notes.append(text)
         result.flags.append(f"{kind.replace('_', ' ')} the course's code: {detail}")
         for event in chosen:

@@ -91,7 +91,7 @@ from outputsaving.classroom.tasks import (
     NotebookGrades,
     SolutionTask,
 )
-from outputsaving.files import remove_tree, write_atomically, write_tree
+from outputsaving.files import remove_no_follow, write_atomically, write_tree
 
 __all__ = ["grade_class"]
 
@@ -264,7 +264,7 @@ def grade_class(
                 _feedback(course_dir, config, outcomes, bar.log, workers=workers)
             )
     finally:
-        remove_tree(scratch)
+        remove_no_follow(scratch)
     if report:
         from outputsaving.classroom.report import write_report
 
@@ -311,7 +311,7 @@ def _pending(course_dir: Path, submissions, *, force: bool):
             continue
         marker.unlink(missing_ok=True)
         for folder in ("autograded", "feedback"):
-            remove_tree(
+            remove_no_follow(
                 course_dir / folder / submission.student / submission.assignment
             )
         to_grade.append(submission)

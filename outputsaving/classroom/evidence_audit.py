@@ -17,17 +17,18 @@ file inside the folder the test gave.
 from __future__ import annotations
 
 import json
-import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from outputsaving.files import read_regular
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, imagej
-from outputsaving.grading.common import failure_message, message, task_result
+from outputsaving.grading.common import failure_message, task_result
 from outputsaving.grading.evidence import EVIDENCE_FOLDER, MAX_ARRAY_SIZE
+from outputsaving.messages import fill
 
 __all__ = ["EVIDENCE_CELLS", "audit_evidence", "visible_paths"]
 
@@ -38,15 +39,12 @@ MAX_NOTES = 20
 
 
 def _read_regular(path: Path, limit: int) -> bytes | None:
+    """At most ``limit`` bytes of a regular file; None for a link, a special or
+    larger file (:func:`outputsaving.files.read_regular`)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        return read_regular(path, limit)
     except OSError:
         return None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        return handle.read(limit + 1)
 
 
 def _notes(root: Path, key: str) -> list[tuple[Path, dict]]:
@@ -370,4 +368,4 @@ def visible_paths(assignment: str, workdir: Path, /) -> list[Path]:
 
 def no_evidence_message() -> str:
     """The learner's words for a test that left nothing to check again."""
-    return message("classroom.audit_no_evidence")
+    return fill("classroom.audit_no_evidence")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from outputsaving.classroom.tasks import FeedbackResult, FeedbackTask
-from outputsaving.files import copy_regular, remove_tree
+from outputsaving.files import copy_regular, remove_no_follow
 from outputsaving.messages import fill
 
 __all__ = ["generate_feedback", "write_refusal_feedback"]
@@ -59,7 +59,7 @@ def _only_feedback(folder: Path, submitted: Path, notebooks: Sequence[str]) -> N
     for entry in list(folder.iterdir()):
         if entry.name in keep and entry.is_file() and not entry.is_symlink():
             continue
-        remove_tree(entry)
+        remove_no_follow(entry)
     stamp = folder / "timestamp.txt"
     stamp.unlink(missing_ok=True)
     copy_regular(submitted / "timestamp.txt", stamp)
@@ -88,7 +88,7 @@ def write_refusal_feedback(
     import html
 
     target = folder / assignment
-    remove_tree(target)
+    remove_no_follow(target)
     target.mkdir(parents=True)
     items = "\n".join(f"<li>{html.escape(str(reason))}</li>" for reason in reasons)
     written = []

@@ -16,13 +16,9 @@ message (the feedback shows it) that also carries its code from
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import io
 import json
 import logging
 import os
-import re
 import shutil
 import stat
 import tempfile
@@ -36,7 +32,22 @@ import nbformat
 from nbgrader.plugins import FileNameCollectorPlugin
 from nbgrader.utils import find_all_notebooks, parse_utc
 
+from outputsaving.files import (
+    copy_tree_no_follow,
+    read_regular,
+    walk_no_follow,
+    write_new,
+)
 from outputsaving.messages import fill
+from outputsaving.safezip import (
+    ZipLimits,
+    ZipMember,
+    ZipProblem,
+    ZipReadError,
+    list_members,
+    open_zip,
+    read_member,
+)
 
 __all__ = [
     "DEFAULT_NAMED_REGEXP",
@@ -85,9 +96,6 @@ DEFAULT_NAMED_REGEXP = (
 )
 
 _TIMESTAMP_NAME = "timestamp.txt"
-_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_CHUNK = 1 << 20
 _SPECIAL_KINDS = {
     stat.S_IFIFO: "a named pipe (FIFO)",
     stat.S_IFSOCK: "a socket",
@@ -178,29 +186,6 @@ def _valid_component(name: str) -> bool:
     )
 
 
-def _read_regular(path: Path | str, limit: int, *, dir_fd: int | None = None) -> bytes:
-    """Read at most ``limit`` bytes of a regular file, never through a link.
-
-    Raises
-    ------
-    OSError
-        ``ELOOP`` for a link, ``EINVAL`` for anything but a regular file,
-        ``EFBIG`` when the file holds more than ``limit`` bytes.
-    """
-    fd = os.open(path, _READ_FLAGS, dir_fd=dir_fd)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
-        with os.fdopen(os.dup(fd), "rb") as stream:
-            data = stream.read(limit + 1)
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        raise OSError(errno.EFBIG, "file too large", str(path))
-    return data
-
-
 def read_timestamp(folder: Path | str) -> datetime | None:
     """Read ``timestamp.txt`` of a submission folder the way nbgrader does.
 
@@ -222,7 +207,7 @@ def read_timestamp(folder: Path | str) -> datetime | None:
     """
     path = Path(folder) / _TIMESTAMP_NAME
     try:
-        data = _read_regular(path, MAX_TIMESTAMP_BYTES)
+        data = read_regular(path, MAX_TIMESTAMP_BYTES)
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -243,7 +228,7 @@ def _write_timestamp(folder: Path, timestamp: datetime) -> None:
     if timestamp.tzinfo is not None:
         timestamp = timestamp.astimezone(UTC).replace(tzinfo=None)
     text = timestamp.strftime("%Y-%m-%d %H:%M:%S.%f") + " UTC\n"
-    (folder / _TIMESTAMP_NAME).write_text(text, encoding="utf-8")
+    write_new(folder / _TIMESTAMP_NAME, text)
 
 
 def expected_notebooks(
@@ -309,39 +294,28 @@ def _walk(
 ) -> _Walk:
     """Walk ``folder`` without following links and list what is refused."""
     found = _Walk()
-    stack: list[tuple[str, int]] = [("", 0)]
-    count = 0
-    while stack:
-        relative, depth = stack.pop()
-        try:
-            with os.scandir(folder / relative) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            path = f"{relative}/{entry.name}" if relative else entry.name
-            count += 1
+    try:
+        for count, entry in enumerate(walk_no_follow(folder), start=1):
+            path, info = entry.relative, entry.info
             if count > max_files:
                 found.problems.append(
                     Problem.make("classroom.too_many_files", limit=max_files)
                 )
                 found.aborted = True
                 return found
-            info = entry.stat(follow_symlinks=False)
             found.entries[path] = info
             mode = info.st_mode
             if stat.S_ISLNK(mode):
                 found.problems.append(
-                    _link_problem(path, entry.path, folder, course_dir)
+                    _link_problem(path, str(entry.path), folder, course_dir)
                 )
             elif stat.S_ISDIR(mode):
-                if depth + 1 >= max_depth:
+                if entry.depth + 1 >= max_depth:
                     found.problems.append(
                         Problem.make("classroom.too_deep", limit=max_depth)
                     )
                     found.aborted = True
                     return found
-                stack.append((path, depth + 1))
             elif not stat.S_ISREG(mode):
                 kind = _SPECIAL_KINDS.get(stat.S_IFMT(mode), "a special file")
                 found.problems.append(
@@ -364,6 +338,8 @@ def _walk(
                     part.startswith(".") for part in path.split("/")
                 ):
                     found.notebooks[path] = info
+    except OSError:  # the folder itself cannot be listed: nothing found in it
+        pass
     if found.total > max_total_bytes:
         found.problems.append(
             Problem.make("classroom.too_large_total", limit=_size(max_total_bytes))
@@ -374,7 +350,7 @@ def _walk(
 def _notebook_problem(path: Path, name: str, max_file_bytes: int) -> Problem | None:
     """Why the notebook at ``path`` cannot be graded, or None when it can."""
     try:
-        data = _read_regular(path, max_file_bytes)
+        data = read_regular(path, max_file_bytes)
     except OSError:  # swapped for something else since the walk
         return Problem.make(
             "classroom.notebook_invalid",
@@ -648,181 +624,22 @@ def safe_copy(
 ) -> list[str]:
     """Copy a submission folder, regular files and folders only.
 
-    Nothing is ever opened through a link: every entry is checked with
-    ``lstat``, opened relative to its already-open parent folder with
-    ``O_NOFOLLOW`` (and ``O_NONBLOCK``, so a FIFO swapped in cannot block),
-    and checked again with ``fstat`` on the open descriptor, which must be the
-    same regular file (inode) that ``lstat`` saw. Links, special files,
-    hard-linked files and files over the limits are skipped; the relative
-    layout, permission bits (without set-id bits) and modification times are
-    kept.
-
-    Parameters
-    ----------
-    src : path
-        The folder to copy; it must be a real folder, not a link.
-    dst : path
-        The copy; it must not exist, or be an empty folder. Its parent is
-        created when missing.
-    max_file_bytes, max_total_bytes, max_files, max_depth : int
-        Limits; a file that grows past them while copied is removed again.
-
-    Returns
-    -------
-    list of str
-        The entries not copied (relative ``/`` paths), sorted.
-
-    Raises
-    ------
-    ValueError
-        When ``src`` is not a real folder or ``dst`` is not empty.
+    This is :func:`outputsaving.files.copy_tree_no_follow` (which see, for
+    what it returns and raises) with a submission's limits: nothing is ever
+    opened through a link; links, special files, hard-linked files and files
+    over the limits are skipped, and the names of what was skipped returned;
+    the relative layout, permission bits (without set-id bits) and
+    modification times are kept. ``src`` must be a real folder, ``dst`` a new
+    or empty one.
     """
-    try:
-        src_fd = os.open(src, _DIR_FLAGS)
-    except OSError as error:
-        msg = f"{src} is not a folder that can be copied ({error.strerror})"
-        raise ValueError(msg) from error
-    dst = Path(dst)
-    try:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(dst, 0o755)
-        dst_fd = os.open(dst, _DIR_FLAGS)
-        if os.listdir(dst_fd):
-            os.close(dst_fd)
-            msg = f"{dst} is not empty"
-            raise ValueError(msg)
-    except BaseException:
-        os.close(src_fd)
-        raise
-    budget = {"files": max_files, "bytes": max_total_bytes}
-    skipped: list[str] = []
-    try:
-        _copy_dir(src_fd, dst_fd, "", 0, skipped, budget, max_file_bytes, max_depth)
-    finally:
-        os.close(src_fd)
-        os.close(dst_fd)
-    return sorted(skipped)
-
-
-def _copy_dir(
-    src_fd: int,
-    dst_fd: int,
-    relative: str,
-    depth: int,
-    skipped: list[str],
-    budget: dict[str, int],
-    max_file_bytes: int,
-    max_depth: int,
-) -> None:
-    """Copy the open folder ``src_fd`` into the open folder ``dst_fd``."""
-    for name in sorted(os.listdir(src_fd)):
-        path = f"{relative}/{name}" if relative else name
-        budget["files"] -= 1
-        try:
-            info = os.stat(name, dir_fd=src_fd, follow_symlinks=False)
-        except OSError:
-            skipped.append(path)
-            continue
-        if budget["files"] < 0:
-            skipped.append(path)
-            continue
-        if stat.S_ISDIR(info.st_mode):
-            if depth + 1 >= max_depth:
-                skipped.append(path)
-                continue
-            try:
-                child = os.open(name, _DIR_FLAGS, dir_fd=src_fd)
-            except OSError:
-                skipped.append(path)
-                continue
-            try:
-                if not _same(os.fstat(child), info):
-                    skipped.append(path)
-                    continue
-                os.mkdir(name, 0o700, dir_fd=dst_fd)
-                out = os.open(name, _DIR_FLAGS, dir_fd=dst_fd)
-                try:
-                    _copy_dir(
-                        child,
-                        out,
-                        path,
-                        depth + 1,
-                        skipped,
-                        budget,
-                        max_file_bytes,
-                        max_depth,
-                    )
-                    os.chmod(out, (info.st_mode & 0o777) | 0o700)
-                    os.utime(out, ns=(info.st_atime_ns, info.st_mtime_ns))
-                finally:
-                    os.close(out)
-            finally:
-                os.close(child)
-        elif (
-            stat.S_ISREG(info.st_mode)
-            and info.st_nlink == 1
-            and info.st_size <= max_file_bytes
-            and info.st_size <= budget["bytes"]
-        ):
-            if not _copy_file(src_fd, dst_fd, name, info, budget, max_file_bytes):
-                skipped.append(path)
-        else:
-            skipped.append(path)
-
-
-def _same(opened: os.stat_result, seen: os.stat_result) -> bool:
-    """True when an open descriptor is the entry ``lstat`` saw, same type."""
-    return (
-        opened.st_ino == seen.st_ino
-        and opened.st_dev == seen.st_dev
-        and stat.S_IFMT(opened.st_mode) == stat.S_IFMT(seen.st_mode)
+    return copy_tree_no_follow(
+        src,
+        dst,
+        max_file_bytes=max_file_bytes,
+        max_total_bytes=max_total_bytes,
+        max_files=max_files,
+        max_depth=max_depth,
     )
-
-
-def _copy_file(
-    src_fd: int,
-    dst_fd: int,
-    name: str,
-    info: os.stat_result,
-    budget: dict[str, int],
-    max_file_bytes: int,
-) -> bool:
-    """Copy one regular file between open folders; False when refused."""
-    try:
-        fd = os.open(name, _READ_FLAGS, dir_fd=src_fd)
-    except OSError:
-        return False
-    try:
-        opened = os.fstat(fd)
-        if not _same(opened, info) or opened.st_nlink != 1:
-            return False
-        limit = min(max_file_bytes, budget["bytes"])
-        mode = (info.st_mode & 0o777) | 0o600
-        out = os.open(
-            name,
-            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-            mode,
-            dir_fd=dst_fd,
-        )
-        written = 0
-        try:
-            while chunk := os.read(fd, _CHUNK):
-                written += len(chunk)
-                if written > limit:
-                    break
-                os.write(out, chunk)
-            os.fchmod(out, mode)
-            os.utime(out, ns=(info.st_atime_ns, info.st_mtime_ns))
-        finally:
-            os.close(out)
-        if written > limit:  # it grew while being copied
-            os.unlink(name, dir_fd=dst_fd)
-            return False
-        budget["bytes"] -= written
-        return True
-    finally:
-        os.close(fd)
 
 
 # -- LMS zip --------------------------------------------------------------------
@@ -835,10 +652,6 @@ class _Refused(Exception):
         super().__init__(code)
         self.code = code
         self.values = values
-
-
-class _UnsafeName(Exception):
-    """A member name that points outside the archive's folder."""
 
 
 @dataclass
@@ -868,71 +681,91 @@ class _Limits:
     ratio: float
     depth: int
 
+    def download(self) -> ZipLimits:
+        """The zip reader's limits for the whole download (the class's files)."""
+        return ZipLimits(
+            max_members=self.members * 10,
+            max_member_bytes=self.member_bytes,
+            max_total_bytes=self.archive_bytes,
+            max_ratio=self.ratio,
+        )
 
-def _normalise(name: str) -> str | None:
-    """The safe relative ``/`` path of a member, None for folders and junk.
-
-    Raises
-    ------
-    _UnsafeName
-        For absolute names, drive letters, ``..`` components and NUL bytes.
-    """
-    if "\0" in name:
-        raise _UnsafeName(name)
-    text = name.replace("\\", "/")
-    if text.startswith("/") or re.match(r"^[A-Za-z]:", text):
-        raise _UnsafeName(name)
-    parts = [p for p in text.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        raise _UnsafeName(name)
-    if text.endswith("/") or not parts:
-        return None
-    # macOS resource forks (__MACOSX/, ._name) and hidden files are not work.
-    if any(p.startswith(".") or p == "__MACOSX" for p in parts):
-        return None
-    return "/".join(parts)
+    def student(self) -> ZipLimits:
+        """The zip reader's limits for one student's zip."""
+        return ZipLimits(
+            max_members=self.members,
+            max_member_bytes=self.member_bytes,
+            max_total_bytes=self.student_bytes,
+            max_ratio=self.ratio,
+        )
 
 
-def _member_kind(info: zipfile.ZipInfo) -> str:
-    """``"file"``, ``"dir"``, ``"link"`` or ``"special"`` from the Unix mode."""
-    if info.is_dir():
-        return "dir"
-    mode = info.external_attr >> 16
-    kind = stat.S_IFMT(mode)
-    if kind == 0 or kind == stat.S_IFREG:
-        return "file"
-    if kind == stat.S_IFDIR:
-        return "dir"
-    if kind == stat.S_IFLNK:
-        return "link"
-    return "special"
+#: Problems of the download itself that refuse all of it (``ValueError``);
+#: the others refuse one member, for the student it belongs to.
+_WHOLE_DOWNLOAD = ("too_many_members", "unsafe_name", "total_too_large", "duplicate")
 
 
-def _member_refusal(
-    info: zipfile.ZipInfo, label: str, path: str, limits: _Limits
-) -> _Refused | None:
-    """The refusal for one member, or None when it may be unpacked."""
-    kind = _member_kind(info)
-    if kind in ("link", "special"):
+def _is_work(path: str) -> bool:
+    """False for macOS resource forks (``__MACOSX/``, ``._name``) and hidden
+    files, which are never a learner's work: they are not unpacked."""
+    return not any(p.startswith(".") or p == "__MACOSX" for p in path.split("/"))
+
+
+def _refused(problem: ZipProblem, label: str) -> _Refused:
+    """The learner's reason for a problem of their zip, or of their member."""
+    member = problem.member
+    path = (member.path or member.name) if member is not None else ""
+    rule = problem.rule
+    if rule == "too_many_members":
+        return _Refused("classroom.zip_too_many", zip=label, limit=int(problem.limit))
+    if rule in ("unsafe_name", "duplicate"):  # which one wins is a trap
+        return _Refused("classroom.zip_unsafe_name", zip=label, member=path)
+    if rule == "link":
         return _Refused("classroom.zip_link", zip=label, member=path)
-    if info.flag_bits & 0x1:
-        return _Refused(
-            "classroom.zip_unreadable", zip=label, error=f"{path} needs a password"
+    if rule == "encrypted":
+        error = f"{path} needs a password"
+        return _Refused("classroom.zip_unreadable", zip=label, error=error)
+    if rule == "unsupported_compression":
+        error = f"{path} is compressed with a method that cannot be unpacked"
+        return _Refused("classroom.zip_unreadable", zip=label, error=error)
+    if rule == "compression_ratio":
+        ratio = f"{member.ratio:.0f}"
+        return _Refused("classroom.zip_bomb", zip=label, member=path, ratio=ratio)
+    return _Refused(  # member_too_large, total_too_large
+        "classroom.zip_too_large",
+        zip=label,
+        member=path if rule == "member_too_large" else "its files",
+        size=_size(problem.size),
+        limit=_size(int(problem.limit)),
+    )
+
+
+def _download_refused(problem: ZipProblem, label: str, limits: _Limits) -> str:
+    """Why a whole download is refused, for the instructor."""
+    if problem.rule == "too_many_members":
+        return f"{label} has {problem.size} members, more than {limits.members * 10}"
+    if problem.rule == "unsafe_name":
+        return (
+            f"{label} has a member named {problem.member.name!r}, which points "
+            "outside the folder it unpacks to; an LMS download never does. "
+            "Nothing was imported."
         )
-    if info.file_size > limits.member_bytes:
-        return _Refused(
-            "classroom.zip_too_large",
-            zip=label,
-            member=path,
-            size=_size(info.file_size),
-            limit=_size(limits.member_bytes),
+    if problem.rule == "total_too_large":
+        return (
+            f"{label} declares more than {_size(limits.archive_bytes)} of "
+            "files. Nothing was imported."
         )
-    ratio = info.file_size / max(info.compress_size, 1)
-    if info.file_size > 1_000_000 and ratio > limits.ratio:
-        return _Refused(
-            "classroom.zip_bomb", zip=label, member=path, ratio=f"{ratio:.0f}"
-        )
-    return None
+    return f"{label} holds {problem.member.path!r} twice. Nothing was imported."
+
+
+def _read(archive: zipfile.ZipFile, member: ZipMember, label: str) -> bytes:
+    """One member's bytes (at most its declared size), or the refusal."""
+    try:
+        return read_member(archive, member)
+    except ZipReadError as error:
+        raise _Refused(
+            "classroom.zip_unreadable", zip=label, error=error.words
+        ) from None
 
 
 def _placeholder(stem: str, expected: Sequence[str]) -> str:
@@ -954,54 +787,26 @@ def _scan_nested(
     Raises
     ------
     _Refused
-        On the first member that must not be unpacked: the whole zip is
+        For the first problem the zip reader finds in it: the whole zip is
         refused, nothing of it is added.
     """
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (
-        zipfile.BadZipFile,
-        OSError,
-        ValueError,
-        EOFError,
-        NotImplementedError,
-    ) as error:
+        archive = open_zip(data)
+    except ZipReadError as error:
         raise _Refused(
-            "classroom.zip_unreadable", zip=label, error=str(error)
+            "classroom.zip_unreadable", zip=label, error=error.words
         ) from None
-    if len(infos) > limits.members:
-        raise _Refused("classroom.zip_too_many", zip=label, limit=limits.members)
+    listing = list_members(archive, limits.student())
+    if listing.problems:
+        raise _refused(listing.problems[0], label)
     found: list[_Entry] = []
-    seen: set[str] = set()
-    declared = 0
-    for info in infos:
-        try:
-            path = _normalise(info.filename)
-        except _UnsafeName:
-            raise _Refused(
-                "classroom.zip_unsafe_name", zip=label, member=info.filename
-            ) from None
-        if path is None or _member_kind(info) == "dir":
+    for member in listing.files:
+        path = member.path
+        if not _is_work(path):
             continue
-        refusal = _member_refusal(info, label, path, limits)
-        if refusal is not None:
-            raise refusal
-        declared += info.file_size
-        if declared > limits.student_bytes:
-            raise _Refused(
-                "classroom.zip_too_large",
-                zip=label,
-                member="its files",
-                size=_size(declared),
-                limit=_size(limits.student_bytes),
-            )
-        if path in seen:  # the same name twice: which one wins is a trap
-            raise _Refused("classroom.zip_unsafe_name", zip=label, member=path)
-        seen.add(path)
         if path.lower().endswith(".zip") and depth + 1 < limits.depth:
             _scan_nested(
-                _read_member(archive, info, limits.member_bytes, label),
+                _read(archive, member, label),
                 prefix=f"{prefix}/{path[:-4]}",
                 label=f"{label}/{path}",
                 limits=limits,
@@ -1009,41 +814,8 @@ def _scan_nested(
                 entries=found,
             )
         else:
-            found.append(_Entry(f"{prefix}/{path}", archive, info, label))
+            found.append(_Entry(f"{prefix}/{path}", archive, member.info, label))
     entries.extend(found)
-
-
-def _read_member(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, label: str
-) -> bytes:
-    """Read one member, at most ``limit`` bytes (zipfile stops at the
-    declared size and checks the CRC)."""
-    try:
-        with archive.open(info) as stream:
-            data = stream.read(limit + 1)
-    except (
-        zipfile.BadZipFile,
-        OSError,
-        ValueError,
-        EOFError,
-        NotImplementedError,
-    ) as error:
-        raise _Refused(
-            "classroom.zip_unreadable", zip=label, error=str(error)
-        ) from None
-    except Exception as error:  # zlib.error and friends from damaged data
-        raise _Refused(
-            "classroom.zip_unreadable", zip=label, error=type(error).__name__
-        ) from None
-    if len(data) > limit:
-        raise _Refused(
-            "classroom.zip_too_large",
-            zip=label,
-            member=info.filename,
-            size=f"more than {_size(limit)}",
-            limit=_size(limit),
-        )
-    return data
 
 
 def _scan_download(
@@ -1055,56 +827,34 @@ def _scan_download(
     ------
     ValueError
         When the download itself is not a plausible LMS download: too many
-        members, too much declared data, or a member name pointing outside.
+        members, too much declared data, a member name pointing outside, or
+        the same name twice.
     """
-    infos = archive.infolist()
-    if len(infos) > limits.members * 10:
-        msg = f"{label} has {len(infos)} members, more than {limits.members * 10}"
-        raise ValueError(msg)
+    listing = list_members(archive, limits.download())
+    whole = listing.of(*_WHOLE_DOWNLOAD)
+    if whole:
+        raise ValueError(_download_refused(whole[0], label, limits))
     entries: list[_Entry] = []
     refusals: list[_Refusal] = []
-    seen: set[str] = set()
-    declared = 0
-    for info in infos:
-        try:
-            path = _normalise(info.filename)
-        except _UnsafeName:
-            msg = (
-                f"{label} has a member named {info.filename!r}, which points "
-                "outside the folder it unpacks to; an LMS download never does. "
-                "Nothing was imported."
-            )
-            raise ValueError(msg) from None
-        if path is None or _member_kind(info) == "dir":
-            continue
-        declared += info.file_size
-        if declared > limits.archive_bytes:
-            msg = (
-                f"{label} declares more than {_size(limits.archive_bytes)} of "
-                "files. Nothing was imported."
-            )
-            raise ValueError(msg)
-        if path in seen:
-            msg = f"{label} holds {path!r} twice. Nothing was imported."
-            raise ValueError(msg)
-        seen.add(path)
-        is_zip = path.lower().endswith(".zip") and limits.depth > 1
+    for member in listing.files:
+        path = member.path
+        is_zip = _is_work(path) and path.lower().endswith(".zip") and limits.depth > 1
         owner = _placeholder(path[:-4], expected) if is_zip else path
-        refusal = _member_refusal(info, label, path, limits)
+        problem = listing.first(member)
         try:
-            if refusal is not None:
-                raise refusal
+            if problem is not None:
+                raise _refused(problem, label)
             if is_zip:
                 _scan_nested(
-                    _read_member(archive, info, limits.member_bytes, path),
+                    _read(archive, member, path),
                     prefix=path[:-4],
                     label=PurePosixPath(path).name,
                     limits=limits,
                     depth=1,
                     entries=entries,
                 )
-            else:
-                entries.append(_Entry(path, archive, info, label))
+            elif _is_work(path):
+                entries.append(_Entry(path, archive, member.info, label))
         except _Refused as refused:
             problem = Problem.make(refused.code, **refused.values)
             refusals.append(_Refusal(owner, problem))
@@ -1154,20 +904,25 @@ def import_lms_zip(
     :class:`~nbgrader.plugins.zipcollect.FileNameCollectorPlugin` with
     ``named_regexp`` (default :data:`DEFAULT_NAMED_REGEXP`, which documents
     the accepted names) to find its student and notebook. Unlike nbgrader's
-    extractor, nothing is unpacked before every member has been checked:
+    extractor, nothing is unpacked before every member has been checked by
+    the package's zip reader (:mod:`outputsaving.safezip`):
 
-    - a member name that is absolute or contains ``..`` makes the whole
-      download refused (``ValueError``), as does a download with more than
-      ``10 * max_members`` members, more than ``max_archive_bytes`` declared,
-      or the same name twice;
+    - a member name that is absolute, has a drive letter, a ``..`` component
+      or a backslash makes the whole download refused (``ValueError``), as
+      does a download with more than ``10 * max_members`` members (folders
+      included), more than ``max_archive_bytes`` declared, or the same name
+      twice (also a file named like another member's folder);
     - a link or special-file entry (Unix mode in ``external_attr``), a
-      password-protected member, a member declaring more than
-      ``max_file_bytes``, or one over 1 MB that unpacks to more than
-      ``max_ratio`` times its packed size (zip bomb) is refused, and so is the
-      whole per-student zip holding it (also for more than ``max_members``
-      members, more than ``max_total_bytes`` declared, unsafe or repeated
-      names); the student gets the reason as a problem;
-    - unpacking reads at most the declared size (zipfile checks the CRC).
+      password-protected member or one compressed with a method zipfile
+      cannot unpack, a member declaring more than ``max_file_bytes``, or one
+      over 64 KiB that unpacks to more than ``max_ratio`` times its packed
+      size (zip bomb) is refused, and so is the whole per-student zip holding
+      it (also for more than ``max_members`` members, more than
+      ``max_total_bytes`` declared, unsafe or repeated names); the student
+      gets the reason as a problem. macOS resource forks (``__MACOSX/``,
+      ``._name``) and hidden files are checked too, but never unpacked;
+    - unpacking reads at most the declared size (zipfile checks the CRC), and
+      writes each file new (``O_EXCL``, ``O_NOFOLLOW``).
 
     A student's files are written to a fresh folder that then replaces
     ``submitted/<student>/<assignment>/`` only when the new submission is at
@@ -1202,7 +957,7 @@ def import_lms_zip(
         Limits per student (members, bytes per file, bytes in total) and for
         the whole download (declared bytes).
     max_ratio : float
-        Largest unpacked / packed size of a member over 1 MB.
+        Largest unpacked / packed size of a member over 64 KiB.
     max_depth : int
         Archive levels unpacked: 2 unpacks per-student zips inside the
         download, 1 none (deeper zips are kept as plain files).
@@ -1237,9 +992,9 @@ def import_lms_zip(
     )
     label = Path(zip_path).name
     try:
-        archive = zipfile.ZipFile(zip_path)
-    except (zipfile.BadZipFile, OSError, NotImplementedError) as error:
-        msg = f"{zip_path} is not a readable zip file ({error})"
+        archive = open_zip(zip_path)
+    except ZipReadError as error:
+        msg = f"{zip_path} is not a readable zip file ({error.words})"
         raise ValueError(msg) from error
     with archive:
         entries, refusals = _scan_download(
@@ -1259,7 +1014,6 @@ def import_lms_zip(
                     files.get(student, {}),
                     problems.get(student, []),
                     force=force,
-                    max_file_bytes=max_file_bytes,
                 )
             )
     if inspect:
@@ -1338,7 +1092,6 @@ def _install(
     problems: list[Problem],
     *,
     force: bool,
-    max_file_bytes: int,
 ) -> Submission:
     """Write one student's files into ``submitted/`` unless a newer one is there."""
     root = course / "submitted"
@@ -1370,21 +1123,19 @@ def _install(
     try:
         for name, (entry, _) in sorted(files.items()):
             try:
-                data = _read_member(
-                    entry.archive, entry.info, max_file_bytes, entry.zip_label
+                data = read_member(entry.archive, entry.info)
+            except ZipReadError as error:
+                problems.append(
+                    Problem.make(
+                        "classroom.zip_unreadable",
+                        zip=entry.zip_label,
+                        error=error.words,
+                    )
                 )
-            except _Refused as refused:
-                problems.append(Problem.make(refused.code, **refused.values))
                 continue
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(
-                target,
-                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                0o644,
-            )
-            with os.fdopen(fd, "wb") as stream:
-                stream.write(data)
+            write_new(target, data)
         _write_timestamp(staging, incoming)
         staging.chmod(0o755)  # mkdtemp made it private
         if exists:

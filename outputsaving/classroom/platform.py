@@ -11,16 +11,9 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["UNSUPPORTED_PLATFORM", "grading_platform_problem"]
+from outputsaving.messages import fill
 
-#: What to do on a platform the grading engine does not run on.
-UNSUPPORTED_PLATFORM = (
-    "grading a class runs learners' notebooks on Linux only (it needs Linux's "
-    "namespaces and process limits), and this is {platform}. Grade in WSL 2 on "
-    "Windows or in a Linux container or virtual machine on macOS (README: "
-    "'Grading on macOS and Windows'); notebooks, self-checks and 'outputsaving "
-    "check' work here as they are."
-)
+__all__ = ["grading_platform_problem"]
 
 
 def grading_platform_problem(platform: str | None = None) -> str | None:
@@ -30,9 +23,16 @@ def grading_platform_problem(platform: str | None = None) -> str | None:
     ----------
     platform : str, optional
         A ``sys.platform`` value (default: this machine's).
+
+    Returns
+    -------
+    str or None
+        What to do instead (message ``classroom.unsupported_platform``).
     """
     platform = sys.platform if platform is None else platform
     if platform.startswith("linux"):
         return None
     names = {"darwin": "macOS", "win32": "Windows", "cygwin": "Windows (Cygwin)"}
-    return UNSUPPORTED_PLATFORM.format(platform=names.get(platform, platform))
+    return fill(
+        "classroom.unsupported_platform", platform=names.get(platform, platform)
+    )

@@ -41,7 +41,7 @@ from outputsaving.classroom.kernels import kernel_config
 from outputsaving.classroom.limits import DEFAULT_MAX_FILE_BYTES, MAX_RESULT_BYTES
 from outputsaving.classroom.outcomes import one_line
 from outputsaving.classroom.tasks import GradeResult, GradeTask, SolutionTask
-from outputsaving.files import remove_tree, write_tree
+from outputsaving.files import remove_no_follow, write_tree
 from outputsaving.grading.activity1 import GRADER_VARIABLE
 from outputsaving.messages import fill
 
@@ -74,7 +74,7 @@ def start_worker(scratch_base: str | None, fork: bool) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="worker-", dir=scratch_base))
     (scratch / "autograded").mkdir()
     _STATE.update(scratch=scratch, fork_server=None, fork_error="")
-    multiprocessing.util.Finalize(None, remove_tree, args=(scratch,), exitpriority=0)
+    multiprocessing.util.Finalize(None, remove_no_follow, args=(scratch,), exitpriority=0)
     if fork:
         _start_fork_server(scratch / "autograded")
 
@@ -165,7 +165,7 @@ def grade_submission(task: GradeTask) -> GradeResult:
         result.seconds = time.monotonic() - start
         with contextlib.suppress(OSError):
             for path in (root / "submitted", root / "source", workdir.parent, db_path):
-                remove_tree(path)
+                remove_no_follow(path)
     return result
 
 

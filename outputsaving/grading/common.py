@@ -29,7 +29,6 @@ __all__ = [
     "failure_lines",
     "failure_message",
     "is_inside",
-    "message",
     "task_result",
 ]
 
@@ -50,9 +49,7 @@ def task_result(kind: str, path="") -> CheckResult:
 def failure_message(result: CheckResult, /) -> str:
     """Return the learner-facing text of a result: errors first, then notes."""
     lines = [finding.message for finding in result.errors]
-    lines += [
-        message("selfcheck.note", text=finding.message) for finding in result.notes
-    ]
+    lines += [fill("selfcheck.note", text=finding.message) for finding in result.notes]
     return "\n".join(lines)
 
 
@@ -200,11 +197,6 @@ def saved_file(result: CheckResult, value, output_dir, /, *, name: str) -> Path 
     if output_dir is not None and not is_inside(path, Path(output_dir)):
         result.add("task.outside_output_dir", name=name, path=path, folder=output_dir)
     return path
-
-
-def message(code: str, /, **values) -> str:
-    """Return the text of one message of :mod:`outputsaving.messages`."""
-    return fill(code, **values)
 
 
 monitor.watch(__name__)

@@ -39,6 +39,7 @@ import re
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -46,10 +47,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
-from outputsaving.files import sniff_format
+from outputsaving.files import copy_regular, sniff_format, walk_no_follow
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, evidence, monitor
-from outputsaving.grading.common import assert_passes, message, task_result
+from outputsaving.grading.common import assert_passes, task_result
+from outputsaving.messages import fill
 
 __all__ = [
     "ASSIGNMENTS",
@@ -351,12 +353,15 @@ _LAUNCHER = 'printf "%s\\n%s\\n" "$DISPLAY" "$XAUTHORITY" > "$0"; exec "$@"'
 
 
 def _walk_files(folder: Path) -> list[Path]:
-    found = []
-    for root, dirs, names in os.walk(folder, followlinks=False):
-        dirs.sort()
-        for name in sorted(names):
-            found.append(Path(root) / name)
-    return found
+    """Everything but folders under ``folder``, links not followed, in walk order."""
+    try:
+        return [
+            entry.path
+            for entry in walk_no_follow(folder)
+            if not stat.S_ISDIR(entry.info.st_mode)
+        ]
+    except OSError:
+        return []
 
 
 def _window_titles(install: ImageJInstall, display_file: Path) -> list[str]:
@@ -614,24 +619,24 @@ def _tail(path: Path, limit: int = 65536) -> str:
 
 
 def _keep(source: Path, destination: Path) -> list[str]:
-    """Copy the regular files of ``source`` into ``destination``; their names."""
+    """Copy the regular files of ``source`` into ``destination``; their names.
+
+    Links and special files the macro left are not copied, nor followed.
+    """
     kept: list[str] = []
     total = 0
-    if not source.is_dir():
+    if not source.is_dir() or source.is_symlink():
         return kept
     destination.mkdir(parents=True, exist_ok=True)
-    for path in _walk_files(source):
-        if path.is_symlink() or not path.is_file() or len(kept) >= MAX_FILES:
+    for entry in walk_no_follow(source):
+        if not stat.S_ISREG(entry.info.st_mode) or len(kept) >= MAX_FILES:
             continue
-        size = path.stat().st_size
-        if total + size > MAX_BYTES:
-            continue
-        relative = path.relative_to(source)
-        target = destination / relative
+        target = destination / entry.relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-        total += size
-        kept.append(relative.as_posix())
+        copied = copy_regular(entry.path, target, limit=MAX_BYTES - total)
+        if copied is not None:
+            total += copied
+            kept.append(entry.relative)
     return kept
 
 
@@ -756,20 +761,20 @@ def _not_finished(result: CheckResult, note: dict) -> None:
     if outcome in ("timeout", "error"):
         windows = [w for w in note.get("windows") or [] if isinstance(w, str)]
         if "Macro Error" in windows:
-            detail = message("imagej.window_macro_error")
+            detail = fill("imagej.window_macro_error")
         elif "ROI Manager" in windows:
-            detail = message("imagej.window_roi_manager")
+            detail = fill("imagej.window_roi_manager")
         elif windows:
-            detail = message("imagej.window_other", title=windows[0][:60])
+            detail = fill("imagej.window_other", title=windows[0][:60])
         else:
             detail = ""
         if hints.get("parameters"):
-            hint = message("imagej.hint_parameters")
+            hint = fill("imagej.hint_parameters")
         elif hints.get("dialogs"):
             calls = ", ".join(hints["dialogs"][:3])
-            hint = message("imagej.hint_dialogs", calls=calls)
+            hint = fill("imagej.hint_dialogs", calls=calls)
         else:
-            hint = message("imagej.hint_error")
+            hint = fill("imagej.hint_error")
         result.add("imagej.did_not_finish", detail=detail, hint=hint)
     elif outcome == "ended":
         result.add("imagej.ended_early")
@@ -873,7 +878,7 @@ def rerun_task_result(
         result.add(
             "imagej.rerun_none",
             what=TASK_WORDS[task],
-            written=message("imagej.written_list", names=names) if names else "",
+            written=fill("imagej.written_list", names=names) if names else "",
         )
     return [result]
 
@@ -977,9 +982,9 @@ def _declared_file(
     except OSError:
         present = []
     found = (
-        message("imagej.folder_holds", names=", ".join(present[:6]))
+        fill("imagej.folder_holds", names=", ".join(present[:6]))
         if present
-        else message("imagej.folder_empty")
+        else fill("imagej.folder_empty")
     )
     result.add("imagej.not_uploaded", name=name, folder=folder, found=found)
     return None
@@ -1013,7 +1018,7 @@ def upload_result(macro_file, output_dir, /, *, activity: int = 1, notes: bool =
         result.add(
             "imagej.macro_missing",
             path=macro,
-            others=message("imagej.other_macros", names=", ".join(others[:4]))
+            others=fill("imagej.other_macros", names=", ".join(others[:4]))
             if others
             else "",
         )
