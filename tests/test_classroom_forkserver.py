@@ -24,7 +24,7 @@ from jupyter_client import AsyncKernelManager
 from waiting import LIFETIME, PATIENCE, wait_until
 
 from outputsaving.classroom.forkserver import ForkServer, ForkServerError
-from outputsaving.classroom.sandbox import BlockingSandboxedKernelManager
+from outputsaving.classroom.kernels import BlockingSandboxedKernelManager
 
 REPO = Path(__file__).resolve().parents[1]
 MiB = 2**20
@@ -329,7 +329,7 @@ def test_killing_the_worker_ends_the_zygote_and_its_kernels(shared, tmp_path):
             f"""
             import sys, time
             from outputsaving.classroom.forkserver import ForkServer
-            from outputsaving.classroom.sandbox import BlockingSandboxedKernelManager
+            from outputsaving.classroom.kernels import BlockingSandboxedKernelManager
             server = ForkServer(shared=[{str(shared)!r}]).start()
             work = {str(shared / "bob" / "activity1")!r}
             km = BlockingSandboxedKernelManager(fork_server=server.key, workdir=work)
@@ -388,7 +388,7 @@ def _run_as_nobody(nobody, work: Path) -> None:
             f"""
             import json
             from outputsaving.classroom.forkserver import ForkServer
-            from outputsaving.classroom.sandbox import BlockingSandboxedKernelManager
+            from outputsaving.classroom.kernels import BlockingSandboxedKernelManager
             env = {{"PYTHONPATH": {str(site_packages)!r} + ":" + {str(REPO)!r}}}
             server = ForkServer(shared=[{str(shared)!r}],
                                 readable=[{str(site_packages)!r}], sandbox_env=env,
@@ -429,7 +429,7 @@ def test_the_async_manager_runs_a_forked_kernel(server, shared):
     """nbclient and nbgrader use the asynchronous manager: it forks too."""
     import asyncio
 
-    from outputsaving.classroom.sandbox import SandboxedKernelManager
+    from outputsaving.classroom.kernels import SandboxedKernelManager
 
     async def run() -> bool:
         work = shared / "alice" / "activity1"

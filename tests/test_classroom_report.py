@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from nbgrader_course import REPO, answer_cell, grade_ids
 
-from outputsaving.classroom.engine import STOP_ENAMES
+from outputsaving.classroom.outcomes import STOP_ENAMES
 from outputsaving.classroom.report import (
     MAX_LABEL,
     mistake_counts,

@@ -29,15 +29,14 @@ from nbgrader_course import Course, answer_cell, grade_ids, with_answers
 from traitlets.config import Config
 from waiting import LIFETIME, PATIENCE, wait_until
 
-from outputsaving.classroom import limits
-from outputsaving.classroom.sandbox import (
+from outputsaving.classroom import launcher
+from outputsaving.classroom.kernels import (
     BlockingSandboxedKernelManager,
     SandboxedExecute,
     SandboxedKernelManager,
-    probe_sandbox,
-    sandbox_command,
     sandboxed_autograde_preprocessors,
 )
+from outputsaving.classroom.sandbox import probe_sandbox, sandbox_command
 
 REPO = Path(__file__).resolve().parents[1]
 MiB = 2**20
@@ -636,7 +635,7 @@ print(json.dumps({{
 
 
 def test_launcher_arguments_round_trip():
-    arguments = limits.launcher_arguments(
+    arguments = launcher.launcher_arguments(
         ["python", "-c", "pass"],
         memory_bytes=10,
         max_processes=3,
@@ -648,9 +647,9 @@ def test_launcher_arguments_round_trip():
         "--env", "A=b=c", "--", "python", "-c", "pass",
     ]  # fmt: skip
     with pytest.raises(ValueError, match="uid"):
-        limits.launcher_arguments(["x"], uid=5)
+        launcher.launcher_arguments(["x"], uid=5)
     with pytest.raises(ValueError, match="negative"):
-        limits.launcher_arguments(["x"], memory_bytes=-1)
+        launcher.launcher_arguments(["x"], memory_bytes=-1)
 
 
 # -- kernels -----------------------------------------------------------------------
@@ -747,7 +746,7 @@ def test_killing_the_grading_process_ends_the_kernel_sandbox(course):
         textwrap.dedent(
             f"""
             import time
-            from outputsaving.classroom.sandbox import BlockingSandboxedKernelManager
+            from outputsaving.classroom.kernels import BlockingSandboxedKernelManager
             km = BlockingSandboxedKernelManager()
             km.start_kernel(cwd={str(course.workdir)!r})
             kc = km.client()
@@ -774,7 +773,7 @@ def test_nbgrader_config_selects_the_sandboxed_manager():
     # nbgrader's own Execute ignores c.Execute.kernel_manager_class.
     config = Config()
     config.Execute.kernel_manager_class = (
-        "outputsaving.classroom.sandbox.SandboxedKernelManager"
+        "outputsaving.classroom.kernels.SandboxedKernelManager"
     )
     assert Execute(config=config).kernel_manager_class is not SandboxedKernelManager
 
@@ -802,7 +801,7 @@ def test_nbgrader_autograde_runs_in_the_sandbox(tmp_path):
     course = Course.copy_of_repo(tmp_path, assignments=["quiz"])
     with (course.root / "nbgrader_config.py").open("a") as config:
         config.write(
-            "\nfrom outputsaving.classroom.sandbox import "
+            "\nfrom outputsaving.classroom.kernels import "
             "sandboxed_autograde_preprocessors\n"
             "c.Autograde.autograde_preprocessors = "
             "sandboxed_autograde_preprocessors()\n"
@@ -879,8 +878,10 @@ def test_works_unprivileged_as_nobody(nobody):
                 f"""
                 import json, subprocess, sys
                 sys.path[:0] = [{str(site_packages)!r}, {str(REPO)!r}]
+                from outputsaving.classroom.kernels import (
+                    BlockingSandboxedKernelManager)
                 from outputsaving.classroom.sandbox import (
-                    BlockingSandboxedKernelManager, probe_sandbox, sandbox_command)
+                    probe_sandbox, sandbox_command)
                 status = probe_sandbox(modules=())
                 code = {inner!r}
                 cmd = sandbox_command(

@@ -125,21 +125,21 @@ def test_a_missing_file_names_what_the_folder_holds(tmp_path):
 
 
 def test_grading_says_before_it_starts_when_imagej_is_missing(monkeypatch):
-    from outputsaving.classroom import engine
+    from outputsaving.classroom import course
 
     monkeypatch.setattr(grader, "find_imagej", lambda: None)
-    problem = engine._imagej_problem(["activity1", A1])
+    problem = course.imagej_problem(["activity1", A1])
     assert "imagej" in problem
     assert "Fiji" in problem
     assert "--assignment" in problem
-    assert engine._imagej_problem(["activity1", "quiz"]) is None
+    assert course.imagej_problem(["activity1", "quiz"]) is None
 
 
 def test_the_budget_of_the_imagej_track_holds_the_macro_time_limit():
-    from outputsaving.classroom import engine
+    from outputsaving.classroom.course import extra_seconds
 
-    assert engine._extra_seconds(A1) >= grader.MACRO_TIMEOUT
-    assert engine._extra_seconds("activity1") == 0
+    assert extra_seconds(A1) >= grader.MACRO_TIMEOUT
+    assert extra_seconds("activity1") == 0
 
 
 # -- real ImageJ ---------------------------------------------------------------------
@@ -226,7 +226,7 @@ print(run.outcome, sorted(run.written), run.log[-300:])
 @pytest.mark.linux
 def test_imagej_starts_under_the_graders_default_memory_cap(imagej, tmp_path):
     """Java's defaults do not start under RLIMIT_AS = 3 GiB; the grader's do."""
-    from outputsaving.classroom.engine import DEFAULT_MEMORY_BYTES
+    from outputsaving.classroom.limits import DEFAULT_MEMORY_BYTES
 
     macro = tmp_path / "m.ijm"
     macro.write_text((REPO / "source" / A1 / SOLUTION[A1]).read_text())
@@ -457,7 +457,8 @@ def test_without_imagej_the_rerun_tests_say_so_and_name_no_mistake(
 def test_grade_refuses_before_it_starts_where_imagej_is_missing(
     monkeypatch, tmp_path, unsafe
 ):
-    from outputsaving.classroom.engine import GradingRefused, grade_class
+    from outputsaving.classroom.engine import grade_class
+    from outputsaving.classroom.outcomes import GradingRefused
 
     course = Course.copy_of_repo(tmp_path, assignments=["activity1", A1])
     case = BY_NAME["ij1_template"]

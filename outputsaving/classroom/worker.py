@@ -74,7 +74,9 @@ def start_worker(scratch_base: str | None, fork: bool) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="worker-", dir=scratch_base))
     (scratch / "autograded").mkdir()
     _STATE.update(scratch=scratch, fork_server=None, fork_error="")
-    multiprocessing.util.Finalize(None, remove_no_follow, args=(scratch,), exitpriority=0)
+    multiprocessing.util.Finalize(
+        None, remove_no_follow, args=(scratch,), exitpriority=0
+    )
     if fork:
         _start_fork_server(scratch / "autograded")
 
