@@ -9,9 +9,11 @@ import copy
 import hashlib
 import os
 import sys
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from outputsaving.classroom import intake
 from outputsaving.classroom.tasks import AssignmentFiles
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "course_settings",
     "extra_seconds",
     "handed_in",
+    "handed_in_files",
     "imagej_problem",
     "notebook_names",
     "put_scripts_on_path",
@@ -121,3 +124,16 @@ def extra_seconds(assignment: str) -> float:
     from outputsaving.grading import imagej
 
     return imagej.MACRO_TIMEOUT + 10.0 if assignment in imagej.ASSIGNMENTS else 0.0
+
+
+def handed_in_files(submission, notebooks: Sequence[str]) -> dict[str, bytes]:
+    """The files of a submission grading uses, as values (never through a link)."""
+    keep = {*notebooks, *NBGRADER_FILES, *handed_in(submission.assignment)}
+    with tempfile.TemporaryDirectory(prefix="outputsaving-submission-") as folder:
+        copy = Path(folder) / "copy"
+        intake.safe_copy(submission.folder, copy)
+        return {
+            path.relative_to(copy).as_posix(): path.read_bytes()
+            for path in sorted(copy.rglob("*"))
+            if path.is_file() and path.relative_to(copy).parts[0] in keep
+        }

@@ -32,7 +32,6 @@ failed (a gradebook row waiting for a grade; the next run grades it again).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Sequence
@@ -40,19 +39,16 @@ from pathlib import Path
 from typing import TextIO
 
 from outputsaving.classroom import intake, limits, worker
+from outputsaving.classroom.budgets import notebook_budgets
 from outputsaving.classroom.course import (
-    NBGRADER_FILES,
     STATE_DIR,
     assignment_files,
     course_settings,
-    extra_seconds,
-    handed_in,
+    handed_in_files,
     imagej_problem,
-    notebook_names,
     put_scripts_on_path,
-    source_hash,
 )
-from outputsaving.classroom.feedback import generate_feedback, write_refusal_feedback
+from outputsaving.classroom.feedback import feedback_for_class, write_refusal_feedback
 from outputsaving.classroom.gradebook import (
     commit,
     commit_pending,
@@ -68,30 +64,19 @@ from outputsaving.classroom.limits import (
     DEFAULT_TIME_FACTOR,
     DEFAULT_TIME_FLOOR,
 )
-from outputsaving.classroom.markers import (
-    marker_path,
-    read_marker,
-    timestamp_text,
-    write_marker,
-)
-from outputsaving.classroom.outcomes import (
-    ClassResult,
-    GradingRefused,
-    SubmissionOutcome,
-    one_line,
-)
+from outputsaving.classroom.markers import pending, timestamp_text, write_marker
+from outputsaving.classroom.outcomes import ClassResult, GradingRefused
 from outputsaving.classroom.platform import grading_platform_problem
 from outputsaving.classroom.pool import Failure, Job, run_jobs
 from outputsaving.classroom.progress import Progress
+from outputsaving.classroom.report import write_report
 from outputsaving.classroom.tasks import (
     CourseFiles,
-    FeedbackTask,
     GradeResult,
     GradeTask,
     NotebookGrades,
-    SolutionTask,
 )
-from outputsaving.files import remove_no_follow, write_atomically, write_tree
+from outputsaving.files import remove_no_follow, write_tree
 
 __all__ = ["grade_class"]
 
@@ -198,7 +183,7 @@ def grade_class(
     )
 
     submissions = intake.collect_submissions(course_dir, assignments=names)
-    outcomes, to_grade = _pending(course_dir, submissions, force=force)
+    outcomes, to_grade = pending(course_dir, submissions, force=force)
     problem = imagej_problem({s.assignment for s in to_grade})
     if problem is not None:
         raise GradingRefused(problem)
@@ -223,7 +208,7 @@ def grade_class(
     }
     try:
         if runnable:
-            budgets = _budgets(
+            budgets = notebook_budgets(
                 course_dir,
                 course,
                 {s.assignment for s in runnable},
@@ -243,7 +228,7 @@ def grade_class(
                     student=s.student,
                     assignment=files[s.assignment],
                     course=course,
-                    submission=_handed_in_files(s, files[s.assignment].notebooks),
+                    submission=handed_in_files(s, files[s.assignment].notebooks),
                     budgets=budgets[s.assignment],
                     memory_bytes=memory_bytes,
                     unsafe=unsafe,
@@ -261,13 +246,13 @@ def grade_class(
         bar.close()
         if feedback:
             result.feedback.extend(
-                _feedback(course_dir, config, outcomes, bar.log, workers=workers)
+                feedback_for_class(
+                    course_dir, config, outcomes, bar.log, workers=workers
+                )
             )
     finally:
         remove_no_follow(scratch)
     if report:
-        from outputsaving.classroom.report import write_report
-
         result.exports = write_report(
             course_dir,
             outcomes,
@@ -291,46 +276,6 @@ def _assignment_names(course_dir: Path, assignments) -> list[str]:
         msg = f"no source/ folder for {', '.join(unknown)}"
         raise GradingRefused(msg)
     return names
-
-
-def _pending(course_dir: Path, submissions, *, force: bool):
-    """``(outcomes, to_grade)``: what earlier runs graded, and what is left.
-
-    A submission is graded again without a marker, with ``force``, or when
-    its time stamp is not its marker's; its earlier autograded folder and
-    feedback (of another version) are removed first.
-    """
-    outcomes: list[SubmissionOutcome] = []
-    to_grade = []
-    for submission in submissions:
-        marker = marker_path(course_dir, submission.student, submission.assignment)
-        previous = read_marker(marker) if marker.exists() else None
-        stamp = timestamp_text(submission.timestamp)
-        if previous is not None and not force and previous.timestamp == stamp:
-            outcomes.append(previous)
-            continue
-        marker.unlink(missing_ok=True)
-        for folder in ("autograded", "feedback"):
-            remove_no_follow(
-                course_dir / folder / submission.student / submission.assignment
-            )
-        to_grade.append(submission)
-    return outcomes, to_grade
-
-
-def _handed_in_files(submission, notebooks: Sequence[str]) -> dict[str, bytes]:
-    """The files of a submission grading uses, as values (never through a link)."""
-    import tempfile
-
-    keep = {*notebooks, *NBGRADER_FILES, *handed_in(submission.assignment)}
-    with tempfile.TemporaryDirectory(prefix="outputsaving-submission-") as folder:
-        copy = Path(folder) / "copy"
-        intake.safe_copy(submission.folder, copy)
-        return {
-            path.relative_to(copy).as_posix(): path.read_bytes()
-            for path in sorted(copy.rglob("*"))
-            if path.is_file() and path.relative_to(copy).parts[0] in keep
-        }
 
 
 class _Recorder:
@@ -431,101 +376,3 @@ class _Recorder:
             )
         self.result.outcomes.append(outcome)
         self.bar.advance(outcome.log_line())
-
-
-def _budgets(
-    course_dir: Path,
-    course: CourseFiles,
-    assignments: set[str],
-    *,
-    time_budget,
-    time_floor,
-    time_factor,
-    unsafe,
-    memory_bytes,
-    log,
-    pool,
-) -> dict[str, dict[str, float]]:
-    """Seconds per notebook, per assignment: fixed, or from the solution's run."""
-    if time_budget is not None:
-        return {
-            a: dict.fromkeys(
-                (Path(n).stem for n in notebook_names(course_dir, a)),
-                float(time_budget),
-            )
-            for a in assignments
-        }
-    cache_path = course_dir / STATE_DIR / "solution_times.json"
-    try:
-        cache = json.loads(cache_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        cache = {}
-    wanted = [a for a in sorted(assignments) if source_hash(course_dir, a) not in cache]
-    jobs = [
-        Job(
-            f"solution/{a}",
-            worker.measure_solution,
-            SolutionTask(assignment_files(course_dir, a), course, memory_bytes, unsafe),
-            limits.STUCK_WITHOUT_BUDGET,
-        )
-        for a in wanted
-    ]
-
-    def measured(job: Job, res) -> None:
-        name = job.payload.assignment.name
-        if isinstance(res, Failure):
-            msg = f"the solution of {name} did not run: {res}"
-            raise GradingRefused(msg)
-        cache[source_hash(course_dir, name)] = res
-        seconds = ", ".join(f"{k} {v:.1f} s" for k, v in res.items())
-        log(f"solution run time of {name}: {seconds}")
-
-    run_jobs(jobs, measured, start_timeout=limits.STUCK_WITHOUT_BUDGET, **pool)
-    if wanted:
-        write_atomically(cache_path, json.dumps(cache, indent=1))
-    return {
-        a: {
-            k: max(time_floor, time_factor * v) + extra_seconds(a)
-            for k, v in cache[source_hash(course_dir, a)].items()
-        }
-        for a in assignments
-    }
-
-
-def _feedback(course_dir: Path, config, outcomes, log, *, workers) -> list[Path]:
-    """Feedback for every graded submission whose feedback is missing or older."""
-    jobs = []
-    for o in outcomes:
-        if o.outcome not in {"graded", "stopped"}:
-            continue
-        marker = marker_path(course_dir, o.student, o.assignment)
-        htmls = list(
-            (course_dir / "feedback" / o.student / o.assignment).glob("*.html")
-        )
-        if (
-            not o.fresh
-            and htmls
-            and marker.exists()
-            and min(p.stat().st_mtime for p in htmls) >= marker.stat().st_mtime
-        ):
-            continue
-        task = FeedbackTask(o.student, o.assignment, str(course_dir), config)
-        jobs.append(Job(task.key, generate_feedback, task, limits.STUCK_WITHOUT_BUDGET))
-    written: list[Path] = []
-
-    def done(job: Job, res) -> None:
-        task = job.payload
-        folder = course_dir / "feedback" / task.student / task.assignment
-        if not isinstance(res, Failure) and res.success:
-            written.extend(sorted(folder.glob("*.html")))
-        else:
-            error = str(res) if isinstance(res, Failure) else res.error
-            log(
-                f"feedback failed for {task.student}/{task.assignment}: "
-                f"{one_line(error)[-300:]}"
-            )
-
-    run_jobs(jobs, done, workers=workers, start_timeout=limits.STUCK_WITHOUT_BUDGET)
-    if jobs:
-        log(f"feedback written for {len(jobs)} submission(s)")
-    return written

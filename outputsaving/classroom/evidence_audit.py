@@ -28,7 +28,6 @@ from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, imagej
 from outputsaving.grading.common import failure_message, task_result
 from outputsaving.grading.evidence import EVIDENCE_FOLDER, MAX_ARRAY_SIZE
-from outputsaving.messages import fill
 
 __all__ = ["EVIDENCE_CELLS", "audit_evidence", "visible_paths"]
 
@@ -364,8 +363,3 @@ def visible_paths(assignment: str, workdir: Path, /) -> list[Path]:
                 if regular and resolved.is_relative_to(workdir):
                     paths.append(resolved)
     return list(dict.fromkeys(paths))
-
-
-def no_evidence_message() -> str:
-    """The learner's words for a test that left nothing to check again."""
-    return fill("classroom.audit_no_evidence")

@@ -13,11 +13,15 @@ import copy
 from collections.abc import Sequence
 from pathlib import Path
 
+from outputsaving.classroom import limits
+from outputsaving.classroom.markers import marker_path
+from outputsaving.classroom.outcomes import one_line
+from outputsaving.classroom.pool import Failure, Job, run_jobs
 from outputsaving.classroom.tasks import FeedbackResult, FeedbackTask
 from outputsaving.files import copy_regular, remove_no_follow
 from outputsaving.messages import fill
 
-__all__ = ["generate_feedback", "write_refusal_feedback"]
+__all__ = ["feedback_for_class", "generate_feedback", "write_refusal_feedback"]
 
 
 def generate_feedback(task: FeedbackTask) -> FeedbackResult:
@@ -105,4 +109,45 @@ def write_refusal_feedback(
         written.append(path)
     if submitted is not None:
         copy_regular(submitted / "timestamp.txt", target / "timestamp.txt")
+    return written
+
+
+def feedback_for_class(
+    course_dir: Path, config, outcomes, log, *, workers
+) -> list[Path]:
+    """Feedback for every graded submission whose feedback is missing or older."""
+    jobs = []
+    for o in outcomes:
+        if o.outcome not in {"graded", "stopped"}:
+            continue
+        marker = marker_path(course_dir, o.student, o.assignment)
+        htmls = list(
+            (course_dir / "feedback" / o.student / o.assignment).glob("*.html")
+        )
+        if (
+            not o.fresh
+            and htmls
+            and marker.exists()
+            and min(p.stat().st_mtime for p in htmls) >= marker.stat().st_mtime
+        ):
+            continue
+        task = FeedbackTask(o.student, o.assignment, str(course_dir), config)
+        jobs.append(Job(task.key, generate_feedback, task, limits.STUCK_WITHOUT_BUDGET))
+    written: list[Path] = []
+
+    def done(job: Job, res) -> None:
+        task = job.payload
+        folder = course_dir / "feedback" / task.student / task.assignment
+        if not isinstance(res, Failure) and res.success:
+            written.extend(sorted(folder.glob("*.html")))
+        else:
+            error = str(res) if isinstance(res, Failure) else res.error
+            log(
+                f"feedback failed for {task.student}/{task.assignment}: "
+                f"{one_line(error)[-300:]}"
+            )
+
+    run_jobs(jobs, done, workers=workers, start_timeout=limits.STUCK_WITHOUT_BUDGET)
+    if jobs:
+        log(f"feedback written for {len(jobs)} submission(s)")
     return written

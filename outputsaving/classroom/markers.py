@@ -18,9 +18,9 @@ from pathlib import Path
 
 from outputsaving.classroom.course import STATE_DIR
 from outputsaving.classroom.outcomes import SubmissionOutcome
-from outputsaving.files import write_atomically
+from outputsaving.files import remove_no_follow, write_atomically
 
-__all__ = ["marker_path", "read_marker", "timestamp_text", "write_marker"]
+__all__ = ["marker_path", "pending", "read_marker", "timestamp_text", "write_marker"]
 
 
 def marker_path(course_dir: Path, student: str, assignment: str) -> Path:
@@ -58,3 +58,28 @@ def timestamp_text(timestamp) -> str | None:
             timestamp = timestamp.astimezone(dt.UTC).replace(tzinfo=None)
         return timestamp.isoformat()
     return str(timestamp)
+
+
+def pending(course_dir: Path, submissions, *, force: bool):
+    """``(outcomes, to_grade)``: what earlier runs graded, and what is left.
+
+    A submission is graded again without a marker, with ``force``, or when
+    its time stamp is not its marker's; its earlier autograded folder and
+    feedback (of another version) are removed first.
+    """
+    outcomes: list[SubmissionOutcome] = []
+    to_grade = []
+    for submission in submissions:
+        marker = marker_path(course_dir, submission.student, submission.assignment)
+        previous = read_marker(marker) if marker.exists() else None
+        stamp = timestamp_text(submission.timestamp)
+        if previous is not None and not force and previous.timestamp == stamp:
+            outcomes.append(previous)
+            continue
+        marker.unlink(missing_ok=True)
+        for folder in ("autograded", "feedback"):
+            remove_no_follow(
+                course_dir / folder / submission.student / submission.assignment
+            )
+        to_grade.append(submission)
+    return outcomes, to_grade
