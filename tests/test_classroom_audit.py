@@ -1131,3 +1131,19 @@ def test_every_audit_message_exists_and_follows_the_house_rules():
         assert severity in ("error", "note")
         assert template.count(". ") <= 1  # at most two sentences
         assert not any(token in template for token in ("`", "=", "(...)", "import "))
+
+
+def test_hidden_test_notes_are_read_where_the_graded_folder_was_copied(tmp_path):
+    """A worker grades in its own scratch; the notes are read again in the course."""
+    from outputsaving.classroom import evidence_audit
+
+    folder = tmp_path / "autograded" / "a1_mask-x1"
+    folder.mkdir(parents=True)
+    (folder / "labels.tif").write_bytes(b"II*\x00")
+    seen = "/scratch/worker-1/autograded/alice/activity1/.evidence/a1_mask-x1"
+    note = {"folder": seen, "returned": f"{seen}/labels.tif"}
+    assert evidence_audit._returned_file(note, folder) == folder / "labels.tif"
+    # Paths that leave the folder stay text, for the checks to name them.
+    for returned in (f"{seen}/../../secret.txt", "/elsewhere/labels.tif"):
+        note = {"folder": seen, "returned": returned}
+        assert evidence_audit._returned_file(note, folder) == returned
