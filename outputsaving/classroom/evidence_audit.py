@@ -117,18 +117,25 @@ def _returned_file(note: dict, folder: Path) -> Path | str | None:
     return inside
 
 
+def _per_folder(notes, judge_one) -> list[CheckResult]:
+    """``judge_one(note, folder)`` for each note with its test's fresh folder."""
+    results = []
+    for note_path, note in notes:
+        folder = _folder_of(note_path)
+        if folder is None:
+            results.append(_no_evidence())
+            continue
+        results.extend(judge_one(note, folder))
+    return results
+
+
 def _file_judge(
     check: Callable[..., list[CheckResult]],
 ) -> Callable[[list, Path], CheckResult | list[CheckResult]]:
     def judge(notes, _root):
-        results = []
-        for note_path, note in notes:
-            folder = _folder_of(note_path)
-            if folder is None:
-                results.append(_no_evidence())
-                continue
-            results.extend(check(_returned_file(note, folder), folder))
-        return results
+        return _per_folder(
+            notes, lambda note, folder: check(_returned_file(note, folder), folder)
+        )
 
     return judge
 
@@ -244,13 +251,9 @@ def _imagej_judge(task: str):
     """
 
     def judge(notes, _root):
-        results = []
-        for note_path, note in notes:
-            folder = _folder_of(note_path)
-            if folder is None:
-                results.append(_no_evidence())
-                continue
-            results.extend(imagej.rerun_task_result(task, note, folder))
+        results = _per_folder(
+            notes, lambda note, folder: imagej.rerun_task_result(task, note, folder)
+        )
         return results or [_no_evidence()]
 
     return judge
