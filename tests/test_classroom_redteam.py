@@ -654,14 +654,22 @@ def _feedback_is_clean(folder: Path) -> None:
             assert b"grade_true_false(" not in content  # a hidden test's source
 
 
-def test_links_made_while_running_block_that_feedback(redteam):
+def test_links_made_while_running_never_reach_the_course(redteam):
+    """The graded folder comes back as regular files: links stay in the worker."""
     course = redteam["course"]
-    assert (
-        "no feedback for runtime_links/quiz: links left by the run" in (redteam["log"])
-    )
-    assert not (course.root / "feedback" / "runtime_links").exists()
+    log = redteam["log"]
+    (line,) = [
+        line for line in log.splitlines() if line.startswith("runtime_links/quiz:")
+    ]
+    assert "not kept from the graded folder" in line
+    assert "grades.db" in line
     autograded = course.root / "autograded" / "runtime_links" / QUIZ
-    assert (autograded / "grades.db").is_symlink()  # left for the instructor
+    assert not [path for path in autograded.rglob("*") if path.is_symlink()]
+    assert not (autograded / "grades.db").exists()
+    # So the learner gets feedback, with nothing of the instructor's in it.
+    feedback = course.root / "feedback" / "runtime_links" / QUIZ
+    assert (feedback / "quiz_output_saving.html").is_file()
+    _feedback_is_clean(feedback)
 
 
 @pytest.mark.parametrize("student", ["swap_to_gradebook", "swap_to_source"])
