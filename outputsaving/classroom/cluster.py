@@ -165,6 +165,16 @@ class Cluster:
                 f"{self.allowed_failures + 1} times)"
             )
 
+    def imagej_problem(self, assignments) -> str | None:
+        """Why a worker cannot grade the ImageJ track, when it is to be graded."""
+        from outputsaving.classroom.course import imagej_problem
+
+        problems = self.client.run(imagej_problem, sorted(assignments))
+        for address, problem in sorted(problems.items()):
+            if problem is not None:
+                return f"on the Dask worker {address}: {problem}"
+        return None
+
     def close(self) -> None:
         """Disconnect (the cluster goes on; a Client given to connect stays open)."""
         if self._own:

@@ -196,7 +196,8 @@ def grade_class(
 
     submissions = intake.collect_submissions(course_dir, assignments=names)
     outcomes, to_grade = pending(course_dir, submissions, force=force)
-    problem = imagej_problem({s.assignment for s in to_grade})
+    check = imagej_problem if cluster is None else cluster.imagej_problem
+    problem = check({s.assignment for s in to_grade})
     if problem is not None:
         raise GradingRefused(problem)
     bar = Progress(len(to_grade), stream=stream, bar=progress)
