@@ -317,7 +317,11 @@ def test_a_worker_killed_mid_class_loses_and_commits_nothing_twice(
         (grades,) = db.execute("SELECT COUNT(*) FROM grade").fetchone()
     assert rows == len(quiz)
     assert grades == len(quiz) * 6
-    client.wait_for_workers(2, timeout=PATIENCE)  # the nanny started another
+    # The nanny started another worker process in place of the killed one.
+    client.wait_for_workers(2, timeout=PATIENCE)
+    assert pid not in client.run(os.getpid).values()
+    graded_by = {o.student: o.outcome for o in result.outcomes}
+    print(f"killed worker pid {pid} while it graded {student}: {graded_by[student]}")
 
 
 # -- what the cluster executor does with dead and stuck workers ---------------------
