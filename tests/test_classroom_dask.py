@@ -450,7 +450,7 @@ def test_workers_with_several_threads_are_refused(distributed):
             n_workers=1,
             threads_per_worker=2,
             processes=False,  # in this process, over inproc://
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: the other cluster has 8787
         ) as local,
         distributed.Client(local, set_as_default=False) as client,
         pytest.raises(GradingRefused, match="--nthreads 1"),
