@@ -396,7 +396,8 @@ def test_a_job_past_its_time_ends_its_worker_twice_then_fails(
     failure = results["hangs/quiz"]
     assert isinstance(failure, Failure)
     assert failure.kind == "died"
-    assert "ran past 2 s" in failure.reason
+    assert "KilledWorker" in failure.reason
+    assert "grading past 2 s ends a worker too" in failure.reason
     assert runs.read_text(encoding="utf-8").splitlines() == ["run", "run"]
 
 
@@ -456,3 +457,17 @@ def test_workers_with_several_threads_are_refused(distributed):
         pytest.raises(GradingRefused, match="--nthreads 1"),
     ):
         connect(client, unsafe=True)
+
+
+@pytest.mark.slow
+def test_a_scheduler_without_workers_is_refused(distributed):
+    from outputsaving.classroom.cluster import connect
+
+    with (
+        distributed.LocalCluster(
+            n_workers=0, processes=False, dashboard_address=":0"
+        ) as local,
+        distributed.Client(local, set_as_default=False) as client,
+        pytest.raises(GradingRefused, match="no Dask worker joined the scheduler"),
+    ):
+        connect(client, unsafe=True, workers_timeout=1)

@@ -70,11 +70,20 @@ INSTALL_HINT = 'pip install -e ".[dask]"'
 _POLL = 1.0
 #: Exit status of a worker process ended by its stuck task.
 _STUCK_EXIT = 70
-#: How long to wait for the scheduler, and for its first worker (seconds).
-CONNECT_TIMEOUT = 60.0
+#: How long to wait for the scheduler to answer (seconds).
+CONNECT_TIMEOUT = 30.0
+#: How long to wait for its first worker (seconds): a cluster manager may be
+#: starting them.
+WORKERS_TIMEOUT = 120.0
 
 
-def connect(scheduler, *, unsafe: bool, timeout: float = CONNECT_TIMEOUT) -> Cluster:
+def connect(
+    scheduler,
+    *,
+    unsafe: bool,
+    timeout: float = CONNECT_TIMEOUT,
+    workers_timeout: float = WORKERS_TIMEOUT,
+) -> Cluster:
     """Connect to the Dask scheduler at ``scheduler`` (an address or a Client).
 
     Checks that workers are there, each with one thread, and (unless
@@ -111,7 +120,7 @@ def connect(scheduler, *, unsafe: bool, timeout: float = CONNECT_TIMEOUT) -> Clu
             raise GradingRefused(msg) from error
         own = True
     try:
-        return Cluster(client, own=own, unsafe=unsafe, timeout=timeout)
+        return Cluster(client, own=own, unsafe=unsafe, timeout=workers_timeout)
     except BaseException:
         if own:
             client.close()
@@ -129,8 +138,8 @@ class Cluster:
             client.wait_for_workers(1, timeout=timeout)
         except TimeoutError as error:
             msg = (
-                f"no Dask worker is connected to the scheduler at {address}: "
-                f"start some with  dask worker {address} --nthreads 1"
+                f"no Dask worker joined the scheduler at {address} in "
+                f"{timeout:g} s: start some with  dask worker {address} --nthreads 1"
             )
             raise GradingRefused(msg) from error
         workers = client.scheduler_info(n_workers=-1)["workers"]
@@ -266,11 +275,9 @@ class Cluster:
         try:
             result = future.result()
         except KilledWorker as error:
-            timeout = f" or ran past {job.timeout:g} s" if job.timeout else ""
-            reason = (
-                f"its Dask worker died while grading it{timeout} "
-                f"(Dask's KilledWorker, after {runs} run(s))"
-            )
+            reason = "its Dask worker died while grading it (Dask's KilledWorker)"
+            if job.timeout:
+                reason += f"; grading past {job.timeout:g} s ends a worker too"
             return Failure(job.key, "died", reason, one_line(str(error)), runs)
         except Exception:  # the function raised: a bug, not tried again
             reason = traceback.format_exc()[-4000:]
