@@ -9,7 +9,7 @@ LINTED := outputsaving tests benchmarks scripts
 # nbgrader starts some tools by name (alembic): find the environment's first.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint lab data notebooks benchmark clean grade
+.PHONY: demo test test-quick lint lab data notebooks benchmark clean grade
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ grade: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
+
+# The quick part of the tests (no nbgrader, sandbox, ImageJ or browser): about a
+# minute, for the edit-test loop; `make test` runs them all.
+test-quick: $(STAMP) lint
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)

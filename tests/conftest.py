@@ -40,8 +40,15 @@ LINUX_ONLY = (
 )
 
 
+#: Markers of tests that run real tools: each makes a test ``slow`` too.
+SLOW_TOOLS = ("nbgrader", "sandbox", "imagej", "browser")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Skip the tests marked ``linux`` elsewhere, with the reason."""
+    """Mark the tests of real tools ``slow``; skip ``linux`` tests elsewhere."""
+    for item in items:
+        if any(item.get_closest_marker(name) for name in SLOW_TOOLS):
+            item.add_marker(pytest.mark.slow)
     if sys.platform.startswith("linux"):
         return
     skip = pytest.mark.skip(reason=LINUX_ONLY)

@@ -1040,6 +1040,7 @@ def graded(tmp_path_factory):
         ("quiz", "variants"),
     ],
 )
+@pytest.mark.nbgrader
 def test_honest_submissions_are_unchanged_and_not_flagged(graded, assignment, student):
     scores, audit, new, flags = graded[assignment, student]
     assert new == scores
@@ -1047,6 +1048,7 @@ def test_honest_submissions_are_unchanged_and_not_flagged(graded, assignment, st
     assert audit.flags == []
 
 
+@pytest.mark.nbgrader
 def test_solutions_get_full_marks_in_kernel_and_in_the_audit(graded):
     for assignment in ("activity1", "quiz"):
         scores, audit, _, _ = graded[assignment, "solution"]
@@ -1054,6 +1056,7 @@ def test_solutions_get_full_marks_in_kernel_and_in_the_audit(graded):
         assert False not in audit.verdicts.values()
 
 
+@pytest.mark.nbgrader
 def test_honest_jpeg_mask_loses_the_mask_task_in_both(graded):
     scores, audit, _, _ = graded["activity1", "jpeg_mask"]
     for grade_id in ACTIVITY1_TASKS["mask"]:
@@ -1061,12 +1064,14 @@ def test_honest_jpeg_mask_loses_the_mask_task_in_both(graded):
         assert audit.verdicts[grade_id] is False
 
 
+@pytest.mark.nbgrader
 def test_patcher_fakes_passes_in_the_kernel(graded):
     """The cheat works in the kernel: the audit is what catches it."""
     scores, _, _, _ = graded["activity1", "patcher"]
     assert all(score == maximum for score, maximum in scores.values())
 
 
+@pytest.mark.nbgrader
 def test_patcher_loses_the_faked_tasks_and_is_flagged(graded):
     scores, audit, new, flags = graded["activity1", "patcher"]
     for task in ("mask", "table"):
@@ -1086,6 +1091,7 @@ def test_patcher_loses_the_faked_tasks_and_is_flagged(graded):
     assert total == 20 - 5 - 4  # all but the faked mask and table tasks
 
 
+@pytest.mark.nbgrader
 def test_computed_quiz_answers_score_zero(graded):
     scores, audit, new, flags = graded["quiz", "computed"]
     assert all(score == maximum for score, maximum in scores.values())
@@ -1097,6 +1103,7 @@ def test_computed_quiz_answers_score_zero(graded):
     assert "an f-string" in audit.messages["quiz_q4_tab"]
 
 
+@pytest.mark.nbgrader
 def test_quiz_patcher_scores_its_literals_and_is_flagged(graded):
     scores, audit, new, flags = graded["quiz", "quiz_patcher"]
     assert all(score == maximum for score, maximum in scores.values())
@@ -1124,3 +1131,19 @@ def test_every_audit_message_exists_and_follows_the_house_rules():
         assert severity in ("error", "note")
         assert template.count(". ") <= 1  # at most two sentences
         assert not any(token in template for token in ("`", "=", "(...)", "import "))
+
+
+def test_hidden_test_notes_are_read_where_the_graded_folder_was_copied(tmp_path):
+    """A worker grades in its own scratch; the notes are read again in the course."""
+    from outputsaving.classroom import evidence_audit
+
+    folder = tmp_path / "autograded" / "a1_mask-x1"
+    folder.mkdir(parents=True)
+    (folder / "labels.tif").write_bytes(b"II*\x00")
+    seen = "/scratch/worker-1/autograded/alice/activity1/.evidence/a1_mask-x1"
+    note = {"folder": seen, "returned": f"{seen}/labels.tif"}
+    assert evidence_audit._returned_file(note, folder) == folder / "labels.tif"
+    # Paths that leave the folder stay text, for the checks to name them.
+    for returned in (f"{seen}/../../secret.txt", "/elsewhere/labels.tif"):
+        note = {"folder": seen, "returned": returned}
+        assert evidence_audit._returned_file(note, folder) == returned

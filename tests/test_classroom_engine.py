@@ -46,7 +46,7 @@ from outputsaving.classroom.report import (
 )
 from outputsaving.messages import MESSAGES
 
-pytestmark = pytest.mark.linux
+pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
 
 QUIZ = "quiz"
 A1 = "activity1"

@@ -29,7 +29,11 @@ from outputsaving.classroom.kernels import BlockingSandboxedKernelManager
 REPO = Path(__file__).resolve().parents[1]
 MiB = 2**20
 
-pytestmark = [pytest.mark.linux, pytest.mark.usefixtures("sandbox")]
+pytestmark = [
+    pytest.mark.linux,
+    pytest.mark.usefixtures("sandbox"),
+    pytest.mark.sandbox,
+]
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 
 from outputsaving.classroom.pool import Failure, Job, run_jobs
 
-pytestmark = pytest.mark.linux
+pytestmark = [pytest.mark.linux, pytest.mark.slow]
 
 
 # -- toy jobs (module-level: workers find them by name) --------------------------

@@ -35,7 +35,7 @@ from outputsaving.classroom.audit import audit_notebook
 from outputsaving.classroom.engine import grade_class
 from outputsaving.messages import MESSAGES
 
-pytestmark = pytest.mark.linux
+pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
 
 QUIZ = "quiz"
 A1 = "activity1"

@@ -43,7 +43,11 @@ MiB = 2**20
 
 
 #: Every test is skipped with the fix (failed in CI) where the sandbox cannot run.
-pytestmark = [pytest.mark.linux, pytest.mark.usefixtures("sandbox")]
+pytestmark = [
+    pytest.mark.linux,
+    pytest.mark.usefixtures("sandbox"),
+    pytest.mark.sandbox,
+]
 
 
 @pytest.fixture

@@ -7,10 +7,13 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 import roifile
 import tifffile
 
 from outputsaving.demo import OUTPUT_NAMES
+
+pytestmark = pytest.mark.slow  # runs the demo in a new Python
 
 
 def test_demo_writes_four_outputs_that_pass(tmp_path):

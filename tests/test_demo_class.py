@@ -22,7 +22,7 @@ from nbgrader_course import REPO, answer_cell
 
 from outputsaving.classroom.engine import grade_class
 
-pytestmark = pytest.mark.linux
+pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
 
 _spec = importlib.util.spec_from_file_location(
     "make_demo_class", REPO / "scripts" / "make_demo_class.py"

@@ -36,6 +36,7 @@ TABLE_COMMA = (
 TABLE_CELLS = {"a1_task3_table_tab_visible", "a1_task3_table_fresh_folder_hidden"}
 
 pytestmark = [
+    pytest.mark.nbgrader,
     pytest.mark.linux,
     pytest.mark.skipif(
         sys.platform == "win32", reason="nbgrader's exchange does not work on Windows"

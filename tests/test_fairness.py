@@ -19,7 +19,7 @@ from nbgrader_course import REPO, Course
 
 from outputsaving.classroom.engine import grade_class
 
-pytestmark = pytest.mark.linux
+pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
 
 #: Text of the hidden tests that must never reach a learner.
 HIDDEN_WORDS = ("BEGIN HIDDEN TESTS", "grade_true_false(", "grade_label_mask(")

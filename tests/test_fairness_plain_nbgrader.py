@@ -20,7 +20,7 @@ import pytest
 from fairness_catalogue import BY_NAME, CASES, build_case, deserved_scores
 from nbgrader_course import REPO, Course, environment
 
-pytestmark = pytest.mark.linux
+pytestmark = [pytest.mark.linux, pytest.mark.nbgrader]
 
 REPAIRS = [case for case in CASES if case.principle == "repair"]
 

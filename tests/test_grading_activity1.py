@@ -1,6 +1,6 @@
 """Activity 1's grading helpers, called directly (no nbgrader).
 
-The whole notebook graded by nbgrader is in ``test_activity1_grading.py``.
+The whole notebook graded by nbgrader is in ``test_nbgrader_activity1.py``.
 """
 
 from __future__ import annotations

@@ -34,7 +34,12 @@ def test_under_the_grader_folders_and_records_are_in_the_evidence_folder(
     assert folder.name.startswith("a1_mask-")
     evidence.record("a1_mask", folder, returned=folder / "mask.tif")
     note = json.loads(folder.with_name(folder.name + ".json").read_text())
-    assert note == {"key": "a1_mask", "returned": str(folder / "mask.tif")}
+    # The note says where its folder was: the audit reads it again elsewhere.
+    assert note == {
+        "key": "a1_mask",
+        "folder": str(folder),
+        "returned": str(folder / "mask.tif"),
+    }
     evidence.record("a1_mask_visible", path="output/mask.tif")
     (visible,) = root.glob("a1_mask_visible-*.json")
     assert json.loads(visible.read_text())["path"] == "output/mask.tif"

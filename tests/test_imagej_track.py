@@ -453,6 +453,7 @@ def test_without_imagej_the_rerun_tests_say_so_and_name_no_mistake(
     assert "not your mistake" in result.findings[0].message
 
 
+@pytest.mark.slow
 @pytest.mark.linux
 def test_grade_refuses_before_it_starts_where_imagej_is_missing(
     monkeypatch, tmp_path, unsafe

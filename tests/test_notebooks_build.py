@@ -88,6 +88,7 @@ def test_there_are_assignments():
     assert SOURCES
 
 
+@pytest.mark.nbgrader
 @pytest.mark.parametrize("folder", ["notebooks", "solutions"])
 def test_committed_notebooks_are_up_to_date(fresh_build, folder):
     fresh = sorted(
@@ -104,6 +105,7 @@ def test_committed_notebooks_are_up_to_date(fresh_build, folder):
         ), f"{relative} is out of date: run `make notebooks`"
 
 
+@pytest.mark.nbgrader
 def test_the_released_lines_are_up_to_date(fresh_build):
     relative = build_notebooks.RELEASED_LINES
     committed = (REPO / relative).read_text(encoding="utf-8")

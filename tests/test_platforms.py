@@ -75,6 +75,7 @@ print(json.dumps(status))
 """
 
 
+@pytest.mark.slow
 def test_learner_modules_import_and_run_without_linux_only_modules(tmp_path):
     output = tmp_path / "demo output"
     script = _SCRIPT.format(

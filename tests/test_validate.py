@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from nbgrader_course import REPO, Course, environment, with_answers
 
-pytestmark = pytest.mark.linux
+pytestmark = [pytest.mark.linux, pytest.mark.nbgrader]
 
 ASSIGNMENT = "activity1"
 NOTEBOOK = "activity1_save_outputs.ipynb"

@@ -558,6 +558,22 @@ def _q1(at_least: int) -> Callable[[object], CheckResult]:
 
 #: Literal answers: answer cell -> [(variable, graded cell, check)]. The checks
 #: are the in-kernel tests' own, so a literal scores as it would in the kernel.
+def _format_choices(task: str) -> list[tuple[str, str, Callable]]:
+    """Activity 2's three "good format for labels?" literals (both tracks)."""
+    return [
+        (
+            f"{prefix}_GOOD_FOR_LABELS",
+            f"{task}_{fmt}_choice",
+            lambda answer, fmt=fmt: activity2.check_format_choice(answer, fmt=fmt),
+        )
+        for prefix, fmt in (
+            ("PNG16", "png16"),
+            ("JPEG", "jpeg"),
+            ("COLOUR_PNG", "colour_png"),
+        )
+    ]
+
+
 _LITERAL_TASKS: dict[str, dict[str, list[tuple[str, str, Callable]]]] = {
     "quiz": {
         "quiz_q1_answer": [
@@ -584,34 +600,12 @@ _LITERAL_TASKS: dict[str, dict[str, list[tuple[str, str, Callable]]]] = {
         ],
     },
     "activity2": {
-        "a2_task5_format_choices": [
-            (
-                f"{prefix}_GOOD_FOR_LABELS",
-                f"a2_task5_{fmt}_choice",
-                lambda answer, fmt=fmt: activity2.check_format_choice(answer, fmt=fmt),
-            )
-            for prefix, fmt in (
-                ("PNG16", "png16"),
-                ("JPEG", "jpeg"),
-                ("COLOUR_PNG", "colour_png"),
-            )
-        ],
+        "a2_task5_format_choices": _format_choices("a2_task5"),
     },
     "activity1": {},
     "activity1_imagej": {},
     "activity2_imagej": {
-        "ij2_task4_format_choices": [
-            (
-                f"{prefix}_GOOD_FOR_LABELS",
-                f"ij2_task4_{fmt}_choice",
-                lambda answer, fmt=fmt: activity2.check_format_choice(answer, fmt=fmt),
-            )
-            for prefix, fmt in (
-                ("PNG16", "png16"),
-                ("JPEG", "jpeg"),
-                ("COLOUR_PNG", "colour_png"),
-            )
-        ],
+        "ij2_task4_format_choices": _format_choices("ij2_task4"),
     },
 }
 

@@ -16,6 +16,7 @@ file inside the folder the test gave.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import stat
 from collections.abc import Callable
@@ -84,9 +85,11 @@ def _folder_of(note_path: Path) -> Path | None:
 def _returned_file(note: dict, folder: Path) -> Path | str | None:
     """Where the returned path points in ``folder``, as the checks should see it.
 
-    The kernel saw the same paths (the sandbox binds the working copy at its
-    own path); anything outside the folder, or a link, is returned as text so
-    that the checks name it.
+    The note says where the kernel saw the folder (``"folder"``): the notes
+    are read again where the graded folder was copied to (the course's
+    ``autograded/``), so the path is taken relative to that. Anything outside
+    the folder (``..`` included), or a link, is returned as text so that the
+    checks name it.
     """
     value = note.get("returned")
     if not isinstance(value, str) or not value:
@@ -94,9 +97,15 @@ def _returned_file(note: dict, folder: Path) -> Path | str | None:
     path = Path(value)
     if not path.is_absolute():
         return value
-    try:
-        relative = path.relative_to(folder)
-    except ValueError:
+    seen = note.get("folder")
+    bases = [Path(seen), folder] if isinstance(seen, str) and seen else [folder]
+    for base in bases:
+        with contextlib.suppress(ValueError):
+            relative = path.relative_to(base)
+            break
+    else:
+        return value
+    if ".." in relative.parts:
         return value
     inside = folder / relative
     try:
@@ -108,18 +117,25 @@ def _returned_file(note: dict, folder: Path) -> Path | str | None:
     return inside
 
 
+def _per_folder(notes, judge_one) -> list[CheckResult]:
+    """``judge_one(note, folder)`` for each note with its test's fresh folder."""
+    results = []
+    for note_path, note in notes:
+        folder = _folder_of(note_path)
+        if folder is None:
+            results.append(_no_evidence())
+            continue
+        results.extend(judge_one(note, folder))
+    return results
+
+
 def _file_judge(
     check: Callable[..., list[CheckResult]],
 ) -> Callable[[list, Path], CheckResult | list[CheckResult]]:
     def judge(notes, _root):
-        results = []
-        for note_path, note in notes:
-            folder = _folder_of(note_path)
-            if folder is None:
-                results.append(_no_evidence())
-                continue
-            results.extend(check(_returned_file(note, folder), folder))
-        return results
+        return _per_folder(
+            notes, lambda note, folder: check(_returned_file(note, folder), folder)
+        )
 
     return judge
 
@@ -235,13 +251,9 @@ def _imagej_judge(task: str):
     """
 
     def judge(notes, _root):
-        results = []
-        for note_path, note in notes:
-            folder = _folder_of(note_path)
-            if folder is None:
-                results.append(_no_evidence())
-                continue
-            results.extend(imagej.rerun_task_result(task, note, folder))
+        results = _per_folder(
+            notes, lambda note, folder: imagej.rerun_task_result(task, note, folder)
+        )
         return results or [_no_evidence()]
 
     return judge

@@ -158,24 +158,21 @@ def template_gradebook(course_id: str, structure: list[dict]) -> bytes:
                 for notebook in assignment["notebooks"]:
                     nb = notebook["name"]
                     gb.update_or_create_notebook(nb, name)
-                    for cell in notebook["grade_cells"]:
-                        gb.update_or_create_grade_cell(
-                            cell["name"],
-                            nb,
-                            name,
-                            max_score=cell["max_score"],
-                            cell_type=cell["cell_type"],
-                        )
+                    scored = (
+                        (notebook["grade_cells"], gb.update_or_create_grade_cell),
+                        (notebook["task_cells"], gb.update_or_create_task_cell),
+                    )
+                    for cells, create in scored:
+                        for cell in cells:
+                            create(
+                                cell["name"],
+                                nb,
+                                name,
+                                max_score=cell["max_score"],
+                                cell_type=cell["cell_type"],
+                            )
                     for cell in notebook["solution_cells"]:
                         gb.update_or_create_solution_cell(cell, nb, name)
-                    for cell in notebook["task_cells"]:
-                        gb.update_or_create_task_cell(
-                            cell["name"],
-                            nb,
-                            name,
-                            max_score=cell["max_score"],
-                            cell_type=cell["cell_type"],
-                        )
                     for cell in notebook["source_cells"]:
                         gb.update_or_create_source_cell(
                             cell["name"],

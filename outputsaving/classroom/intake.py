@@ -32,6 +32,7 @@ import nbformat
 from nbgrader.plugins import FileNameCollectorPlugin
 from nbgrader.utils import find_all_notebooks, parse_utc
 
+from outputsaving.classroom import limits
 from outputsaving.files import (
     copy_tree_no_follow,
     read_regular,
@@ -66,16 +67,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Largest file a submission may hold (bytes).
-MAX_FILE_BYTES = 20_000_000
-#: Largest total size of a submission (bytes).
-MAX_TOTAL_BYTES = 100_000_000
-#: Most files and folders a submission may hold.
-MAX_FILES = 1000
-#: Deepest folder nesting inside a submission.
-MAX_DEPTH = 20
-#: Largest ``timestamp.txt`` read (bytes).
-MAX_TIMESTAMP_BYTES = 1000
+# What a submission may hold (defined with every other limit).
+MAX_FILE_BYTES = limits.SUBMISSION_MAX_FILE_BYTES
+MAX_TOTAL_BYTES = limits.SUBMISSION_MAX_TOTAL_BYTES
+MAX_FILES = limits.SUBMISSION_MAX_FILES
+MAX_DEPTH = limits.SUBMISSION_MAX_DEPTH
+MAX_TIMESTAMP_BYTES = limits.SUBMISSION_MAX_TIMESTAMP_BYTES
 
 #: nbgrader's ``FileNameCollectorPlugin.named_regexp`` used by default for an
 #: LMS download. It is matched against each file's path inside the download

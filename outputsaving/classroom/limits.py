@@ -1,8 +1,8 @@
 """Every default limit of class grading, in one place.
 
-The engine, the sandbox, the fork server and the command line
-(``outputsaving grade``) read them from here. Constants only: importing this
-module imports nothing else, on any platform.
+The engine, intake (what a submission may hold), the sandbox, the fork
+server and the command line (``outputsaving grade``) read them from here.
+Constants only: importing this module imports nothing else, on any platform.
 """
 
 from __future__ import annotations
@@ -18,7 +18,23 @@ __all__ = [
     "MAX_RESULT_BYTES",
     "STUCK_MARGIN",
     "STUCK_WITHOUT_BUDGET",
+    "SUBMISSION_MAX_DEPTH",
+    "SUBMISSION_MAX_FILES",
+    "SUBMISSION_MAX_FILE_BYTES",
+    "SUBMISSION_MAX_TIMESTAMP_BYTES",
+    "SUBMISSION_MAX_TOTAL_BYTES",
 ]
+
+#: Largest file a handed-in submission may hold (bytes).
+SUBMISSION_MAX_FILE_BYTES = 20_000_000
+#: Largest total size of a submission (bytes).
+SUBMISSION_MAX_TOTAL_BYTES = 100_000_000
+#: Most files and folders a submission may hold.
+SUBMISSION_MAX_FILES = 1000
+#: Deepest folder nesting inside a submission.
+SUBMISSION_MAX_DEPTH = 20
+#: Largest ``timestamp.txt`` read (bytes).
+SUBMISSION_MAX_TIMESTAMP_BYTES = 1000
 
 #: Address space of each learner process (a kernel with numpy, pandas,
 #: scikit-image and matplotlib imported reserves about 0.95 GiB of it; the

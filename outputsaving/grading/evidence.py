@@ -96,7 +96,9 @@ def record(key: str, /, folder: Path | None = None, **data) -> None:
     """Note ``data`` (JSON-able) for the audit; nothing outside the grader.
 
     With ``folder`` (from :func:`test_folder`), the note is ``<folder>.json``
-    next to it; else ``<evidence>/<key>-<random>.json``.
+    next to it and says where the folder was (``"folder"``: paths in the note
+    are read relative to it wherever the folder is copied); else
+    ``<evidence>/<key>-<random>.json``.
     """
     root = evidence_root()
     if root is None:
@@ -104,6 +106,7 @@ def record(key: str, /, folder: Path | None = None, **data) -> None:
     root.mkdir(parents=True, exist_ok=True)
     if folder is not None and Path(folder).parent == root:
         path = Path(f"{folder}.json")
+        data = {"folder": str(folder), **data}
     else:
         handle, name = tempfile.mkstemp(prefix=f"{key}-", suffix=".json", dir=root)
         os.close(handle)

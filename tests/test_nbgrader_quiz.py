@@ -10,6 +10,8 @@ from answer_catalogue import QUIZ
 from answer_catalogue import QUIZ_RIGHT as RIGHT
 from nbgrader_course import Course, with_answers
 
+pytestmark = [pytest.mark.nbgrader]
+
 ASSIGNMENT = "quiz"
 FULL_MARKS = 6
 

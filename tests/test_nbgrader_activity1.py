@@ -17,6 +17,8 @@ import pytest
 from answer_catalogue import ACTIVITY1
 from nbgrader_course import Course, answer_cell, grade_ids, with_answers
 
+pytestmark = [pytest.mark.nbgrader]
+
 ASSIGNMENT = "activity1"
 T5 = "a1_task5_save_settings"
 

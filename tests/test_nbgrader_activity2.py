@@ -16,6 +16,8 @@ from nbgrader_course import Course, answer_cell, grade_ids, with_answers
 
 from outputsaving.grading import activity2
 
+pytestmark = [pytest.mark.nbgrader]
+
 ASSIGNMENT = "activity2"
 FULL_MARKS = 17
 
