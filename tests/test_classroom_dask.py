@@ -38,7 +38,7 @@ from outputsaving.classroom.markers import marker_path
 from outputsaving.classroom.outcomes import GradingRefused
 from outputsaving.classroom.pool import Failure, Job
 
-pytestmark = pytest.mark.linux
+pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
 
 QUIZ = "quiz"
 A1 = "activity1"
