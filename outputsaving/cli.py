@@ -89,6 +89,12 @@ def _add_grade_parser(commands) -> None:
     grade.add_argument("--zip", type=Path, metavar="FILE", help="an LMS download")
     grade.add_argument("--zip-assignment", metavar="A", help="the zip's assignment")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on the workers of this Dask cluster (tcp://host:8786) "
+        'instead of this machine; needs pip install -e ".[dask]"',
+    )
     floor = limits.DEFAULT_TIME_FLOOR
     grade.add_argument(
         "--time-floor",
@@ -135,6 +141,7 @@ def _grade(args) -> int:
             time_floor=args.time_floor,
             memory_bytes=int(args.memory_gb * 2**30),
             fork_kernels=not args.fresh_kernels,
+            scheduler=args.scheduler,
         )
     except GradingRefused as error:
         print(f"outputsaving: error: {error}", file=sys.stderr)

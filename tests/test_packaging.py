@@ -17,7 +17,9 @@ def _name(requirement: str) -> str:
 
 def _pyproject_names() -> set[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    requirements = project["dependencies"] + project["optional-dependencies"]["test"]
+    requirements = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():  # test, dask
+        requirements += extra
     return {_name(requirement) for requirement in requirements}
 
 
@@ -60,6 +62,15 @@ def test_conda_installs_the_course_with_the_same_pins_as_pip():
 def test_makefile_installs_with_the_same_constraints():
     makefile = (ROOT / "Makefile").read_text()
     assert '-c constraints.txt -e ".[test]"' in makefile
+
+
+def test_the_tests_install_the_dask_extra():
+    """CI installs .[test]: it must bring Dask, so the cluster tests run there."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert set(extras["dask"]) <= set(extras["test"])
+    assert {"dask", "distributed"} <= set(_constraints())
 
 
 def test_shipped_data_are_package_data():

@@ -39,8 +39,13 @@ def notebook_budgets(
     memory_bytes,
     log,
     pool,
+    run=run_jobs,
 ) -> dict[str, dict[str, float]]:
-    """Seconds per notebook, per assignment: fixed, or from the solution's run."""
+    """Seconds per notebook, per assignment: fixed, or from the solution's run.
+
+    ``run``: what runs the solutions (:func:`~outputsaving.classroom.pool.run_jobs`
+    or a Dask cluster's, with the same contract), given ``pool``.
+    """
     if time_budget is not None:
         return {
             a: dict.fromkeys(
@@ -74,7 +79,7 @@ def notebook_budgets(
         seconds = ", ".join(f"{k} {v:.1f} s" for k, v in res.items())
         log(f"solution run time of {name}: {seconds}")
 
-    run_jobs(jobs, measured, start_timeout=limits.STUCK_WITHOUT_BUDGET, **pool)
+    run(jobs, measured, start_timeout=limits.STUCK_WITHOUT_BUDGET, **pool)
     if wanted:
         write_atomically(cache_path, json.dumps(cache, indent=1))
     return {

@@ -12,6 +12,7 @@ course               nbgrader's settings and the sources, read where the course 
 gradebook            the course's gradebook: structure, commits (only here)
 tasks                what a worker gets and gives back: values, no shared folder
 pool                 pebble's process pool: stuck and dead workers, retries
+cluster              or a Dask cluster's workers (--scheduler), same contract
 worker               what a worker does: autograde one submission, time a solution
 execute              nbgrader's Execute with a time budget
 kernels              sandboxed (or limited) kernels, forked from a fork server
@@ -100,6 +101,7 @@ def grade_class(
     time_factor: float = DEFAULT_TIME_FACTOR,
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
     fork_kernels: bool = True,
+    scheduler=None,
     stream: TextIO | None = None,
 ) -> ClassResult:
     """Grade every submission of a course; resumable, in parallel.
@@ -139,6 +141,10 @@ def grade_class(
         Fork each sandboxed kernel from a per-worker process that has already
         imported the course's packages (:mod:`outputsaving.classroom.forkserver`)
         instead of starting a new Python; ignored with ``unsafe``.
+    scheduler : str or distributed.Client, optional
+        Grade on the workers of this Dask cluster (its scheduler's address)
+        instead of a local pool (:mod:`outputsaving.classroom.cluster`);
+        feedback and reports are still made here.
     stream : file, optional
         Where the log and the bar go (default standard error).
 
@@ -161,7 +167,13 @@ def grade_class(
     if not (course_dir / "source").is_dir():
         msg = f"{course_dir} is not an nbgrader course folder (no source/)"
         raise GradingRefused(msg)
-    isolation = check_sandbox(unsafe=unsafe)
+    cluster = None
+    if scheduler is not None:
+        from outputsaving.classroom.cluster import connect
+
+        cluster = connect(scheduler, unsafe=unsafe)
+    run = run_jobs if cluster is None else cluster.run_jobs
+    isolation = check_sandbox(unsafe=unsafe) if cluster is None else cluster.isolation
     fork = fork_kernels and not unsafe
     isolation += (
         "; kernels forked from the course's imported packages"
@@ -184,13 +196,15 @@ def grade_class(
 
     submissions = intake.collect_submissions(course_dir, assignments=names)
     outcomes, to_grade = pending(course_dir, submissions, force=force)
-    problem = imagej_problem({s.assignment for s in to_grade})
+    check = imagej_problem if cluster is None else cluster.imagej_problem
+    problem = check({s.assignment for s in to_grade})
     if problem is not None:
         raise GradingRefused(problem)
     bar = Progress(len(to_grade), stream=stream, bar=progress)
     bar.log(
         f"grading {len(to_grade)} submission(s) of {', '.join(names)} with "
-        f"{workers} worker(s); {len(outcomes)} already graded; {isolation}"
+        f"{f'{workers} worker(s)' if cluster is None else cluster.description}; "
+        f"{len(outcomes)} already graded; {isolation}"
     )
     if created:
         bar.log(f"added to the gradebook from source/: {', '.join(created)}")
@@ -204,7 +218,8 @@ def grade_class(
     pool = {
         "workers": workers,
         "initializer": worker.start_worker,
-        "initargs": (str(scratch), fork),
+        # A Dask worker makes its scratch folder in its machine's temporary folder.
+        "initargs": (str(scratch) if cluster is None else None, fork),
     }
     try:
         if runnable:
@@ -218,7 +233,8 @@ def grade_class(
                 unsafe=unsafe,
                 memory_bytes=memory_bytes,
                 log=bar.log,
-                pool={**pool, "initargs": (str(scratch), False)},
+                pool={**pool, "initargs": (pool["initargs"][0], False)},
+                run=run,
             )
             granted = extensions(coursedir, runnable)
             files = {a: assignment_files(course_dir, a) for a in budgets}
@@ -237,7 +253,7 @@ def grade_class(
                 )
                 timeout = sum(task.budgets.values()) + limits.STUCK_MARGIN
                 jobs.append(Job(task.key, worker.grade_submission, task, timeout))
-            run_jobs(
+            run(
                 jobs,
                 recorder.graded,
                 start_timeout=max(job.timeout for job in jobs),
@@ -252,6 +268,8 @@ def grade_class(
             )
     finally:
         remove_no_follow(scratch)
+        if cluster is not None:
+            cluster.close()
     if report:
         result.exports = write_report(
             course_dir,
