@@ -1,7 +1,9 @@
 """Grading a class: ``outputsaving grade`` against plain serial ``nbgrader autograde``.
 
 On the demo class's normal submissions (``scripts/make_demo_class.py``, without
-the hostile ones: an endless loop would flatter the ratio), in one run:
+the hostile ones: an endless loop would flatter the ratio; and without those
+plain nbgrader cannot grade at all, a copy-pasted answer cell, which ``grade``
+repairs), in one run:
 
 1. serial ``nbgrader autograde <assignment>`` for each assignment, in a fresh
    copy of the class with a fresh gradebook (``nbgrader generate_assignment``
@@ -72,6 +74,25 @@ def _copy_class(demo: Path, destination: Path) -> Path:
         shutil.copytree(demo / name, destination / name)
     shutil.copy2(demo / MANIFEST, destination / MANIFEST)
     return destination
+
+
+def _drop_repairs(demo: Path, manifest: dict) -> list[list[str]]:
+    """Leave out the submissions whose cell metadata grade repairs.
+
+    Plain ``nbgrader autograde`` fails on them (a copy-pasted answer cell), so
+    the serial run could not be compared; the manifest is updated.
+    """
+    from fairness_catalogue import CASES
+
+    repairs = {case.name for case in CASES if case.principle == "repair"}
+    dropped = []
+    for student, row in manifest["students"].items():
+        for assignment, variant in list(row.items()):
+            if variant in repairs:
+                shutil.rmtree(demo / "submitted" / student / assignment)
+                del row[assignment]
+                dropped.append([student, assignment])
+    return dropped
 
 
 # -- the two ways, each in a child process -------------------------------------
@@ -305,11 +326,17 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_grading_") as tmp:
         tmp = Path(tmp)
         manifest = build_demo_class(tmp / "demo", hostile=False)
+        repaired = _drop_repairs(tmp / "demo", manifest)
         count = sum(len(row) for row in manifest["students"].values())
         print(
             f"demo class, normal submissions only: {len(manifest['students'])} "
             f"students, {count} submissions; {os.cpu_count()} cores"
         )
+        if repaired:
+            print(
+                "left out (plain nbgrader cannot grade them; grade repairs them): "
+                + ", ".join("/".join(pair) for pair in repaired)
+            )
         runs = []
         for number in range(max(1, args.repeat)):
             course = _copy_class(tmp / "demo", tmp / f"grade{number}")
