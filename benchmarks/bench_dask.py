@@ -28,17 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from make_demo_class import MANIFEST, build_demo_class  # noqa: E402
-
-
-def _copy_class(demo: Path, destination: Path) -> Path:
-    """A fresh copy of the class: config, source/, data/, submitted/ (no gradebook)."""
-    destination.mkdir(parents=True)
-    shutil.copy2(demo / "nbgrader_config.py", destination / "nbgrader_config.py")
-    for name in ("source", "data", "submitted"):
-        shutil.copytree(demo / name, destination / name)
-    shutil.copy2(demo / MANIFEST, destination / MANIFEST)
-    return destination
+from bench_grading import _copy_class  # noqa: E402
+from make_demo_class import build_demo_class  # noqa: E402
 
 
 def _grade(course: Path, *, unsafe: bool, **options) -> tuple[float, dict, str]:

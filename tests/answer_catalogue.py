@@ -168,6 +168,20 @@ QUIZ_RIGHT = {
     Q4: "Q4_TAB_DELIMITED_FOR_TABLES = True",
 }
 
+#: A small quiz class graded by the class-grading tests (local pool and Dask):
+#: student -> answers (None: the solution's, {}: untouched).
+QUIZ_CLASS = {
+    "solution": None,
+    "untouched": {},
+    "right": QUIZ_RIGHT,
+    "two_wrong": {
+        **QUIZ_RIGHT,
+        Q2: 'Q2_FORMAT_PROPERTY = "lossless"',
+        Q3: "Q3_JPEG_FOR_LABEL_MASKS = True",
+    },
+    "name_error": {**QUIZ_RIGHT, Q1: "Q1_OUTPUT_TYPES = undefined_name"},
+}
+
 #: Quiz answers changed from :data:`QUIZ_RIGHT`: name -> {grade_id: source}.
 #: "tolerant" is right, in other words; the others are partly wrong.
 QUIZ = {

@@ -26,7 +26,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from answer_catalogue import Q1, Q2, Q3
+from answer_catalogue import Q2
+from answer_catalogue import QUIZ_CLASS as NORMAL_QUIZ
 from answer_catalogue import QUIZ_RIGHT as RIGHT
 from nbgrader_course import REPO, Course, with_answers
 from waiting import LIFETIME, PATIENCE, wait_until
@@ -44,15 +45,7 @@ QUIZ = "quiz"
 A1 = "activity1"
 #: quiz submissions: student -> answers (None: the solution)
 QUIZ_CLASS = {
-    "solution": None,
-    "untouched": {},
-    "right": RIGHT,
-    "two_wrong": {
-        **RIGHT,
-        Q2: 'Q2_FORMAT_PROPERTY = "lossless"',
-        Q3: "Q3_JPEG_FOR_LABEL_MASKS = True",
-    },
-    "name_error": {**RIGHT, Q1: "Q1_OUTPUT_TYPES = undefined_name"},
+    **NORMAL_QUIZ,
     # Hostile: stopped by the time budget and by the sandbox, on the worker.
     "endless_loop": {**RIGHT, Q2: "while True:\n    pass"},
     "os_exit": {**RIGHT, Q2: "import os\nos._exit(0)"},

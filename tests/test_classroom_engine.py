@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from answer_catalogue import ACTIVITY1, Q1, Q2, Q3, QUIZ_IDS
+from answer_catalogue import ACTIVITY1, Q1, Q2, Q3, QUIZ_CLASS, QUIZ_IDS
 from answer_catalogue import QUIZ_RIGHT as RIGHT
 from nbgrader_course import REPO, Course, environment, with_answers
 from waiting import PATIENCE, wait_until
@@ -51,17 +51,7 @@ pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
 QUIZ = "quiz"
 A1 = "activity1"
 #: quiz submissions graded by both: student -> answers (None: the solution)
-NORMAL_QUIZ = {
-    "solution": None,
-    "untouched": {},
-    "right": RIGHT,
-    "two_wrong": {
-        **RIGHT,
-        Q2: 'Q2_FORMAT_PROPERTY = "lossless"',
-        Q3: "Q3_JPEG_FOR_LABEL_MASKS = True",
-    },
-    "name_error": {**RIGHT, Q1: "Q1_OUTPUT_TYPES = undefined_name"},
-}
+NORMAL_QUIZ = QUIZ_CLASS
 #: hostile quiz submissions: student -> (answers, reason code); question 1 is
 #: right and runs before the hostile cell, so it keeps its 3 points.
 HOSTILE_QUIZ = {

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from jupyter_client import AsyncKernelManager
-from waiting import LIFETIME, PATIENCE, wait_until
+from waiting import LIFETIME, PATIENCE, processes_with, wait_until
 
 from outputsaving.classroom.forkserver import ForkServer, ForkServerError
 from outputsaving.classroom.kernels import BlockingSandboxedKernelManager
@@ -236,19 +236,6 @@ def test_no_state_passes_from_one_kernel_to_the_next(kernel):
     assert after["random"] != before["random"]
 
 
-def _host_processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                command = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if marker.encode() in command:
-                found.append(int(entry.name))
-    return found
-
-
 def test_a_detached_process_ends_with_its_kernel(kernel):
     marker = f"osk-daemon-{uuid.uuid4().hex}"
     forked = kernel("alice")
@@ -266,12 +253,12 @@ def test_a_detached_process_ends_with_its_kernel(kernel):
         """
     )
     wait_until(
-        lambda: len(_host_processes_with(marker)) == 2,
+        lambda: len(processes_with(marker)) == 2,
         what="the two detached processes started",
     )
     forked.close()
     wait_until(
-        lambda: not _host_processes_with(marker),
+        lambda: not processes_with(marker),
         what="the detached processes ended with their kernel",
     )
 
@@ -353,17 +340,15 @@ def test_killing_the_worker_ends_the_zygote_and_its_kernels(shared, tmp_path):
     )
     try:
         assert worker.stdout.readline().strip() == "ready"
-        wait_until(
-            lambda: _host_processes_with(marker), what="the kernel's child started"
-        )
+        wait_until(lambda: processes_with(marker), what="the kernel's child started")
     finally:
         worker.kill()
         worker.wait()
     wait_until(
-        lambda: not _host_processes_with(marker),
+        lambda: not processes_with(marker),
         what="the kernel's child ended with the killed worker",
     )
-    assert _host_processes_with("outputsaving.classroom.forkserver " + marker) == []
+    assert processes_with("outputsaving.classroom.forkserver " + marker) == []
 
 
 def test_forked_kernels_work_unprivileged_as_nobody(nobody):

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from waiting import wait_until_gone
 
 from outputsaving.classroom.pool import Failure, Job, run_jobs
 
@@ -73,20 +74,6 @@ def start_child(marker: str) -> None:
         "os.getppid() == int(sys.argv[2]) or sys.exit(); time.sleep(600)"
     )
     subprocess.Popen([sys.executable, "-c", code, marker, str(os.getpid())])
-
-
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in command:
-            found.append(int(entry.name))
-    return found
 
 
 def _run(jobs, **options):
@@ -172,10 +159,7 @@ def test_fifty_worker_replacements_while_other_jobs_run(tmp_path):
     }
     assert all(isinstance(results[f"dies{n}"], Failure) for n in range(50))
     # Every worker's child died with its worker: nothing is left behind.
-    deadline = time.monotonic() + 120  # a safety net: they go at once
-    while _processes_with(marker) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _processes_with(marker) == []
+    assert wait_until_gone(marker) == []
 
 
 def test_an_interrupted_run_stops_its_workers_at_once(tmp_path):
@@ -189,7 +173,4 @@ def test_an_interrupted_run_stops_its_workers_at_once(tmp_path):
         run_jobs(
             jobs, interrupt, workers=2, initializer=start_child, initargs=(marker,)
         )
-    deadline = time.monotonic() + 120  # a safety net: they go at once
-    while _processes_with(marker) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _processes_with(marker) == []
+    assert wait_until_gone(marker) == []

@@ -27,7 +27,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader_course import Course, answer_cell, grade_ids, with_answers
 from traitlets.config import Config
-from waiting import LIFETIME, PATIENCE, wait_until
+from waiting import LIFETIME, PATIENCE, processes_with, wait_until, wait_until_gone
 
 from outputsaving.classroom import launcher
 from outputsaving.classroom.kernels import (
@@ -124,33 +124,6 @@ def create(path):
     with open(path, "xb") as f:
         f.write(b"hacked")
 """
-
-
-def processes_with(marker: str) -> list[int]:
-    """Host pids of the processes whose command line contains ``marker``."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in cmdline:
-            pids.append(int(entry.name))
-    return pids
-
-
-def wait_until_gone(marker: str) -> list[int]:
-    """Wait for the marked processes to end; return those still running.
-
-    The marked processes never end on their own (:func:`detach_code`, sleeps
-    of :data:`~waiting.LIFETIME`): gone within PATIENCE means they were killed.
-    """
-    deadline = time.monotonic() + PATIENCE
-    while (left := processes_with(marker)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return left
 
 
 def detach_code(marker: str, heartbeat: Path) -> str:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["LIFETIME", "PATIENCE", "wait_until"]
+__all__ = ["LIFETIME", "PATIENCE", "processes_with", "wait_until", "wait_until_gone"]
 
 #: Seconds to wait for an event before calling it missing (a safety net only).
 PATIENCE = 120.0
@@ -48,3 +49,30 @@ def wait_until(
             msg = f"{what}: still not so after {timeout:.0f} s"
             raise AssertionError(msg)
         time.sleep(every)
+
+
+def processes_with(marker: str) -> list[int]:
+    """Host pids of the processes whose command line contains ``marker``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+def wait_until_gone(marker: str) -> list[int]:
+    """Wait for the marked processes to end; return those still running.
+
+    Mark processes that never end on their own (sleeps of :data:`LIFETIME`):
+    gone within :data:`PATIENCE` means they were killed.
+    """
+    deadline = time.monotonic() + PATIENCE
+    while (left := processes_with(marker)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
