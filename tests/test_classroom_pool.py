@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
-from waiting import wait_until_gone
+from waiting import PATIENCE, wait_until_gone
 
 from outputsaving.classroom.pool import Failure, Job, run_jobs
 
@@ -59,6 +60,25 @@ def counting_initializer(path):
 
 def hanging_initializer():
     time.sleep(3600)
+
+
+#: A lock of the grader's that a job also takes (as a kernel start takes
+#: SQLite's, an import its module's): held by the grader's main thread in
+#: ``on_done`` while a replacement worker is forked.
+SHARED = threading.Lock()
+
+
+def exit_when_told(flag: str):
+    while not Path(flag).exists():
+        time.sleep(0.01)
+    os._exit(9)
+
+
+def take_the_shared_lock(_):
+    if not SHARED.acquire(timeout=PATIENCE):
+        return "held forever"
+    SHARED.release()
+    return "free"
 
 
 #: A child each worker starts, as a worker starts its kernels' fork server.
@@ -174,3 +194,37 @@ def test_an_interrupted_run_stops_its_workers_at_once(tmp_path):
             jobs, interrupt, workers=2, initializer=start_child, initargs=(marker,)
         )
     assert wait_until_gone(marker) == []
+
+
+def test_a_worker_forked_while_the_grader_works_inherits_no_held_lock(tmp_path):
+    """Workers are forked only while the grader waits, never mid-``on_done``.
+
+    A fork copies every lock another thread holds at that moment into the new
+    worker, held forever there. pebble forks a replacement worker from its
+    manager thread as soon as a worker dies; here one dies while the grader's
+    main thread, in ``on_done``, holds a lock the next job takes.
+    """
+    flag = tmp_path / "in_on_done"
+    forked = threading.Event()
+    os.register_at_fork(after_in_parent=forked.set)
+    results = {}
+
+    def on_done(job, result):
+        results[job.key] = result
+        if job.key == "first":
+            with SHARED:
+                forked.clear()
+                flag.touch()  # the next job ends its worker now
+                # Without the gate the replacement is forked at once, while the
+                # lock is held; with it, not before on_done returns.
+                forked.wait(10)
+
+    jobs = [
+        Job("first", double, 1),
+        Job("dies", exit_when_told, str(flag)),
+        Job("after", take_the_shared_lock, None),
+    ]
+    run_jobs(jobs, on_done, workers=1)
+    assert results["first"] == 2
+    assert results["dies"].kind == "died"
+    assert results["after"] == "free"

@@ -16,6 +16,12 @@ its worker stopped (``SIGTERM``, then ``SIGKILL``) and replaced, and gets a
   pool: the error is kept, and each job it is given fails with it, at once;
 - *workers that never start a job* (an initializer that hangs) fail the jobs
   left after ``start_timeout`` seconds;
+- *forks only while the grader waits*: a fork copies into the new process
+  every lock another thread holds at that moment (an import's, SQLite's, a
+  stream's), held forever there. pebble forks replacement workers from its
+  manager thread at any time, so the grader's main thread holds a gate
+  (:data:`FORK_GATE`) while it works, and opens it only while it waits for
+  results: a worker is never forked mid-``on_done``;
 - *death with the grader*: each worker asks Linux for ``SIGKILL`` when the
   grader dies (``PR_SET_PDEATHSIG``; pebble forks replacement workers from its
   manager thread, which lives as long as the pool), so a killed grader leaves
@@ -36,9 +42,10 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +95,53 @@ class Failure:
 
     def __str__(self) -> str:
         return f"{self.reason}\n{self.stack}".strip()
+
+
+class _ForkGate:
+    """Forks from other threads wait while the thread holding the gate works.
+
+    Every fork of this process (``os.register_at_fork``) passes the gate: a
+    fork from the thread holding it goes on (the lock is re-entrant), one from
+    another thread waits until the holder opens it. A new process starts with
+    the gate free.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    def _before_fork(self) -> None:
+        self._lock.acquire()
+
+    def _after_fork_in_parent(self) -> None:
+        self._lock.release()
+
+    def _after_fork_in_child(self) -> None:
+        self._lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def closed(self) -> Iterator[None]:
+        """No other thread forks while this block runs (except in ``opened``)."""
+        with self._lock:
+            yield
+
+    @contextlib.contextmanager
+    def opened(self) -> Iterator[None]:
+        """Inside ``closed``: let the forks that wait happen while this runs."""
+        self._lock.release()
+        try:
+            yield
+        finally:
+            self._lock.acquire()
+
+
+#: The grader's gate for worker forks (see the module's docstring).
+FORK_GATE = _ForkGate()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(
+        before=FORK_GATE._before_fork,
+        after_in_parent=FORK_GATE._after_fork_in_parent,
+        after_in_child=FORK_GATE._after_fork_in_child,
+    )
 
 
 # -- in the worker ---------------------------------------------------------------
@@ -204,6 +258,11 @@ def _run_batch(pool, jobs, on_done, stacks: Path, start_timeout: float, tries: i
     It gives up when no job started or ended for ``start_timeout`` seconds:
     the jobs left fail (``never_started``).
     """
+    with FORK_GATE.closed():
+        return _run_batch_gated(pool, jobs, on_done, stacks, start_timeout, tries)
+
+
+def _run_batch_gated(pool, jobs, on_done, stacks, start_timeout, tries):
     pending = {}
     for number, job in enumerate(jobs):
         stack_file = stacks / f"{tries}-{number}.txt"
@@ -214,7 +273,8 @@ def _run_batch(pool, jobs, on_done, stacks: Path, start_timeout: float, tries: i
     again = []
     moved = time.monotonic()
     while pending:
-        done, _ = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
+        with FORK_GATE.opened():  # replacement workers are forked now
+            done, _ = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
         if done or any(future.running() for future in pending):
             moved = time.monotonic()
         for future in done:

@@ -22,6 +22,18 @@ BAR_FORMAT = (
 )
 
 
+class _Bar(tqdm):
+    """tqdm's bar without its monitor thread.
+
+    The monitor redraws a quiet bar from its own thread; a worker forked while
+    it writes would inherit the stream's lock, held forever (see
+    :data:`outputsaving.classroom.pool.FORK_GATE`). Only the grader's main
+    thread draws.
+    """
+
+    monitor_interval = 0
+
+
 class Progress:
     """Counts finished submissions, with an ETA, on ``stream`` (standard error)."""
 
@@ -36,7 +48,7 @@ class Progress:
         tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._live = None
         if bar and tty:
-            self._live = tqdm(
+            self._live = _Bar(
                 total=total,
                 file=self.stream,
                 bar_format=BAR_FORMAT,
