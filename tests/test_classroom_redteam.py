@@ -29,7 +29,7 @@ import pytest
 from answer_catalogue import Q1, Q2, Q3, Q4
 from answer_catalogue import QUIZ_RIGHT as RIGHT
 from nbgrader_course import REPO, Course, answer_cell, with_answers
-from waiting import PATIENCE
+from waiting import PATIENCE, processes_with
 
 from outputsaving.classroom.audit import audit_notebook
 from outputsaving.classroom.engine import grade_class
@@ -379,15 +379,13 @@ def _scores(course: Course, assignment: str) -> dict[str, dict[str, float]]:
 
 def _marker_processes() -> list[str]:
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in processes_with(MARKER):
         try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:  # ended meanwhile
             continue
-        if MARKER.encode() in cmdline and b"pytest" not in cmdline:
-            found.append(f"{entry.name}: {cmdline[:200]!r}")
+        if b"pytest" not in cmdline:
+            found.append(f"{pid}: {cmdline[:200]!r}")
     return found
 
 
