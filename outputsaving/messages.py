@@ -1425,6 +1425,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "so it seems to have been renamed. Rename it back to {expected} and "
         "submit again.",
     ),
+    # Which notebook was graded, when the names are not the released ones
+    # (classroom.intake); notes at the top of the graded notebook's feedback.
+    "classroom.notebooks_header": (N, "Which notebook was graded:"),
+    "classroom.notebook_graded_as": (
+        N,
+        "Your submission has no {expected}, so {found}, which holds that "
+        "notebook's cells, was graded in its place. Next time, hand in the "
+        "notebook under the name it was released with.",
+    ),
+    "classroom.notebooks_ignored": (
+        N,
+        "Your submission also holds {found}, which {count:was/were} not graded: "
+        "only {expected} was. Put all your answers in {expected}.",
+    ),
+    "classroom.notebook_ambiguous": (
+        E,
+        "Your submission has no {expected}, and {found} all hold that notebook's "
+        "cells, so the grader cannot tell which one to grade. Keep only the one "
+        "with your answers, named {expected}, and submit again.",
+    ),
     "classroom.notebook_not_a_file": (
         E,
         "Your submission has a folder named {expected} where the notebook file "

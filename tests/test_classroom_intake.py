@@ -8,6 +8,7 @@ link entries, bombs) is built here, in code.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import pickle
@@ -47,12 +48,40 @@ def notebook_text(marker: str = "print('hello')") -> str:
     return nbformat.writes(notebook)
 
 
+#: The grade_ids of the released notebook of ``a1``: an answer and its test.
+GRADE_IDS = ("a1_task1_answer", "a1_task1_test")
+
+
+def released_text(marker: str = "print('hello')") -> str:
+    """A notebook with ``a1``'s nbgrader cells (the answer holds ``marker``)."""
+    notebook = nbformat.v4.new_notebook()
+    answer = nbformat.v4.new_code_cell(marker)
+    answer.metadata["nbgrader"] = {
+        "grade_id": GRADE_IDS[0],
+        "solution": True,
+        "grade": False,
+        "locked": False,
+        "schema_version": 3,
+    }
+    test = nbformat.v4.new_code_cell("assert True")
+    test.metadata["nbgrader"] = {
+        "grade_id": GRADE_IDS[1],
+        "solution": False,
+        "grade": True,
+        "points": 1,
+        "locked": True,
+        "schema_version": 3,
+    }
+    notebook.cells.extend([answer, test])
+    return nbformat.writes(notebook)
+
+
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
     """A course with one assignment ``a1``, its solution and a gradebook."""
     root = tmp_path / "course"
     (root / "source" / "a1").mkdir(parents=True)
-    (root / "source" / "a1" / NOTEBOOK).write_text(notebook_text(SECRET))
+    (root / "source" / "a1" / NOTEBOOK).write_text(released_text(SECRET))
     (root / "source" / "a1" / ".ipynb_checkpoints").mkdir()
     (root / "source" / "a1" / ".ipynb_checkpoints" / "x-checkpoint.ipynb").write_text(
         "{}"
@@ -410,14 +439,6 @@ def test_json_that_is_not_a_valid_notebook(course, text, words):
     assert words in problem
 
 
-def test_renamed_notebook_names_both(course):
-    folder = submit(course, "alice", name="a1_save_outputs (1).ipynb")
-    (problem,) = inspect(course, folder)
-    assert problem.code == "classroom.notebook_renamed"
-    assert "a1_save_outputs (1).ipynb" in problem
-    assert NOTEBOOK in problem
-
-
 def test_missing_notebook(course):
     folder = submit(course, "alice")
     (folder / NOTEBOOK).unlink()
@@ -452,6 +473,249 @@ def test_notebook_in_a_subfolder_is_expected_there(course):
     assert inspect_submission(submission, expected_notebooks=["part/nb.ipynb"]) == []
 
 
+# -- inspection: notebooks under other names ---
+
+#: The intake codes that are notes (they refuse nothing).
+NOTE_CODES = {"classroom.notebook_graded_as", "classroom.notebooks_ignored"}
+
+
+def inspected(course: Path, folder: Path) -> tuple[Submission, list[Problem]]:
+    """The submission of ``folder`` and its problems (with the course's source)."""
+    submission = Submission(folder.parent.name, folder.name, folder, None)
+    problems = inspect_submission(
+        submission, expected_notebooks=[NOTEBOOK], course_dir=course
+    )
+    return submission, problems
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a1_save_outputs (1).ipynb",  # a browser's second download (Moodle too)
+        "a1_save_outputs-Copy1.ipynb",  # Jupyter's Duplicate
+        "a1_save_outputs-1.ipynb",  # Canvas's resubmission
+        "my work.ipynb",  # any name: the cells decide
+    ],
+)
+def test_the_only_notebook_holding_the_cells_is_graded_in_place(course, name):
+    folder = submit(course, "alice", name=name, text=released_text("alice"))
+    before = sorted(p.name for p in folder.iterdir())
+    submission, problems = inspected(course, folder)
+    assert problems == []
+    assert submission.renamed == {NOTEBOOK: name}
+    assert codes(submission.notes) == ["classroom.notebook_graded_as"]
+    (note,) = submission.notes
+    assert name in note
+    assert NOTEBOOK in note
+    # the learner's file stays as it was handed in
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_the_note_is_logged(course, caplog):
+    caplog.set_level("INFO", logger="outputsaving.classroom.intake")
+    folder = submit(course, "alice", name="a1 (1).ipynb", text=released_text())
+    inspected(course, folder)
+    assert "alice/a1: a1 (1).ipynb graded as a1_save_outputs.ipynb" in caplog.text
+
+
+def test_released_name_is_graded_and_the_others_named_in_a_note(course):
+    folder = submit(course, "alice", text=released_text("released"))
+    (folder / "a1_save_outputs (1).ipynb").write_text(released_text("copy"))
+    (folder / "scratch.ipynb").write_text(notebook_text())
+    submission, problems = inspected(course, folder)
+    assert problems == []
+    assert submission.renamed == {}
+    assert codes(submission.notes) == ["classroom.notebooks_ignored"]
+    (note,) = submission.notes
+    assert "a1_save_outputs (1).ipynb and scratch.ipynb, which were not" in note
+    assert f"only {NOTEBOOK} was" in note
+
+
+def test_a_single_ignored_notebook_agrees_in_number(course):
+    folder = submit(course, "alice", text=released_text())
+    (folder / "scratch.ipynb").write_text(notebook_text())
+    submission, _ = inspected(course, folder)
+    assert "scratch.ipynb, which was not graded" in submission.notes[0]
+
+
+def test_released_name_alone_has_no_note(course):
+    folder = submit(course, "alice", text=released_text())
+    submission, problems = inspected(course, folder)
+    assert (problems, submission.notes, submission.renamed) == ([], [], {})
+
+
+def test_one_copy_with_the_cells_among_others_is_graded_and_the_rest_named(course):
+    folder = submit(course, "alice", name="a1 (2).ipynb", text=released_text())
+    (folder / "scratch.ipynb").write_text(notebook_text())
+    submission, problems = inspected(course, folder)
+    assert problems == []
+    assert submission.renamed == {NOTEBOOK: "a1 (2).ipynb"}
+    assert codes(submission.notes) == [
+        "classroom.notebook_graded_as",
+        "classroom.notebooks_ignored",
+    ]
+    assert "scratch.ipynb" in submission.notes[1]
+    assert "a1 (2).ipynb" not in submission.notes[1]
+
+
+def test_several_copies_with_the_cells_are_refused_naming_them(course):
+    folder = submit(course, "alice", name="a1_save_outputs (1).ipynb")
+    (folder / "a1_save_outputs (1).ipynb").write_text(released_text("one"))
+    (folder / "a1_save_outputs-Copy1.ipynb").write_text(released_text("two"))
+    (folder / "scratch.ipynb").write_text(notebook_text())
+    submission, problems = inspected(course, folder)
+    assert codes(problems) == ["classroom.notebook_ambiguous"]
+    (problem,) = problems
+    assert (
+        "a1_save_outputs (1).ipynb and a1_save_outputs-Copy1.ipynb all hold" in problem
+    )
+    assert NOTEBOOK in problem
+    assert "scratch.ipynb" not in problem
+    assert submission.renamed == {}
+
+
+def test_one_graded_cell_is_enough_to_qualify(course):
+    """A copy whose test cells were deleted still holds the answer's grade_id."""
+    notebook = nbformat.reads(released_text(), as_version=4)
+    del notebook.cells[1]
+    folder = submit(course, "alice", name="copy.ipynb", text=nbformat.writes(notebook))
+    submission, problems = inspected(course, folder)
+    assert problems == []
+    assert submission.renamed == {NOTEBOOK: "copy.ipynb"}
+
+
+def test_another_name_without_the_cells_is_missing_as_before(course):
+    folder = submit(course, "alice", name="a1_save_outputs (1).ipynb")
+    submission, problems = inspected(course, folder)
+    assert codes(problems) == ["classroom.notebook_missing"]
+    assert submission.renamed == {}
+
+
+def test_another_assignments_notebook_does_not_qualify(course):
+    other = released_text().replace("a1_task1_", "a2_task1_")
+    folder = submit(course, "alice", name="a2_customise.ipynb", text=other)
+    _, problems = inspected(course, folder)
+    assert codes(problems) == ["classroom.notebook_missing"]
+
+
+def test_a_missing_notebook_and_an_unreadable_copy_say_both(course):
+    folder = submit(course, "alice", name="a1 (1).ipynb", text='{"cells": [')
+    _, problems = inspected(course, folder)
+    assert codes(problems) == [
+        "classroom.notebook_missing",
+        "classroom.notebook_not_json",
+    ]
+    assert "a1 (1).ipynb" in problems[1]
+
+
+def test_the_copy_graded_in_place_must_be_a_valid_notebook(course):
+    broken = json.loads(released_text())
+    broken["nbformat"] = "four"
+    folder = submit(course, "alice", name="a1 (1).ipynb", text=json.dumps(broken))
+    submission, problems = inspected(course, folder)
+    assert codes(problems) == ["classroom.notebook_invalid"]
+    assert "a1 (1).ipynb" in problems[0]
+    assert submission.renamed == {}
+
+
+def test_a_copy_in_a_subfolder_is_not_graded_in_place(course):
+    folder = submit(course, "alice", name="x.txt")
+    (folder / "old").mkdir()
+    (folder / "old" / NOTEBOOK).write_text(released_text())
+    submission, problems = inspected(course, folder)
+    assert codes(problems) == ["classroom.notebook_missing"]
+    assert submission.renamed == {}
+
+
+def test_the_released_grade_ids_can_be_given(course):
+    folder = submit(course, "alice", name="copy.ipynb", text=released_text())
+    submission = Submission("alice", "a1", folder, None)
+    problems = inspect_submission(
+        submission, expected_notebooks=[NOTEBOOK], released={NOTEBOOK: {"other"}}
+    )
+    assert codes(problems) == ["classroom.notebook_missing"]
+    problems = inspect_submission(
+        submission, expected_notebooks=[NOTEBOOK], released={NOTEBOOK: GRADE_IDS}
+    )
+    assert (problems, submission.renamed) == ([], {NOTEBOOK: "copy.ipynb"})
+
+
+def test_released_grade_ids_come_from_the_source(course):
+    assert intake.released_grade_ids(course, "a1", [NOTEBOOK, "gone.ipynb"]) == {
+        NOTEBOOK: frozenset(GRADE_IDS),
+        "gone.ipynb": frozenset(),
+    }
+
+
+def test_collect_submissions_grades_a_copy_in_place(course):
+    submit(course, "alice", name="a1_save_outputs-Copy1.ipynb", text=released_text())
+    (found,) = collect_submissions(course)
+    assert found.problems == []
+    assert found.renamed == {NOTEBOOK: "a1_save_outputs-Copy1.ipynb"}
+    assert codes(found.notes) == ["classroom.notebook_graded_as"]
+
+
+def test_as_released_gives_the_copy_the_released_name():
+    submission = Submission("alice", "a1", Path("x"), None)
+    submission.renamed = {NOTEBOOK: "a1 (1).ipynb"}
+    files = {"a1 (1).ipynb": b"nb", "timestamp.txt": b"t", "scratch.ipynb": b"s"}
+    assert intake.as_released(submission, files) == {
+        NOTEBOOK: b"nb",
+        "timestamp.txt": b"t",
+        "scratch.ipynb": b"s",
+    }
+    assert files["a1 (1).ipynb"] == b"nb"  # the learner's files are not changed
+
+
+def test_notes_reach_the_top_of_the_graded_notebook(tmp_path):
+    """The worker writes intake's notes in a markdown cell above every cell,
+    where nbgrader's feedback shows it; a file name is shown, never markup."""
+    from outputsaving.classroom.tasks import AssignmentFiles, CourseFiles, GradeTask
+    from outputsaving.classroom.worker import _note_intake
+
+    (tmp_path / NOTEBOOK).write_text(released_text())
+    note = Problem.make(
+        "classroom.notebook_graded_as", expected=NOTEBOOK, found="<b>a1</b>_x (1).ipynb"
+    )
+    task = GradeTask(
+        student="alice",
+        assignment=AssignmentFiles("a1", (NOTEBOOK,), {}),
+        course=CourseFiles("course", None, b""),
+        submission={},
+        budgets={},
+        memory_bytes=0,
+        unsafe=True,
+        notes=(note,),
+    )
+    _note_intake(tmp_path, task)
+    notebook = nbformat.read(tmp_path / NOTEBOOK, as_version=4)
+    top = notebook.cells[0]
+    assert top.cell_type == "markdown"
+    assert MESSAGES["classroom.notebooks_header"][1] in top.source
+    assert r"&lt;b&gt;a1&lt;/b&gt;\_x (1).ipynb" in top.source
+    assert len(notebook.cells) == 3
+
+
+@pytest.mark.parametrize(
+    ("file_id", "name"),
+    [
+        (NOTEBOOK, NOTEBOOK),
+        (f"98765_43210_{NOTEBOOK}", NOTEBOOK),
+        ("98765_43210_a1_save_outputs-1.ipynb", "a1_save_outputs-1.ipynb"),
+        ("LATE_98765_43210_a1_save_outputs-2.ipynb", "a1_save_outputs-2.ipynb"),
+        (
+            "112233_assignsubmission_file_a1_save_outputs (1).ipynb",
+            "a1_save_outputs (1).ipynb",
+        ),
+        ("3_a1_save_outputs-Copy1 (2).ipynb", "a1_save_outputs-Copy1 (2).ipynb"),
+        ("3_my a1_save_outputs-1.ipynb", "3_my a1_save_outputs-1.ipynb"),
+        ("3_other.ipynb", "3_other.ipynb"),
+    ],
+)
+def test_an_lms_prefix_is_trimmed_from_copies_too(file_id, name):
+    assert intake._resolve_notebook(file_id, [NOTEBOOK]) == name
+
+
 # -- problems and messages ---
 
 
@@ -476,7 +740,7 @@ def test_every_code_used_has_a_learner_facing_message():
     assert len(used) >= 20
     for code in used:
         severity, template = MESSAGES[code]
-        assert severity == "error"
+        assert severity == ("note" if code in NOTE_CODES else "error"), code
         assert template.startswith(("Your", "The time stamp of your"))
         assert template.count(". ") <= 2  # at most two sentences
         assert not any(token in template for token in ("`", "=", "os.", "import"))
@@ -630,6 +894,11 @@ def nb(marker: str) -> bytes:
     return notebook_text(marker).encode()
 
 
+def nb_of(marker: str) -> bytes:
+    """A learner's copy of the released notebook, ``marker`` in the answer."""
+    return released_text(marker).encode()
+
+
 def run_import(course, members, **options):
     zip_path = course.parent / "download.zip"
     make_zip(members, zip_path)
@@ -703,10 +972,75 @@ def test_lms_zip_with_a_custom_regexp_and_timestamps_keeps_the_newest(course):
     assert read_timestamp(submitted(course, "ben")) == datetime(2016, 1, 30, 15, 0)
 
 
-def test_lms_zip_renamed_notebook_is_reported(course):
+def test_lms_zip_notebook_of_another_name_without_the_cells_is_missing(course):
     found = run_import(course, [(member("alice_my copy.ipynb"), nb("alice"))])
-    assert found["alice"].codes == ["classroom.notebook_renamed"]
-    assert "my copy.ipynb" in found["alice"].problems[0]
+    assert found["alice"].codes == ["classroom.notebook_missing"]
+    assert (submitted(course, "alice") / "my copy.ipynb").is_file()
+
+
+def test_lms_zip_canvas_resubmission_is_graded_in_place(course):
+    """Canvas names a download's file ``<name>[_LATE]_<user id>_<file id>_<its
+    name>`` and a resubmitted file ``<base>-1<ext>`` (lib/content_zipper.rb,
+    Attachment.make_unique_filename in app/models/attachment.rb)."""
+    found = run_import(
+        course,
+        [
+            (member("leekim_98765_43210_a1_save_outputs-1.ipynb"), nb_of("lee")),
+            (member("parkjo_LATE_98766_43211_a1_save_outputs-2.ipynb"), nb_of("jo")),
+        ],
+    )
+    for student, name in [
+        ("leekim", "a1_save_outputs-1.ipynb"),
+        ("parkjo", "a1_save_outputs-2.ipynb"),
+    ]:
+        submission = found[student]
+        assert submission.problems == []
+        assert sorted(p.name for p in submission.folder.iterdir()) == [
+            name,
+            "timestamp.txt",
+        ]
+        assert submission.renamed == {NOTEBOOK: name}
+        assert codes(submission.notes) == ["classroom.notebook_graded_as"]
+    (collected,) = collect_submissions(course, assignments=["a1"])[:1]
+    assert collected.renamed == {NOTEBOOK: "a1_save_outputs-1.ipynb"}
+
+
+def test_lms_zip_moodle_copy_is_graded_in_place(course):
+    """Moodle keeps a second file of the same name as ``name (1).ext``
+    (file_storage::get_unused_filename) and names it
+    ``<full name>_<participant id>_assignsubmission_file_<name>``."""
+    name = f"kimlee_112233_assignsubmission_file_{NOTEBOOK[:-6]} (1).ipynb"
+    found = run_import(course, [(member(name), nb_of("kim"))])
+    assert found["kimlee"].problems == []
+    assert found["kimlee"].renamed == {NOTEBOOK: "a1_save_outputs (1).ipynb"}
+
+
+def test_lms_zip_with_the_released_name_and_a_copy_grades_the_released_one(course):
+    found = run_import(
+        course,
+        [
+            (member(f"leekim_98765_43210_{NOTEBOOK}"), nb_of("first")),
+            (member("leekim_98765_43212_a1_save_outputs-1.ipynb"), nb_of("second")),
+        ],
+    )
+    submission = found["leekim"]
+    assert (submission.problems, submission.renamed) == ([], {})
+    assert codes(submission.notes) == ["classroom.notebooks_ignored"]
+    assert "a1_save_outputs-1.ipynb" in submission.notes[0]
+    assert "first" in (submission.folder / NOTEBOOK).read_text()
+
+
+def test_lms_zip_with_two_copies_is_refused_naming_them(course):
+    found = run_import(
+        course,
+        [
+            (member("leekim_98765_43210_a1_save_outputs-1.ipynb"), nb_of("one")),
+            (member("leekim_98765_43212_a1_save_outputs-2.ipynb"), nb_of("two")),
+        ],
+    )
+    assert found["leekim"].codes == ["classroom.notebook_ambiguous"]
+    problem = found["leekim"].problems[0]
+    assert "a1_save_outputs-1.ipynb and a1_save_outputs-2.ipynb" in problem
 
 
 @pytest.mark.parametrize(

@@ -244,12 +244,19 @@ def grade_class(
                     student=s.student,
                     assignment=files[s.assignment],
                     course=course,
-                    submission=handed_in_files(s, files[s.assignment].notebooks),
+                    # A renamed notebook goes in under its released name.
+                    submission=intake.as_released(
+                        s,
+                        handed_in_files(
+                            s, [*files[s.assignment].notebooks, *s.renamed.values()]
+                        ),
+                    ),
                     budgets=budgets[s.assignment],
                     memory_bytes=memory_bytes,
                     unsafe=unsafe,
                     timestamp=timestamp_text(s.timestamp),
                     extension_seconds=granted.get((s.student, s.assignment)),
+                    notes=tuple(s.notes),
                 )
                 timeout = sum(task.budgets.values()) + limits.STUCK_MARGIN
                 jobs.append(Job(task.key, worker.grade_submission, task, timeout))

@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import stat
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -57,11 +58,14 @@ __all__ = [
     "MAX_TOTAL_BYTES",
     "Problem",
     "Submission",
+    "as_released",
     "collect_submissions",
     "expected_notebooks",
+    "graded_cell_ids",
     "import_lms_zip",
     "inspect_submission",
     "read_timestamp",
+    "released_grade_ids",
     "safe_copy",
 ]
 
@@ -91,6 +95,16 @@ DEFAULT_NAMED_REGEXP = (
     r"(?:_|_[^/]*/(?:[^/]+/)*|/(?:[^/]+/)*)"
     r"(?P<file_id>[^/]+\.ipynb)$"
 )
+
+#: What tools add to a notebook's name when they save a copy of it: a
+#: browser's `` (1)`` (Moodle's file picker too: ``file_storage::
+#: get_unused_filename`` in ``lib/filestorage/file_storage.php``), Jupyter's
+#: *Duplicate* ``-Copy1``, and Canvas's ``-1`` for a file uploaded again under
+#: a name its submissions folder holds (``Attachment.make_unique_filename``,
+#: called by ``handle_duplicates`` in ``app/models/attachment.rb``). Used only
+#: to trim an LMS's prefix from a copy's name; which notebook is graded is
+#: decided by its cells (:func:`inspect_submission`).
+_COPY_MARKS = r"(?: \(\d+\)|-Copy\d+|-\d+)*"
 
 _TIMESTAMP_NAME = "timestamp.txt"
 _SPECIAL_KINDS = {
@@ -148,6 +162,15 @@ class Submission:
     problems : list of str
         Learner-facing reasons the submission, or a notebook of it, is
         refused (:class:`Problem` instances); empty when it can be graded.
+    notes : list of str
+        Learner-facing notes that refuse nothing (:class:`Problem` instances
+        of severity note): a notebook graded in place of a released one, the
+        notebooks not graded. The grader shows them at the top of the graded
+        notebook's feedback.
+    renamed : dict of str to str
+        Released notebook name -> the notebook of the folder graded as it
+        (see :func:`inspect_submission`); the folder itself is left as the
+        learner handed it in.
     """
 
     student: str
@@ -155,6 +178,8 @@ class Submission:
     folder: Path
     timestamp: datetime | None
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
 
     @property
     def codes(self) -> list[str]:
@@ -246,6 +271,57 @@ def expected_notebooks(
         for name in find_all_notebooks(str(folder))
         if not any(part.startswith(".") for part in PurePosixPath(name).parts)
     ]
+
+
+def _names(names: Sequence[str]) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _cell_grade_ids(content) -> set[str]:
+    """The nbgrader ``grade_id`` of every cell of a notebook's JSON content."""
+    cells = content.get("cells") if isinstance(content, dict) else None
+    found = set()
+    for cell in cells if isinstance(cells, list) else ():
+        metadata = cell.get("metadata") if isinstance(cell, dict) else None
+        nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+        grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+        if isinstance(grade_id, str):
+            found.add(grade_id)
+    return found
+
+
+def graded_cell_ids(notebook) -> frozenset[str]:
+    """The grade_ids of a notebook's nbgrader cells (answers, tests, locked).
+
+    ``notebook``: a notebook's JSON content (a dict, or a ``NotebookNode``).
+    """
+    return frozenset(_cell_grade_ids(notebook))
+
+
+def released_grade_ids(
+    course_dir: Path | str,
+    assignment: str,
+    notebooks: Sequence[str],
+    *,
+    source_directory: str = "source",
+) -> dict[str, frozenset[str]]:
+    """Each released notebook's grade_ids, read from the instructor's source.
+
+    A notebook of ``<course>/<source_directory>/<assignment>/`` that is
+    missing or unreadable has none (no learner's notebook can then be graded
+    in its place).
+    """
+    folder = Path(course_dir) / source_directory / assignment
+    found = {}
+    for name in notebooks:
+        try:
+            content = json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
+            content = None
+        found[name] = graded_cell_ids(content)
+    return found
 
 
 # -- inspection -----------------------------------------------------------------
@@ -393,6 +469,7 @@ def inspect_submission(
     max_files: int = MAX_FILES,
     max_depth: int = MAX_DEPTH,
     course_dir: Path | str | None = None,
+    released: Mapping[str, Collection[str]] | None = None,
 ) -> list[Problem]:
     """List every reason a submission must not be graded as it is.
 
@@ -404,8 +481,24 @@ def inspect_submission(
     more than ``max_total_bytes`` in total, more than ``max_files`` entries,
     folders nested ``max_depth`` deep. Then each expected notebook must be a
     regular file holding a valid notebook (JSON, then
-    :func:`nbformat.validate`); a missing one that was apparently renamed
-    (exactly one missing and exactly one unexpected notebook) is named so.
+    :func:`nbformat.validate`).
+
+    Notebooks under other names (``activity1 (1).ipynb`` from a browser,
+    ``-Copy1`` from Jupyter's *Duplicate*, ``-1`` from a Canvas
+    resubmission) follow one rule:
+
+    - the expected name present: it is graded, the others are not, and a
+      note (``classroom.notebooks_ignored``) names them;
+    - the expected name absent and exactly one notebook of its folder holding
+      any of its grade_ids (``released``): that notebook is graded in its
+      place (valid, as above), recorded in ``submission.renamed`` with a note
+      (``classroom.notebook_graded_as``) and a log line;
+    - several such notebooks: refused (``classroom.notebook_ambiguous``,
+      naming them); none: ``classroom.notebook_missing``, with the reason
+      each other notebook of the folder could not be read, if any.
+
+    The notes are set on ``submission.notes`` (they refuse nothing); the
+    folder is never changed.
 
     Parameters
     ----------
@@ -418,6 +511,9 @@ def inspect_submission(
     course_dir : path, optional
         The course directory, to name links into it; by default the folder
         three levels up (``<course>/submitted/<student>/<assignment>``).
+    released : mapping of str to collection of str, optional
+        The grade_ids of each expected notebook as released; by default read
+        from the course's ``source/<assignment>/`` (:func:`released_grade_ids`).
 
     Returns
     -------
@@ -453,21 +549,21 @@ def inspect_submission(
     if found.aborted:  # the listing is incomplete: notebooks cannot be judged
         return problems
     expected = [str(PurePosixPath(name)) for name in expected_notebooks]
-    missing = [name for name in expected if name not in found.entries]
     others = sorted(set(found.notebooks) - set(expected))
+    if released is None:
+        released = released_grade_ids(course, submission.assignment, expected)
+    renamed: dict[str, str] = {}
     for name in expected:
         entry = found.entries.get(name)
         if entry is None:
-            if len(missing) == 1 and len(others) == 1:
-                problems.append(
-                    Problem.make(
-                        "classroom.notebook_renamed", found=others[0], expected=name
-                    )
-                )
-            else:
-                problems.append(
-                    Problem.make("classroom.notebook_missing", expected=name)
-                )
+            problems += _graded_in_place(
+                folder,
+                name,
+                [o for o in others if o not in renamed.values()],
+                released.get(name, ()),
+                renamed,
+                max_file_bytes,
+            )
         elif stat.S_ISDIR(entry.st_mode):
             problems.append(
                 Problem.make("classroom.notebook_not_a_file", expected=name)
@@ -477,6 +573,69 @@ def inspect_submission(
             if problem is not None:
                 problems.append(problem)
         # else: a link, special or oversized file, already refused by the walk
+    notes = []
+    for name, other in renamed.items():
+        log.info(
+            "%s/%s: %s graded as %s",
+            submission.student,
+            submission.assignment,
+            other,
+            name,
+        )
+        notes.append(
+            Problem.make("classroom.notebook_graded_as", expected=name, found=other)
+        )
+    ignored = [name for name in others if name not in renamed.values()]
+    if ignored:
+        notes.append(
+            Problem.make(
+                "classroom.notebooks_ignored",
+                found=_names(ignored),
+                count=len(ignored),
+                expected=_names(expected),
+            )
+        )
+    submission.renamed, submission.notes = renamed, notes
+    return problems
+
+
+def _graded_in_place(
+    folder: Path,
+    name: str,
+    others: Sequence[str],
+    grade_ids: Collection[str],
+    renamed: dict[str, str],
+    max_file_bytes: int,
+) -> list[Problem]:
+    """The problems of the missing notebook ``name``, or none when exactly one
+    other notebook of its folder holds its cells (added to ``renamed``)."""
+    place = PurePosixPath(name).parent
+    holding, unreadable = [], []
+    for other in others:
+        if PurePosixPath(other).parent != place:
+            continue
+        try:
+            content = json.loads(read_regular(folder / other, max_file_bytes))
+        except (OSError, ValueError, RecursionError):
+            unreadable.append(other)
+            continue
+        if _cell_grade_ids(content) & set(grade_ids):
+            holding.append(other)
+    if len(holding) > 1:
+        found = _names(holding)
+        return [
+            Problem.make("classroom.notebook_ambiguous", expected=name, found=found)
+        ]
+    if holding:
+        problem = _notebook_problem(folder / holding[0], holding[0], max_file_bytes)
+        if problem is None:
+            renamed[name] = holding[0]
+            return []
+        return [problem]
+    problems = [Problem.make("classroom.notebook_missing", expected=name)]
+    for other in unreadable:
+        problem = _notebook_problem(folder / other, other, max_file_bytes)
+        problems += [problem] if problem is not None else []
     return problems
 
 
@@ -637,6 +796,21 @@ def safe_copy(
         max_files=max_files,
         max_depth=max_depth,
     )
+
+
+def as_released(submission: Submission, files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """A submission's files with each renamed notebook under its released name.
+
+    ``files``: relative ``/`` path -> bytes, as handed in (the learner's own
+    names); each notebook of :attr:`Submission.renamed` is given the released
+    name it is graded as (nbgrader grades only the released file name). The
+    submission's folder keeps the learner's file as it was.
+    """
+    out = dict(files)
+    for name, other in submission.renamed.items():
+        if other in out:
+            out[name] = out.pop(other)
+    return out
 
 
 # -- LMS zip --------------------------------------------------------------------
@@ -859,11 +1033,25 @@ def _scan_download(
 
 
 def _resolve_notebook(file_id: str, expected: Sequence[str]) -> str:
-    """The expected notebook name ``file_id`` ends with (longest), or itself."""
+    """The expected notebook name ``file_id`` ends with (longest), or itself.
+
+    A copy of an expected notebook (``…_activity1_save_outputs-1.ipynb``, a
+    Canvas resubmission; see :data:`_COPY_MARKS`) keeps its own name, without
+    the LMS's prefix: :func:`inspect_submission` decides whether it is graded.
+    """
     if file_id in expected:
         return file_id
     ends = [name for name in expected if file_id.endswith(("_" + name, "/" + name))]
-    return max(ends, key=len) if ends else file_id
+    if ends:
+        return max(ends, key=len)
+    for name in sorted(expected, key=len, reverse=True):
+        stem, ext = os.path.splitext(PurePosixPath(name).name)
+        copy = re.search(
+            rf"(?:^|[_/])({re.escape(stem)}{_COPY_MARKS}{re.escape(ext)})$", file_id
+        )
+        if copy:
+            return copy.group(1)
+    return file_id
 
 
 def _entry_time(info: zipfile.ZipInfo) -> datetime:

@@ -72,6 +72,9 @@ class GradeTask:
     unsafe: bool
     timestamp: str | None = None
     extension_seconds: float | None = None
+    #: Intake's notes for the learner (which notebook was graded), shown at
+    #: the top of each graded notebook.
+    notes: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:

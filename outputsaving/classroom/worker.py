@@ -130,6 +130,7 @@ def grade_submission(task: GradeTask) -> GradeResult:
             # A notebook fault: graded 0 with the reason, never retried.
             result.outcome, result.reasons = "unreadable", unreadable
             return result
+        _note_intake(staging, task)
         db_path.write_bytes(task.course.template)
         if task.extension_seconds:
             with Gradebook(f"sqlite:///{db_path}", task.course.course_id) as gb:
@@ -157,7 +158,7 @@ def grade_submission(task: GradeTask) -> GradeResult:
             db_path, task.course.course_id, student, name
         )
         result.timestamp = task.timestamp or saved
-        result.reasons = list(repairs)
+        result.reasons = [*task.notes, *repairs]
         after_run(task, result, workdir)
         result.files, result.dropped = _graded_files(workdir, task.assignment.notebooks)
     except Exception:
@@ -209,6 +210,31 @@ def _autograde_config(task: GradeTask, root: Path, db_path: Path):
         for key, value in values.items():
             config[section][key] = value
     return config
+
+
+def _note_intake(staging: Path, task: GradeTask) -> None:
+    """Put intake's notes (which notebook was graded) at the top of each staged
+    notebook, in a markdown cell, for the feedback.
+
+    The notes name the learner's files: written as text, never as markup.
+    """
+    if not task.notes:
+        return
+    lines = [f"- {_as_text(note)}" for note in task.notes]
+    text = "\n".join([f"**{fill('classroom.notebooks_header')}**", "", *lines])
+    for name in task.assignment.notebooks:
+        path = staging / name
+        notebook = nbformat.read(path, as_version=4)
+        notebook.cells.insert(0, nbformat.v4.new_markdown_cell(text))
+        nbformat.write(notebook, path)
+
+
+def _as_text(text: str) -> str:
+    """``text`` as markdown that shows it as it is (no markup, no HTML)."""
+    import html
+    import re
+
+    return re.sub(r"([\\`*_\[\]#!|~])", r"\\\1", html.escape(text, quote=False))
 
 
 def _repair_staged(staging: Path, task: GradeTask) -> tuple[list[str], list[str]]:
