@@ -703,6 +703,10 @@ def test_notes_reach_the_top_of_the_graded_notebook(tmp_path):
         (f"98765_43210_{NOTEBOOK}", NOTEBOOK),
         ("98765_43210_a1_save_outputs-1.ipynb", "a1_save_outputs-1.ipynb"),
         ("LATE_98765_43210_a1_save_outputs-2.ipynb", "a1_save_outputs-2.ipynb"),
+        (  # Canvas's eighth try on: a random UUID
+            "98765_43210_a1_save_outputs-0f8fad5b-d9cb-469f-a165-70867728950e.ipynb",
+            "a1_save_outputs-0f8fad5b-d9cb-469f-a165-70867728950e.ipynb",
+        ),
         (
             "112233_assignsubmission_file_a1_save_outputs (1).ipynb",
             "a1_save_outputs (1).ipynb",

@@ -101,10 +101,13 @@ DEFAULT_NAMED_REGEXP = (
 #: get_unused_filename`` in ``lib/filestorage/file_storage.php``), Jupyter's
 #: *Duplicate* ``-Copy1``, and Canvas's ``-1`` for a file uploaded again under
 #: a name its submissions folder holds (``Attachment.make_unique_filename``,
-#: called by ``handle_duplicates`` in ``app/models/attachment.rb``). Used only
-#: to trim an LMS's prefix from a copy's name; which notebook is graded is
-#: decided by its cells (:func:`inspect_submission`).
-_COPY_MARKS = r"(?: \(\d+\)|-Copy\d+|-\d+)*"
+#: called by ``handle_duplicates`` in ``app/models/attachment.rb``; from the
+#: eighth try on, ``-<a random UUID>``). Used only to trim an LMS's prefix
+#: from a copy's name; which notebook is graded is decided by its cells
+#: (:func:`inspect_submission`).
+_COPY_MARKS = (
+    r"(?: \(\d+\)|-Copy\d+|-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|-\d+)*"
+)
 
 _TIMESTAMP_NAME = "timestamp.txt"
 _SPECIAL_KINDS = {
