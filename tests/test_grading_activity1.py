@@ -18,7 +18,7 @@ from scipy import ndimage as ndi
 
 from outputsaving.analysis import segment_shapes
 from outputsaving.datasets import RANDOM_SHAPES, data_path
-from outputsaving.grading import activity1
+from outputsaving.grading import activity1, activity2
 from outputsaving.grading import rerun as rerun_module
 from outputsaving.grading.rerun import rerun_from_settings as reference_rerun
 from outputsaving.settings import make_settings
@@ -110,6 +110,18 @@ def test_visible_output_dir_test_checks_only_existence(in_notebook_folder):
         activity1.grade_output_dir(Path("C:/x"))
     with pytest.raises(AssertionError, match="does not exist"):
         activity1.grade_output_dir_exists(Path("nowhere"))
+
+
+@pytest.mark.parametrize("module", [activity1, activity2], ids=["a1", "a2"])
+def test_hidden_output_dir_test_judges_where_not_the_type(in_notebook_folder, module):
+    """A text path, relative and separate, costs only the visible test (issue 18)."""
+    (in_notebook_folder / "résultats activité 1").mkdir()
+    module.grade_output_dir("résultats activité 1")
+    with pytest.raises(AssertionError, match="a pathlib Path was expected"):
+        module.grade_output_dir_exists("résultats activité 1")
+    assert _codes("résultats activité 1") == ["activity1.output_dir_not_path"]
+    with pytest.raises(AssertionError, match="absolute path"):
+        module.grade_output_dir(str(in_notebook_folder / "résultats activité 1"))
 
 
 def _save_uint16(labels, output_dir):
@@ -345,6 +357,20 @@ def test_rerun_in_process_agrees_with_the_fresh_process(tmp_path, text, reason):
         assert labels.dtype == fresh_labels.dtype
         np.testing.assert_array_equal(labels, fresh_labels)
         assert labels.max() > 0
+
+
+def test_an_upper_case_checksum_is_the_same_checksum(tmp_path):
+    """64 hexadecimal digits in capitals: valid, and the analysis re-runs (issue 18)."""
+    settings = json.loads(_settings_text())
+    path = _settings_file(
+        tmp_path, _settings_text(input_sha256=settings["input_sha256"].upper())
+    )
+    task, check = activity1.settings_result(path, tmp_path)
+    assert task.passed, task.codes
+    assert check.passed, check.codes
+    labels, reason = activity1.rerun_in_process(path)
+    assert reason == ""
+    np.testing.assert_array_equal(labels, activity1.reference_labels())
 
 
 def test_rerun_in_process_refuses_special_and_oversized_files(tmp_path):

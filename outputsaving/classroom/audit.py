@@ -80,7 +80,11 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import nbformat
 import numpy as np
 
-from outputsaving.classroom.evidence_audit import audit_evidence, visible_paths
+from outputsaving.classroom.evidence_audit import (
+    audit_evidence,
+    visible_paths,
+    writer_findings,
+)
 from outputsaving.files import sniff_format, walk_no_follow
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, imagej, quiz
@@ -766,13 +770,11 @@ def _audit_output_dir(assignment: str, notebook, workdir: Path, result) -> None:
         return
     text, is_path = value
     if not is_path:
-        found = f"the text {text!r}"
-        for grade_id in (visible_id, hidden_id):
-            result.verdicts[grade_id] = False
-            result.messages[grade_id] = fill(
-                "activity1.output_dir_not_path", found=found
-            )
-        return
+        # The visible test asks for a Path; the hidden test judges where it is.
+        result.verdicts[visible_id] = False
+        result.messages[visible_id] = fill(
+            "activity1.output_dir_not_path", found=f"the text {text!r}"
+        )
     if _is_absolute(text):
         result.verdicts[hidden_id] = False
         result.messages[hidden_id] = fill("activity1.output_dir_absolute", path=text)
@@ -788,8 +790,10 @@ def _audit_output_dir(assignment: str, notebook, workdir: Path, result) -> None:
         result.messages[hidden_id] = fill("activity1.output_dir_outside", path=text)
     else:
         result.verdicts[hidden_id] = True
-    if not folder.is_relative_to(root):
-        return  # outside the working copy: the audit cannot see whether it exists
+    if not is_path or not folder.is_relative_to(root):
+        # A text already failed the visible test; outside the working copy
+        # the audit cannot see whether the folder exists.
+        return
     result.verdicts[visible_id] = folder.is_dir()
     if not folder.is_dir():
         result.messages[visible_id] = fill("activity1.output_dir_missing", path=text)
@@ -1038,6 +1042,10 @@ def audit_notebook(
         if not passed:
             result.messages[grade_id] = text
     result.exact = frozenset(exact)
+    for grade_id, text in writer_findings(assignment, workdir).items():
+        # Files the learner's call did not write: a flag, and the reason on top.
+        result.flags.append(f"{grade_id}: not the call's own files: {text}")
+        result.notes.append(text)
     if assignment in imagej.ASSIGNMENTS:
         _imagej_flags(assignment, workdir, result)
     _audit_events(read_events(workdir), _graded_ids(executed_notebook), result)

@@ -125,11 +125,12 @@ def output_dir_result(
         input images, the course package and the notebook's own files (the
         notebook's folder is the current working directory).
     existence : bool, optional
-        Check that the folder exists. Each test cell judges one of the two
-        (the visible test: a Path to a folder that exists; the hidden test:
-        where it is); the self-check reports both.
+        Check that the folder is a pathlib Path and exists. Each test cell
+        judges one of the two (the visible test: a Path to a folder that
+        exists; the hidden test: where it is, whatever its type); the
+        self-check reports both.
 
-    Every check first needs a pathlib Path (or, with a note, a text path).
+    A text path is located like a Path: only ``existence`` asks for the type.
     """
     result = task_result("output folder", output_dir)
     if output_dir is None:  # the placeholder: task 1 not done yet
@@ -138,7 +139,7 @@ def output_dir_result(
     if not isinstance(output_dir, (str, PurePath)) or not str(output_dir):
         result.add("activity1.output_dir_not_path", found=_describe(output_dir))
         return result
-    if not isinstance(output_dir, PurePath):
+    if existence and not isinstance(output_dir, PurePath):
         result.add("activity1.output_dir_not_path", found=_describe(output_dir))
     text = str(output_dir)
     folder = Path(output_dir)
@@ -307,7 +308,11 @@ def _compare_settings(result: CheckResult, settings: dict, limits) -> None:
             result.add("activity1.settings_checksum")
     found = (settings.get("min_size"), settings.get("max_size"))
     expected = (MIN_SIZE, MAX_SIZE) if limits is None else tuple(limits)
-    if "min_size" in settings and "max_size" in settings and found != expected:
+    numbers = all(
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+        for value in found
+    )  # other values are told by the settings check (text, say, not numbers)
+    if numbers and found != expected:
         result.add(
             "activity1.settings_sizes_run" if limits else "activity1.settings_sizes",
             min_found=found[0],
@@ -365,22 +370,24 @@ def grade_label_mask(save_label_mask, /) -> None:
     """
     __tracebackhide__ = True
     folder = evidence.test_folder("a1_mask")
-    path = call_learner_function(
-        save_label_mask, reference_labels(), folder, name="save_label_mask"
-    )
-    evidence.record("a1_mask", folder, returned=path)
-    assert_passes(*label_mask_result(path, folder))
+    labels = reference_labels()
+    with evidence.call_writes(folder, "save_label_mask") as written:
+        path = call_learner_function(
+            save_label_mask, labels, folder, name="save_label_mask"
+        )
+    evidence.record("a1_mask", folder, returned=path, written=written)
+    assert_passes(evidence.written_result(written), *label_mask_result(path, folder))
 
 
 def grade_table(save_table, /) -> None:
     """Hidden test of task 3: ``save_table`` of the reference measurements."""
     __tracebackhide__ = True
     folder = evidence.test_folder("a1_table")
-    path = call_learner_function(
-        save_table, reference_table(), folder, name="save_table"
-    )
-    evidence.record("a1_table", folder, returned=path)
-    assert_passes(*table_result(path, folder))
+    table = reference_table()
+    with evidence.call_writes(folder, "save_table") as written:
+        path = call_learner_function(save_table, table, folder, name="save_table")
+    evidence.record("a1_table", folder, returned=path, written=written)
+    assert_passes(evidence.written_result(written), *table_result(path, folder))
 
 
 def grade_rois(save_rois, /) -> None:
@@ -388,12 +395,12 @@ def grade_rois(save_rois, /) -> None:
     __tracebackhide__ = True
     folder = evidence.test_folder("a1_rois")
     rois = rois_from_labels(_reference())
-    for _ in range(2):
-        path = call_learner_function(
-            save_rois, copy.deepcopy(rois), folder, name="save_rois"
-        )
-    evidence.record("a1_rois", folder, returned=path)
-    assert_passes(*rois_result(path, folder))
+    copies = [copy.deepcopy(rois) for _ in range(2)]
+    with evidence.call_writes(folder, "save_rois") as written:
+        for each in copies:
+            path = call_learner_function(save_rois, each, folder, name="save_rois")
+    evidence.record("a1_rois", folder, returned=path, written=written)
+    assert_passes(evidence.written_result(written), *rois_result(path, folder))
 
 
 #: Size limits of the settings the re-run is tried with, besides the learner's.
@@ -421,9 +428,14 @@ def grade_settings(
     __tracebackhide__ = True
     limits = (min_size, max_size)
     folder = evidence.test_folder("a1_settings")
-    path = call_learner_function(save_settings, folder, name="save_settings")
-    evidence.record("a1_settings", folder, returned=path, limits=list(limits))
-    assert_passes(*settings_result(path, folder, limits=limits))
+    with evidence.call_writes(folder, "save_settings") as written:
+        path = call_learner_function(save_settings, folder, name="save_settings")
+    evidence.record(
+        "a1_settings", folder, returned=path, limits=list(limits), written=written
+    )
+    assert_passes(
+        evidence.written_result(written), *settings_result(path, folder, limits=limits)
+    )
     assert_passes(settings_rerun_result(path, limits))
     assert_passes(_rerun_function_result(rerun_from_settings, Path(path)))
 
