@@ -30,7 +30,10 @@ LMS names, as checked in the LMSs' own source:
 - Moodle (``lib/filestorage/file_storage.php`` ``get_unused_filename``, since
   2.5): a second file of the same name in a file area becomes ``name (1).ext``;
   the assignment download names it ``<full name>_<participant id>_
-  assignsubmission_file_<file name>``.
+  assignsubmission_file_<file name>`` (the case here), or, by default since
+  Moodle 3.1 (``mod/assign/classes/downloader.php``, the user preference
+  ``assign_downloadasfolders``), puts it in a folder ``<full name>_<participant
+  id>_assignsubmission_file/`` (tested in ``test_classroom_intake``).
 """
 
 from __future__ import annotations

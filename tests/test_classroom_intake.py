@@ -1009,11 +1009,20 @@ def test_lms_zip_canvas_resubmission_is_graded_in_place(course):
     assert collected.renamed == {NOTEBOOK: "a1_save_outputs-1.ipynb"}
 
 
-def test_lms_zip_moodle_copy_is_graded_in_place(course):
+@pytest.mark.parametrize(
+    "folder",
+    [
+        "kimlee_112233_assignsubmission_file_",  # one folder for all (before 3.1)
+        "kimlee_112233_assignsubmission_file/",  # a folder each (the default since)
+    ],
+)
+def test_lms_zip_moodle_copy_is_graded_in_place(course, folder):
     """Moodle keeps a second file of the same name as ``name (1).ext``
-    (file_storage::get_unused_filename) and names it
-    ``<full name>_<participant id>_assignsubmission_file_<name>``."""
-    name = f"kimlee_112233_assignsubmission_file_{NOTEBOOK[:-6]} (1).ipynb"
+    (file_storage::get_unused_filename); its download names it
+    ``<full name>_<participant id>_assignsubmission_file_<name>``, or puts it
+    in a folder ``<full name>_<participant id>_assignsubmission_file``
+    (mod/assign/classes/downloader.php, the preference downloadasfolders)."""
+    name = f"{folder}{NOTEBOOK[:-6]} (1).ipynb"
     found = run_import(course, [(member(name), nb_of("kim"))])
     assert found["kimlee"].problems == []
     assert found["kimlee"].renamed == {NOTEBOOK: "a1_save_outputs (1).ipynb"}
