@@ -400,6 +400,21 @@ A1_ROWS = (
         _A1_MASK_ALL,
     ),
     _row(
+        "a1_mask_raises",
+        A1,
+        _A1_MASK,
+        "defect",
+        "save_label_mask uses Pillow's Image without importing it: a NameError",
+        _source(
+            _mask(
+                '    path = Path(output_dir) / "label_mask.tif"\n'
+                "    Image.fromarray(np.asarray(labels).astype(np.uint16)).save(path)\n"
+                "    return path\n"
+            )
+        ),
+        _A1_MASK_ALL,
+    ),
+    _row(
         "a1_mask_jpeg",
         A1,
         _A1_MASK,
@@ -1062,6 +1077,21 @@ A2_ROWS = (
             "    return path\n",
         ),
         {"a2_task3_mask_formats_visible": 1, "a2_task3_png16_hidden": 1},
+    ),
+    _row(
+        "a2_formats_jpeg_16bit_raises",
+        A2,
+        _A2_FORMATS,
+        "defect",
+        "save_mask_jpeg hands Pillow 16-bit labels, which it refuses as JPEG (OSError)",
+        _function(
+            "save_mask_jpeg",
+            "def save_mask_jpeg(labels, output_dir):\n"
+            "    path = Path(output_dir) / 'label_mask.jpg'\n"
+            "    Image.fromarray(np.asarray(labels).astype(np.uint16)).save(path)\n"
+            "    return path\n",
+        ),
+        {"a2_task3_mask_formats_visible": 1, "a2_task3_jpeg_hidden": 1},
     ),
     _row(
         "a2_formats_jpeg_is_png",
