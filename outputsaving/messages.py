@@ -635,6 +635,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name} is not defined. Run the cells above in order, from the top, "
         "and check that none stops with an error.",
     ),
+    "task.not_written_by_call": (
+        E,
+        "{path} in the test's folder was written by {writer}, not by your {name} "
+        "while it ran, so this test scores 0. Save the file from {name} itself, "
+        "before it returns, not from a thread, a timer or another program.",
+    ),
+    "task.changed_after_call": (
+        E,
+        "{path} in the test's folder {change} after your {name} returned, so this "
+        "test scores 0. Finish writing every file inside {name}, with no "
+        "thread or timer left writing after it returns.",
+    ),
     # activity1.*: the output folder (task 1).
     "activity1.output_dir_not_set": (
         E,

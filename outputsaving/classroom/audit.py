@@ -80,7 +80,11 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import nbformat
 import numpy as np
 
-from outputsaving.classroom.evidence_audit import audit_evidence, visible_paths
+from outputsaving.classroom.evidence_audit import (
+    audit_evidence,
+    visible_paths,
+    writer_findings,
+)
 from outputsaving.files import sniff_format, walk_no_follow
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, imagej, quiz
@@ -1038,6 +1042,10 @@ def audit_notebook(
         if not passed:
             result.messages[grade_id] = text
     result.exact = frozenset(exact)
+    for grade_id, text in writer_findings(assignment, workdir).items():
+        # Files the learner's call did not write: a flag, and the reason on top.
+        result.flags.append(f"{grade_id}: not the call's own files: {text}")
+        result.notes.append(text)
     if assignment in imagej.ASSIGNMENTS:
         _imagej_flags(assignment, workdir, result)
     _audit_events(read_events(workdir), _graded_ids(executed_notebook), result)

@@ -8,6 +8,14 @@ kernel, with the tests' own checks and references computed here; the hidden
 tests' points follow its verdict, whatever the kernel said. A test that ran
 but left no evidence the grader can check gets verdict False.
 
+A hidden test's points come only from what the learner's call wrote, while
+it ran, into the test's folder: the note's listing (``"written"``, made by
+:func:`outputsaving.grading.evidence.call_writes` the moment the call
+returned) must name the call as the only writer of each file, and the folder
+must be as listed (:func:`~outputsaving.grading.evidence.changes_result`):
+anything else fails the test, and :func:`writer_findings` names it for a
+flag and the feedback. A note without a listing is no evidence.
+
 The learner's kernel wrote the evidence folder, so it is read as untrusted
 input: notes are small JSON files read without following links, arrays are
 read without pickles, and a returned path counts only when it names a regular
@@ -28,9 +36,14 @@ from outputsaving.files import read_regular
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, imagej
 from outputsaving.grading.common import failure_message, task_result
-from outputsaving.grading.evidence import EVIDENCE_FOLDER, MAX_ARRAY_SIZE
+from outputsaving.grading.evidence import (
+    EVIDENCE_FOLDER,
+    MAX_ARRAY_SIZE,
+    changes_result,
+    written_result,
+)
 
-__all__ = ["EVIDENCE_CELLS", "audit_evidence", "visible_paths"]
+__all__ = ["EVIDENCE_CELLS", "audit_evidence", "visible_paths", "writer_findings"]
 
 #: Largest note read.
 MAX_NOTE_BYTES = 200_000
@@ -129,12 +142,24 @@ def _per_folder(notes, judge_one) -> list[CheckResult]:
     return results
 
 
+def _written_results(note: dict, folder: Path) -> list[CheckResult]:
+    """Who wrote the test's folder, and whether it changed since the call returned."""
+    written = note.get("written")
+    if not isinstance(written, dict) or not isinstance(written.get("files"), dict):
+        return [_no_evidence()]
+    return [written_result(written), changes_result(written, folder)]
+
+
 def _file_judge(
     check: Callable[..., list[CheckResult]],
 ) -> Callable[[list, Path], CheckResult | list[CheckResult]]:
     def judge(notes, _root):
         return _per_folder(
-            notes, lambda note, folder: check(_returned_file(note, folder), folder)
+            notes,
+            lambda note, folder: [
+                *_written_results(note, folder),
+                *check(_returned_file(note, folder), folder),
+            ],
         )
 
     return judge
@@ -186,6 +211,7 @@ def _settings_judge(notes, root: Path) -> list[CheckResult]:
         if folder is None or not valid:
             results.append(_no_evidence())
             continue
+        results.extend(_written_results(note, folder))
         returned = _returned_file(note, folder)
         checked = activity1.settings_result(returned, folder, limits=tuple(limits))
         results.extend(checked)
@@ -348,6 +374,51 @@ def audit_evidence(assignment: str, workdir: Path, /):
         else:
             verdicts[grade_id] = (True, "")
     return verdicts
+
+
+#: Hidden tests whose folder holds the learner's call's files, with their
+#: listing (``"written"``) in the note.
+WRITTEN_KEYS = frozenset(
+    {
+        "a1_mask",
+        "a1_table",
+        "a1_rois",
+        "a1_settings",
+        "a2_table_csv",
+        "a2_png16",
+        "a2_jpeg",
+        "a2_colour_png",
+        "a2_nuclei",
+    }
+)
+
+
+def writer_findings(assignment: str, workdir: Path, /) -> dict[str, str]:
+    """``{grade_id: learner message}`` of the hidden tests whose folder holds a
+    file the call did not write itself, or changed after the call returned.
+
+    For a flag and a note in the feedback, whatever the test's score: a test
+    that failed in the kernel anyway says why here too.
+    """
+    root = Path(workdir) / EVIDENCE_FOLDER
+    found = {}
+    for grade_id, (key, _) in EVIDENCE_CELLS.get(assignment, {}).items():
+        if key not in WRITTEN_KEYS or not root.is_dir():
+            continue
+        for note_path, note in _notes(root, key):
+            folder = _folder_of(note_path)
+            written = note.get("written")
+            if folder is None or not isinstance(written, dict):
+                continue
+            failed = [
+                r
+                for r in (written_result(written), changes_result(written, folder))
+                if not r.passed
+            ]
+            if failed:
+                found[grade_id] = failure_message(failed[0])
+                break
+    return found
 
 
 def visible_paths(assignment: str, workdir: Path, /) -> list[Path]:

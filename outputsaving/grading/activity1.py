@@ -366,22 +366,24 @@ def grade_label_mask(save_label_mask, /) -> None:
     """
     __tracebackhide__ = True
     folder = evidence.test_folder("a1_mask")
-    path = call_learner_function(
-        save_label_mask, reference_labels(), folder, name="save_label_mask"
-    )
-    evidence.record("a1_mask", folder, returned=path)
-    assert_passes(*label_mask_result(path, folder))
+    labels = reference_labels()
+    with evidence.call_writes(folder, "save_label_mask") as written:
+        path = call_learner_function(
+            save_label_mask, labels, folder, name="save_label_mask"
+        )
+    evidence.record("a1_mask", folder, returned=path, written=written)
+    assert_passes(evidence.written_result(written), *label_mask_result(path, folder))
 
 
 def grade_table(save_table, /) -> None:
     """Hidden test of task 3: ``save_table`` of the reference measurements."""
     __tracebackhide__ = True
     folder = evidence.test_folder("a1_table")
-    path = call_learner_function(
-        save_table, reference_table(), folder, name="save_table"
-    )
-    evidence.record("a1_table", folder, returned=path)
-    assert_passes(*table_result(path, folder))
+    table = reference_table()
+    with evidence.call_writes(folder, "save_table") as written:
+        path = call_learner_function(save_table, table, folder, name="save_table")
+    evidence.record("a1_table", folder, returned=path, written=written)
+    assert_passes(evidence.written_result(written), *table_result(path, folder))
 
 
 def grade_rois(save_rois, /) -> None:
@@ -389,12 +391,12 @@ def grade_rois(save_rois, /) -> None:
     __tracebackhide__ = True
     folder = evidence.test_folder("a1_rois")
     rois = rois_from_labels(_reference())
-    for _ in range(2):
-        path = call_learner_function(
-            save_rois, copy.deepcopy(rois), folder, name="save_rois"
-        )
-    evidence.record("a1_rois", folder, returned=path)
-    assert_passes(*rois_result(path, folder))
+    copies = [copy.deepcopy(rois) for _ in range(2)]
+    with evidence.call_writes(folder, "save_rois") as written:
+        for each in copies:
+            path = call_learner_function(save_rois, each, folder, name="save_rois")
+    evidence.record("a1_rois", folder, returned=path, written=written)
+    assert_passes(evidence.written_result(written), *rois_result(path, folder))
 
 
 #: Size limits of the settings the re-run is tried with, besides the learner's.
@@ -422,9 +424,14 @@ def grade_settings(
     __tracebackhide__ = True
     limits = (min_size, max_size)
     folder = evidence.test_folder("a1_settings")
-    path = call_learner_function(save_settings, folder, name="save_settings")
-    evidence.record("a1_settings", folder, returned=path, limits=list(limits))
-    assert_passes(*settings_result(path, folder, limits=limits))
+    with evidence.call_writes(folder, "save_settings") as written:
+        path = call_learner_function(save_settings, folder, name="save_settings")
+    evidence.record(
+        "a1_settings", folder, returned=path, limits=list(limits), written=written
+    )
+    assert_passes(
+        evidence.written_result(written), *settings_result(path, folder, limits=limits)
+    )
     assert_passes(settings_rerun_result(path, limits))
     assert_passes(_rerun_function_result(rerun_from_settings, Path(path)))
 

@@ -321,9 +321,12 @@ def grade_table_csv(save_table_csv, /) -> None:
     __tracebackhide__ = True
     folder = evidence.test_folder("a2_table_csv")
     table = measure_objects(_shapes())
-    path = call_learner_function(save_table_csv, table, folder, name="save_table_csv")
-    evidence.record("a2_table_csv", folder, returned=path)
-    assert_passes(*table_csv_result(path, folder))
+    with evidence.call_writes(folder, "save_table_csv") as written:
+        path = call_learner_function(
+            save_table_csv, table, folder, name="save_table_csv"
+        )
+    evidence.record("a2_table_csv", folder, returned=path, written=written)
+    assert_passes(evidence.written_result(written), *table_csv_result(path, folder))
 
 
 def grade_mask_format(save_function, /, *, fmt: str) -> None:
@@ -332,9 +335,14 @@ def grade_mask_format(save_function, /, *, fmt: str) -> None:
     key = f"a2_{fmt}"
     folder = evidence.test_folder(key)
     name = f"save_mask_{fmt}"
-    path = call_learner_function(save_function, _shapes().copy(), folder, name=name)
-    evidence.record(key, folder, returned=path)
-    assert_passes(*mask_format_result(path, folder, fmt=fmt, name=name))
+    labels = _shapes().copy()
+    with evidence.call_writes(folder, name) as written:
+        path = call_learner_function(save_function, labels, folder, name=name)
+    evidence.record(key, folder, returned=path, written=written)
+    assert_passes(
+        evidence.written_result(written),
+        *mask_format_result(path, folder, fmt=fmt, name=name),
+    )
 
 
 def grade_nuclei_mask(save_nuclei_mask, /) -> None:
@@ -342,11 +350,12 @@ def grade_nuclei_mask(save_nuclei_mask, /) -> None:
     __tracebackhide__ = True
     folder = evidence.test_folder("a2_nuclei")
     labels = _nuclei().copy()
-    path = call_learner_function(
-        save_nuclei_mask, labels, folder, name="save_nuclei_mask"
-    )
-    evidence.record("a2_nuclei", folder, returned=path)
-    assert_passes(*nuclei_mask_result(path, folder))
+    with evidence.call_writes(folder, "save_nuclei_mask") as written:
+        path = call_learner_function(
+            save_nuclei_mask, labels, folder, name="save_nuclei_mask"
+        )
+    evidence.record("a2_nuclei", folder, returned=path, written=written)
+    assert_passes(evidence.written_result(written), *nuclei_mask_result(path, folder))
 
 
 # -- task 4: what each format did to the labels ----------------------------------------

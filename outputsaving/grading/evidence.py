@@ -18,6 +18,15 @@ computes itself; the hidden tests' points follow its verdict. Outside the
 class grader (a learner's own kernel, plain ``nbgrader``), fresh folders are
 temporary folders and nothing is recorded.
 
+A hidden test's points come only from what the learner's call wrote, while
+it ran, into the test's folder: :func:`call_writes` watches the call (with
+:func:`outputsaving.grading.monitor.watch_writes`) and lists the folder the
+moment it returns (each file's inode, size, ``mtime_ns`` and SHA-256, with
+who wrote it); :func:`written_result` fails a file that the call did not
+write itself, and the audit fails any change to the folder after the listing
+(:func:`changes_result`). The listing goes into the test's note
+(``"written"``).
+
 Evidence files are plain JSON (and ``.npy`` arrays, read back without
 pickles), named ``<key>-<random>``: ``key`` names the test, such as
 ``a1_mask`` (hidden) or ``a1_mask_visible``.
@@ -26,23 +35,34 @@ pickles), named ``<key>-<random>``: ``key`` names the test, such as
 from __future__ import annotations
 
 import atexit
+import contextlib
+import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from outputsaving.files import open_no_follow, walk_no_follow
+from outputsaving.findings import CheckResult
 from outputsaving.grading import monitor
+from outputsaving.grading.common import task_result
 
 __all__ = [
     "EVIDENCE_FOLDER",
     "EVIDENCE_VARIABLE",
+    "call_writes",
+    "changes_result",
     "evidence_root",
+    "listing",
     "record",
     "record_array",
     "test_folder",
+    "written_result",
 ]
 
 #: Environment variable holding the evidence folder (set by the class grader).
@@ -129,6 +149,171 @@ def record_array(folder: Path, name: str, value, /) -> str:
     path = Path(f"{folder}.{name}.npy")
     np.save(path, np.ascontiguousarray(value), allow_pickle=False)
     return path.name
+
+
+# -- what the learner's call wrote into a test's folder ------------------------------
+
+#: Entries listed in a test's folder, at most.
+MAX_LISTED = 200
+#: Bytes of a file hashed, at most (the activities' files are far smaller).
+MAX_HASHED_BYTES = 256 * 1024 * 1024
+#: How a file's writer is named in a learner's message.
+WRITER_WORDS = {
+    "thread": "another thread",
+    "process": "another process",
+    "": "something else (a thread, a process or code that ran earlier)",
+}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open_no_follow(path) as stream:
+            while chunk := stream.read(min(1 << 20, MAX_HASHED_BYTES)):
+                digest.update(chunk)
+                if stream.tell() >= MAX_HASHED_BYTES:
+                    break
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def listing(folder: str | os.PathLike, /) -> dict[str, dict]:
+    """Every entry under ``folder`` but sub-folders, by ``/``-separated path.
+
+    Each is ``{"kind", "inode", "size", "mtime_ns"}``, with ``"sha256"`` for a
+    regular file; ``kind`` is ``"file"``, ``"link"`` (never followed) or
+    ``"other"``. At most :data:`MAX_LISTED` entries; a folder that cannot be
+    read lists nothing.
+    """
+    found: dict[str, dict] = {}
+    with (
+        contextlib.suppress(OSError),
+        contextlib.closing(walk_no_follow(folder)) as entries,
+    ):
+        for entry in entries:
+            info = entry.info
+            if stat.S_ISDIR(info.st_mode):
+                continue
+            kind = (
+                "file"
+                if stat.S_ISREG(info.st_mode)
+                else "link"
+                if stat.S_ISLNK(info.st_mode)
+                else "other"
+            )
+            item = {
+                "kind": kind,
+                "inode": info.st_ino,
+                "size": info.st_size,
+                "mtime_ns": info.st_mtime_ns,
+            }
+            if kind == "file":
+                item["sha256"] = _sha256(entry.path)
+            found[entry.relative] = item
+            if len(found) >= MAX_LISTED:
+                break
+    return found
+
+
+@contextlib.contextmanager
+def call_writes(folder: Path, name: str, /) -> Iterator[dict]:
+    """Watch who writes into ``folder`` while the block calls ``name``.
+
+    Yields a dict that, when the block ends, holds what to record as the
+    test's ``written``: the function's name, the folder's inode, and
+    :func:`listing` of the folder, taken as the block ends, each entry with
+    ``"by"``: the sorted writers seen (``"call"``: the thread that entered the
+    block; ``"thread"``, ``"process"``: others), empty when none was seen.
+    """
+    written: dict = {"function": name}
+    with monitor.watch_writes(folder) as watch:
+        try:
+            yield written
+        finally:
+            files = listing(folder)
+            for relative, item in files.items():
+                item["by"] = sorted(watch.writers.get(relative, ()))
+            with contextlib.suppress(OSError):
+                written["folder_inode"] = os.lstat(folder).st_ino
+            written["files"] = files
+
+
+def _files(written) -> dict[str, dict]:
+    files = written.get("files") if isinstance(written, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {
+        k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, dict)
+    }
+
+
+def _function(written) -> str:
+    name = written.get("function") if isinstance(written, dict) else None
+    return name if isinstance(name, str) and name else "function"
+
+
+def written_result(written: dict, /) -> CheckResult:
+    """Fail a file of the listing that the call did not write itself.
+
+    ``written``: from :func:`call_writes` (or read back from a note). A file
+    passes when its only writer is the call; the first other one is named.
+    """
+    result = task_result("written by the call", "")
+    for relative, item in sorted(_files(written).items()):
+        by = item.get("by")
+        writers = set(by) if isinstance(by, list) else set()
+        if writers == {"call"}:
+            continue
+        writer = (
+            "process"
+            if "process" in writers
+            else "thread"
+            if writers - {"call"}
+            else ""
+        )
+        result.add(
+            "task.not_written_by_call",
+            path=relative,
+            name=_function(written),
+            writer=WRITER_WORDS[writer],
+        )
+        break
+    return result
+
+
+def changes_result(written: dict, folder: Path, /) -> CheckResult:
+    """Fail any change to ``folder`` since the listing in ``written``.
+
+    Sizes and contents are compared wherever the folder is (the audit may read
+    a copy); inodes and ``mtime_ns`` too when ``folder`` is the very folder
+    listed (same inode).
+    """
+    result = task_result("written by the call", str(folder))
+    before = _files(written)
+    now = listing(folder)
+    try:
+        same_folder = os.lstat(folder).st_ino == written.get("folder_inode")
+    except OSError:
+        same_folder = False
+    keys = ("kind", "size", "sha256", *(("inode", "mtime_ns") if same_folder else ()))
+    for relative in sorted(set(before) | set(now)):
+        if relative not in now:
+            change = "was removed"
+        elif relative not in before:
+            change = "appeared"
+        elif any(before[relative].get(k) != now[relative].get(k) for k in keys):
+            change = "was changed"
+        else:
+            continue
+        result.add(
+            "task.changed_after_call",
+            path=relative,
+            name=_function(written),
+            change=change,
+        )
+        break
+    return result
 
 
 monitor.watch(__name__)

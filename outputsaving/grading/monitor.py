@@ -25,6 +25,18 @@ writes from the course's own code are not noted; from learners' code
     ``run_demo``, ``outputsaving.settings.make_settings``): the save tasks
     are the learner's work.
 
+The same audit hook sees who writes files: while a hidden test calls a
+learner's function (:func:`watch_writes`), each ``open`` for writing,
+``os.rename``/``os.replace``, ``os.link``, ``os.symlink`` and ``os.truncate``
+of a path inside the test's folder is noted with its writer. An audit hook
+runs in the thread that raised the event, so the writer is ``"call"`` (the
+thread that called the function, in this process), ``"thread"`` (another
+thread) or ``"process"`` (a forked child, which inherits the hook; its notes
+stay in the child). Files that C libraries write through their own ``fopen``,
+and programs started with ``exec``, raise no event at all:
+:mod:`outputsaving.grading.evidence` treats a file with no note from the call
+as not written by it.
+
 Events are kept in :data:`EVENTS` and, under the class grader, appended at
 once to ``events.jsonl`` in the evidence folder, where the audit reads them
 (:mod:`outputsaving.classroom.audit`). A determined attacker can still defeat
@@ -42,10 +54,19 @@ import linecache
 import os
 import sys
 import sysconfig
+import threading
 import types
+from collections.abc import Iterator
 from importlib import resources
 
-__all__ = ["EVENTS", "RELEASED_LINES", "line_key", "watch"]
+__all__ = [
+    "EVENTS",
+    "RELEASED_LINES",
+    "WriteWatch",
+    "line_key",
+    "watch",
+    "watch_writes",
+]
 
 #: Events noted in this process: dicts with ``kind``, ``target``, ``line``.
 EVENTS: list[dict] = []
@@ -189,11 +210,14 @@ class _Watched(types.ModuleType):
 
 def _audit_hook(event: str, args) -> None:
     # Called by CPython inside any setattr of a class or a function's code,
-    # in every library: it must never raise, or C/C++ extensions abort.
-    if event != "object.__setattr__":
-        return
-    with contextlib.suppress(BaseException):
-        _on_setattr(args[0], args[1])
+    # and on every file opened, in every library: it must never raise, or
+    # C/C++ extensions abort.
+    if event == "object.__setattr__":
+        with contextlib.suppress(BaseException):
+            _on_setattr(args[0], args[1])
+    elif _WATCHES and event in WRITE_EVENTS:
+        with contextlib.suppress(BaseException):
+            _on_write(event, args)
 
 
 def _on_setattr(target, name) -> None:
@@ -210,6 +234,96 @@ def _on_setattr(target, name) -> None:
     frame = _learner_frame(2)
     if frame is not None:
         _note("replaces", described, frame)
+
+
+# -- who writes into a hidden test's folder ------------------------------------------
+
+#: Audit events that write a file: event -> the index of the written path in
+#: its arguments (Python's audit events table).
+WRITE_EVENTS = {
+    "open": 0,
+    "os.rename": 1,
+    "os.link": 1,
+    "os.symlink": 1,
+    "os.truncate": 0,
+}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+class WriteWatch:
+    """Who writes into ``folder`` while it is watched (see :func:`watch_writes`).
+
+    Attributes
+    ----------
+    folder : str
+        The folder, its links resolved.
+    writers : dict
+        Path of a file inside ``folder`` (``/`` separated) -> the set of its
+        writers: ``"call"``, ``"thread"`` or ``"process"``.
+    """
+
+    def __init__(self, folder: str | os.PathLike, /) -> None:
+        self.folder = os.path.realpath(folder)
+        self.thread = threading.get_ident()
+        self.pid = os.getpid()
+        self.writers: dict[str, set[str]] = {}
+
+    def note(self, path: str, /) -> None:
+        """Note a write of ``path`` (absolute, its folder's links resolved)."""
+        if not path.startswith(self.folder + os.sep):
+            return
+        relative = path[len(self.folder) + 1 :].replace(os.sep, "/")
+        if os.getpid() != self.pid:
+            writer = "process"
+        elif threading.get_ident() != self.thread:
+            writer = "thread"
+        else:
+            writer = "call"
+        self.writers.setdefault(relative, set()).add(writer)
+
+
+_WATCHES: list[WriteWatch] = []
+
+
+@contextlib.contextmanager
+def watch_writes(folder: str | os.PathLike, /) -> Iterator[WriteWatch]:
+    """Note who writes into ``folder`` until the block ends.
+
+    The thread that enters the block is the call's; every other writer is
+    noted as such. Writes the hook cannot see (C code's own ``fopen``, a
+    program started with ``exec``, a descriptor opened earlier) are not noted.
+    """
+    watch = WriteWatch(folder)
+    _WATCHES.append(watch)
+    try:
+        yield watch
+    finally:
+        _WATCHES.remove(watch)
+
+
+def _written_path(event: str, args) -> str | None:
+    """The file an event of :data:`WRITE_EVENTS` writes; None if it only reads."""
+    if event == "open":
+        path, mode, flags = args[0], args[1], args[2]
+        writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & _WRITE_FLAGS
+        )
+        if not writes:
+            return None
+    else:
+        path = args[WRITE_EVENTS[event]]
+    if isinstance(path, int) or path is None:
+        return None  # a descriptor opened earlier (its own event was seen then)
+    full = os.path.abspath(os.fsdecode(path))
+    folder, name = os.path.split(full)
+    return os.path.join(os.path.realpath(folder), name)
+
+
+def _on_write(event: str, args) -> None:
+    path = _written_path(event, args)
+    if path is not None:
+        for watch in tuple(_WATCHES):
+            watch.note(path)
 
 
 def watch(module_name: str, /) -> None:
