@@ -641,6 +641,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "while it ran, so this test scores 0. Save the file from {name} itself, "
         "before it returns, not from a thread, a timer or another program.",
     ),
+    "task.folder_too_full": (
+        E,
+        "Your {name} left {count} or more entries in the test's folder, more "
+        "than the grader checks. Save only the file this task asks for there.",
+    ),
     "task.changed_after_call": (
         E,
         "{path} in the test's folder {change} after your {name} returned, so this "

@@ -278,3 +278,14 @@ def test_the_listing_reaches_the_note(tmp_path, monkeypatch):
     note = json.loads(Path(f"{folder}.json").read_text(encoding="utf-8"))
     assert note["written"]["files"]["results.txt"]["by"] == ["call"]
     assert note["written"]["function"] == "save_table"
+
+
+def test_a_folder_too_full_to_list_whole_fails(tmp_path, monkeypatch):
+    """A file past the listing's end is never checked: the test cannot pass."""
+    monkeypatch.setattr(evidence, "MAX_LISTED", 3)
+    with evidence.call_writes(tmp_path, "save_rois") as written:
+        for index in range(4):
+            _write(tmp_path / f"{index}.roi")
+    assert len(written["files"]) == 3
+    result = evidence.written_result(written)
+    assert result.codes == ["task.folder_too_full"]

@@ -257,10 +257,17 @@ def written_result(written: dict, /) -> CheckResult:
     """Fail a file of the listing that the call did not write itself.
 
     ``written``: from :func:`call_writes` (or read back from a note). A file
-    passes when its only writer is the call; the first other one is named.
+    passes when its only writer is the call; the first other one is named. A
+    listing that reached :data:`MAX_LISTED` entries fails (the rest went
+    unchecked).
     """
     result = task_result("written by the call", "")
-    for relative, item in sorted(_files(written).items()):
+    files = _files(written)
+    if len(files) >= MAX_LISTED:
+        # Entries past the listing's end could not be checked.
+        result.add("task.folder_too_full", name=_function(written), count=MAX_LISTED)
+        return result
+    for relative, item in sorted(files.items()):
         by = item.get("by")
         writers = set(by) if isinstance(by, list) else set()
         if writers == {"call"}:
