@@ -647,6 +647,20 @@ def test_released_grade_ids_come_from_the_source(course):
     }
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,
+        [1, 2],
+        {"cells": "not a list"},
+        {"cells": [1, {"metadata": []}, {"metadata": {"nbgrader": "x"}}]},
+        {"cells": [{"metadata": {"nbgrader": {"grade_id": 7}}}]},
+    ],
+)
+def test_cell_grade_ids_of_a_notebook_not_as_nbformat_writes_it_are_none(content):
+    assert intake.cell_grade_ids(content) == frozenset()
+
+
 def test_collect_submissions_grades_a_copy_in_place(course):
     submit(course, "alice", name="a1_save_outputs-Copy1.ipynb", text=released_text())
     (found,) = collect_submissions(course)

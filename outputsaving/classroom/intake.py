@@ -59,9 +59,9 @@ __all__ = [
     "Problem",
     "Submission",
     "as_released",
+    "cell_grade_ids",
     "collect_submissions",
     "expected_notebooks",
-    "graded_cell_ids",
     "import_lms_zip",
     "inspect_submission",
     "read_timestamp",
@@ -282,8 +282,10 @@ def _names(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _cell_grade_ids(content) -> set[str]:
-    """The nbgrader ``grade_id`` of every cell of a notebook's JSON content."""
+def cell_grade_ids(content) -> frozenset[str]:
+    """The ``grade_id`` of every nbgrader cell (answer, test, locked) of a
+    notebook's JSON content (a dict or a ``NotebookNode``; anything else,
+    or cells that are not as nbformat writes them, give none)."""
     cells = content.get("cells") if isinstance(content, dict) else None
     found = set()
     for cell in cells if isinstance(cells, list) else ():
@@ -292,15 +294,7 @@ def _cell_grade_ids(content) -> set[str]:
         grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
         if isinstance(grade_id, str):
             found.add(grade_id)
-    return found
-
-
-def graded_cell_ids(notebook) -> frozenset[str]:
-    """The grade_ids of a notebook's nbgrader cells (answers, tests, locked).
-
-    ``notebook``: a notebook's JSON content (a dict, or a ``NotebookNode``).
-    """
-    return frozenset(_cell_grade_ids(notebook))
+    return frozenset(found)
 
 
 def released_grade_ids(
@@ -323,7 +317,7 @@ def released_grade_ids(
             content = json.loads((folder / name).read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError):
             content = None
-        found[name] = graded_cell_ids(content)
+        found[name] = cell_grade_ids(content)
     return found
 
 
@@ -553,12 +547,12 @@ def inspect_submission(
         return problems
     expected = [str(PurePosixPath(name)) for name in expected_notebooks]
     others = sorted(set(found.notebooks) - set(expected))
-    if released is None:
-        released = released_grade_ids(course, submission.assignment, expected)
     renamed: dict[str, str] = {}
     for name in expected:
         entry = found.entries.get(name)
         if entry is None:
+            if released is None:  # read only when a notebook is missing
+                released = released_grade_ids(course, submission.assignment, expected)
             problems += _graded_in_place(
                 folder,
                 name,
@@ -622,7 +616,7 @@ def _graded_in_place(
         except (OSError, ValueError, RecursionError):
             unreadable.append(other)
             continue
-        if _cell_grade_ids(content) & set(grade_ids):
+        if cell_grade_ids(content) & set(grade_ids):
             holding.append(other)
     if len(holding) > 1:
         found = _names(holding)
