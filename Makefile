@@ -14,7 +14,11 @@ export PATH := $(abspath $(BIN)):$(PATH)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	@# pip's whole output goes to a log; when it fails, its reason is shown.
+	$(BIN)/python -m pip install -c constraints.txt -e ".[test]" > $(VENV)/pip-install.log 2>&1 \
+	  || { grep -v '^WARNING: Location' $(VENV)/pip-install.log | tail -n 40; \
+	       echo "pip could not install the course (its whole output: $(VENV)/pip-install.log)"; \
+	       exit 1; }
 	touch $(STAMP)
 
 DEMO_CLASS := build/demo_class

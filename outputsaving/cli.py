@@ -72,7 +72,11 @@ def _add_grade_parser(commands) -> None:
     )
     grade.add_argument("--course", type=Path, default=Path("."), metavar="DIR")
     grade.add_argument(
-        "--assignment", action="append", metavar="A", help="only this (repeatable)"
+        "--assignment",
+        action="extend",
+        nargs="+",
+        metavar="A",
+        help="only these (--assignment A B, or repeated)",
     )
     grade.add_argument("--workers", type=int, metavar="N", help="default: one per core")
     grade.add_argument("--force", action="store_true", help="grade graded ones again")

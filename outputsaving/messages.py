@@ -23,6 +23,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No file was found at {path}. Check the output folder and the file name "
         "your code writes, then run the saving cell again.",
     ),
+    "file.is_folder": (
+        E,
+        "{path} is a folder holding {holds}, not a file. Save your output to one "
+        "file and return that file's path.",
+    ),
+    "file.folder_of_rois": (
+        E,
+        "{path} is a folder of {count} .roi files, not one ROI set. Save all the "
+        "ROIs as one ROI set, a .zip file that ImageJ's ROI manager opens, and "
+        "return its path.",
+    ),
     "file.not_a_file": (
         E,
         "{path} is a folder or a special file, not a regular file. Save your "
@@ -577,6 +588,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your '{key}' entry is {found}, but a number of pixels (0 or more) was "
         "expected. Save the size limit your analysis used.",
     ),
+    "settings.size_text": (
+        E,
+        "Your '{key}' entry holds its number as text ({found}), not as a number. "
+        "Save the size limit itself, so that a re-run compares areas with a number.",
+    ),
     "settings.size_order": (
         E,
         "Your 'min_size' ({min_size}) is larger than your 'max_size' "
@@ -608,6 +624,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         E,
         "{name} is a {found}, not a function. Define it with def, keeping the "
         "name and arguments given in the notebook.",
+    ),
+    "task.variable_not_set": (
+        E,
+        "This cell needs `{name}`, which your notebook has not set: the cell "
+        "that sets it has not run, or stopped with an error. Fix the first cell "
+        "that failed, run the notebook again from the top, then run this cell.",
     ),
     "task.function_failed": (
         E,

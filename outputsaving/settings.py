@@ -135,7 +135,9 @@ def _check_entries(result: CheckResult, settings: dict) -> None:
         value = settings.get(key)
         if key not in settings:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        if isinstance(value, str) and _is_number(value):
+            result.add("settings.size_text", key=key, found=json.dumps(value)[:80])
+        elif not _is_size(value):
             result.add("settings.size", key=key, found=json.dumps(value)[:80])
         else:
             sizes[key] = value
@@ -153,6 +155,22 @@ def _check_entries(result: CheckResult, settings: dict) -> None:
     when = settings.get("date")
     if "date" in settings and not _is_iso_date(when):
         result.add("settings.date", found=json.dumps(when)[:80])
+
+
+def _is_size(value) -> bool:
+    """Whether ``value`` is a number of pixels: a JSON number, 0 or more."""
+    return (
+        isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    )
+
+
+def _is_number(text: str) -> bool:
+    """Whether ``text`` is a number written as text (``"1000"``, ``" 0.5"``)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip().lower() not in ("nan", "inf", "-inf", "infinity")
 
 
 def _is_iso_date(value) -> bool:

@@ -7,13 +7,17 @@ each accident of the fairness catalogue is repaired as the issue defines it.
 from __future__ import annotations
 
 import copy
+import json
+from types import SimpleNamespace
 
 import nbformat
 import pytest
 from fairness_catalogue import BY_NAME, build_case
-from nbgrader_course import REPO, Course
+from nbgrader_course import REPO, Course, with_answers
+from provenance import FORMS, in_form
+from world_catalogue import BY_NAME as WORLD
 
-from outputsaving.classroom.repair import repair_notebook
+from outputsaving.classroom.repair import read_submitted, repair_notebook
 
 QUIZ = "quiz"
 
@@ -159,3 +163,83 @@ def test_the_submitted_notebook_is_not_changed(answers):
     before = copy.deepcopy(notebook)
     repair_notebook(notebook, reference)
     assert notebook == before
+
+
+# -- notebooks saved by other tools (issue 18, section 1) ---------------------------
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+@pytest.mark.parametrize("assignment", ["quiz", "activity1"])
+def test_a_notebook_another_tool_saved_is_graded_as_it_is(
+    tmp_path, form, assignment, answers
+):
+    """Upgraded to 4.5 where it was older, and no repair told to the learner."""
+    released = with_answers(_read("notebooks", assignment), answers[assignment])
+    path = tmp_path / "saved.ipynb"
+    path.write_bytes(in_form(released, form))
+    notebook, upgraded = read_submitted(path)
+    assert upgraded == (json.loads(path.read_bytes())["nbformat_minor"] < 5)
+    assert notebook.nbformat_minor == 5
+    repaired, repairs = repair_notebook(notebook, _read("source", assignment))
+    assert repairs == []
+    nbformat.validate(repaired)
+    assert [c.source for c in repaired.cells] == [c.source for c in released.cells]
+    assert _ids(repaired) == _ids(released)
+
+
+def test_a_file_that_is_no_notebook_is_refused_by_reading(tmp_path):
+    path = tmp_path / "broken.ipynb"
+    path.write_text('{"cells": [], "nbformat": 4}', encoding="utf-8")
+    with pytest.raises(nbformat.ValidationError, match="metadata"):
+        read_submitted(path)
+
+
+def test_cells_of_the_learner_s_own_before_a_test_are_no_move(answers):
+    """Found in a held-out class: a cell inserted between a self-check and a
+    test was reported as the test cell 'moved'."""
+    case = WORLD["inserted_cells"]
+    notebook, _ = build_case(
+        case, _read("notebooks", case.assignment), answers[case.assignment]
+    )
+    repaired, repairs = repair_notebook(notebook, _read("source", case.assignment))
+    assert repairs == []
+    sources = [cell.source for cell in repaired.cells]
+    mine = sources.index('print("Settings saved.")')
+    assert _ids(repaired)[mine + 1] == "a1_task5_settings_visible"
+
+
+def test_a_test_above_the_cell_it_follows_is_still_moved(answers):
+    notebook = _read("notebooks", QUIZ)
+    test = notebook.cells.pop(_ids(notebook).index("quiz_q4_tab"))
+    notebook.cells.insert(_ids(notebook).index("quiz_q4_answer"), test)
+    _, repairs = repair_notebook(notebook, _read("source", QUIZ))
+    assert [r.code for r in repairs] == ["classroom.repair_test_moved"]
+
+
+def test_a_fault_of_the_repair_is_the_grader_s_and_is_raised(tmp_path, monkeypatch):
+    """A notebook that cannot be read is the learner's (graded 0 with the
+    reason); an exception of the repair is the grader's: it reaches the worker,
+    which reports the submission as failed, to be graded by the next run."""
+    from outputsaving.classroom import repair, worker
+
+    (source,) = (REPO / "source" / QUIZ).glob("*.ipynb")
+    task = SimpleNamespace(
+        assignment=SimpleNamespace(
+            notebooks=[source.name], files={source.name: source.read_bytes()}
+        )
+    )
+    (tmp_path / source.name).write_text("{not json", encoding="utf-8")
+    repairs, unreadable = worker._repair_staged(tmp_path, task)
+    assert repairs == []
+    assert [p.code for p in unreadable] == ["classroom.notebook_unreadable"]
+
+    (tmp_path / source.name).write_bytes(
+        in_form(_read("notebooks", QUIZ), "nbformat_4_4")
+    )
+
+    def broken(submitted, reference, /):
+        raise KeyError("a bug of the grader")
+
+    monkeypatch.setattr(repair, "repair_notebook", broken)
+    with pytest.raises(KeyError, match="a bug of the grader"):
+        worker._repair_staged(tmp_path, task)

@@ -90,3 +90,17 @@ def test_unusable_reference_exits_2(tmp_path, labels_file, option):
     completed = run_cli("check", kind, labels_file, flag, bad)
     assert completed.returncode == 2
     assert "reference" in completed.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--assignment", "activity1", "activity2", "quiz"],
+        ["--assignment", "activity1", "--assignment", "activity2", "quiz"],
+    ],
+)
+def test_grade_takes_several_assignments_as_the_readme_writes_them(argv):
+    from outputsaving.cli import _parser
+
+    args = _parser().parse_args(["grade", *argv])
+    assert args.assignment == ["activity1", "activity2", "quiz"]

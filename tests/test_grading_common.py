@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import nbformat
 import pytest
 
@@ -136,3 +138,93 @@ def test_feedback_preprocessor_shortens_assertions_of_visible_tests_only():
     notebook, _ = HideHiddenTests().preprocess(notebook, {})
     assert notebook.cells[0].outputs[0]["traceback"] == ["AssertionError: Your mask."]
     assert notebook.cells[1].outputs[0]["traceback"] == ["c", "d"]
+
+
+def test_feedback_shows_no_path_of_the_grader_s_machine():
+    """Paths become the learner's own: relative to the submission, a hidden
+    test's folder named as such, a library's file by its name."""
+    root = "/home/teacher/My Course"
+    ran_in = f"{root}/.outputsaving/work/worker-ab12/autograded/Kim Lee/activity1"
+    elsewhere = "/tmp/dask-worker-9/worker-x1/autograded/Kim Lee/activity1"
+    text = (
+        f"No file was found at {ran_in}/.outputsaving-evidence/a1_rois-o4md/rois.\n"
+        f"Saved {elsewhere}/output/label_mask.tif\n"
+        "/root/.pyenv/versions/3.11.7/lib/python3.11/zipfile.py:1550: UserWarning\n"
+        "/usr/lib/python3/dist-packages/numpy/core.py:3: RuntimeWarning\n"
+        "3/4 of the files, and /data/images stay as they are."
+    )
+    cell = nbformat.v4.new_code_cell("print(1)")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    preprocessor = HideHiddenTests()
+    preprocessor.config.CourseDirectory.root = root
+    resources = {"nbgrader": {"student": "Kim Lee", "assignment": "activity1"}}
+    notebook, _ = preprocessor.preprocess(notebook, resources)
+    assert notebook.cells[0].outputs[0]["text"].splitlines() == [
+        "No file was found at [test folder]/rois.",
+        "Saved output/label_mask.tif",
+        "zipfile.py:1550: UserWarning",
+        "numpy/core.py:3: RuntimeWarning",
+        "3/4 of the files, and /data/images stay as they are.",
+    ]
+
+
+def test_a_folder_where_a_file_was_expected_is_named_with_what_it_holds(tmp_path):
+    from outputsaving.grading.common import saved_file
+
+    rois = tmp_path / "rois"
+    rois.mkdir()
+    for name in ("1.roi", "2.roi"):
+        (rois / name).write_bytes(b"Iout")
+    result = task_result("ROIs", rois)
+    assert saved_file(result, rois, tmp_path, name="save_rois") is None
+    assert result.codes == ["file.folder_of_rois"]
+    assert "folder of 2 .roi files" in result.findings[0].message
+    assert ".zip" in result.findings[0].message
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = task_result("mask", empty)
+    saved_file(result, empty, tmp_path, name="save_label_mask")
+    assert result.codes == ["file.is_folder"]
+    assert "holding nothing" in result.findings[0].message
+
+
+def test_a_library_warning_during_a_learner_call_is_not_shown(recwarn):
+    import warnings
+
+    def save(path):
+        warnings.warn("Duplicate name: '1.roi'", UserWarning, stacklevel=1)
+        return path
+
+    assert call_learner_function(save, "rois.zip") == "rois.zip"
+    assert not [w for w in recwarn if "Duplicate name" in str(w.message)]
+
+
+#: Stands for the grading module in a cell's namespace.
+_GRADERS = SimpleNamespace(grade_saved_table=print)
+
+
+def _name_error_of(source: str):
+    """Run ``source`` as a notebook cell would; return its NameError and traceback."""
+    import linecache
+
+    filename = f"<cell-under-test-{hash(source)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    try:
+        exec(compile(source, filename, "exec"), {"activity1": _GRADERS})
+    except NameError as error:
+        return error, error.__traceback__.tb_next
+    msg = "no NameError"
+    raise AssertionError(msg)
+
+
+def test_a_course_line_that_needs_an_unset_variable_says_what_to_fix_first():
+    """Found in a held-out class: a bare 'NameError: table_path' in a test."""
+    from outputsaving.grading.common import _unset_name
+
+    released = "activity1.grade_saved_table(table_path, OUTPUT_DIR)\n"
+    assert _unset_name(*_name_error_of(released)) == "table_path"
+    own = "print(my_table)\n"
+    assert _unset_name(*_name_error_of(own)) is None
+    inside = "def f():\n    return table_path\n\n\nf()\n"
+    assert _unset_name(*_name_error_of(inside)) is None

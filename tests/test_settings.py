@@ -51,7 +51,9 @@ def test_all_missing_entries_are_reported_at_once(tmp_path):
         ("input_file", "images/shapes.tif", "settings.input_file"),
         ("input_file", "", "settings.input_file"),
         ("input_sha256", "abc", "settings.sha256"),
-        ("min_size", "0", "settings.size"),
+        ("min_size", "0", "settings.size_text"),
+        ("max_size", "1000.5", "settings.size_text"),
+        ("max_size", "many", "settings.size"),
         ("max_size", -1, "settings.size"),
         ("max_size", True, "settings.size"),
         ("packages", {}, "settings.packages"),
@@ -141,3 +143,11 @@ def test_random_bytes_never_crash(tmp_path_factory, data):
     result = check_settings(path)
     assert "file.unexpected" not in result.codes
     assert not result.passed
+
+
+def test_a_size_limit_saved_as_text_is_told_as_text(tmp_path, good):
+    """Found in a held-out class: '"1000"' was told 'the analysis uses 1000'."""
+    good["max_size"] = "1000"
+    result = check_settings(_write(tmp_path, good))
+    assert result.codes == ["settings.size_text"]
+    assert "as text" in result.errors[0].message

@@ -142,7 +142,7 @@ CASES: tuple[Case, ...] = (
         "message",
         "a typo in save_table stops its call cell, so table_path is never set",
         _variable_never_set,
-        says=("table_path", "first cell that failed"),
+        says=("`table_path`", "Fix the first cell"),
     ),
     Case(
         "inserted_cells",
@@ -178,9 +178,9 @@ CASES: tuple[Case, ...] = (
 
 #: Words a case's feedback must not hold (besides :data:`MACHINE_WORDS`).
 NOT_SAYS = {
-    "inserted_cells": ("moved", "repaired"),
+    "inserted_cells": ("had been moved", "repaired"),
     "str_size_limits": ("but the analysis uses",),
-    "variable_never_set": ("NameError",),
+    "variable_never_set": ("name 'table_path' is not defined",),
     "rois_as_folder": ("No file was found",),
 }
 

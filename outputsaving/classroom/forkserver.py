@@ -366,7 +366,14 @@ def _kernel(request: dict) -> None:
                 os.makedirs(os.environ[name], exist_ok=True)
         tempfile.tempdir = None
         sys.path[0] = request["cwd"]
-        sys.argv = ["ipykernel_launcher", "-f", request["connection_file"]]
+        # The course's failure messages, installed by IPython once the kernel's
+        # shell exists (the grading modules were imported before it did).
+        sys.argv = [
+            "ipykernel_launcher",
+            "-f",
+            request["connection_file"],
+            "--IPKernelApp.extensions=outputsaving.grading.common",
+        ]
         numpy = sys.modules.get("numpy")
         if numpy is not None:
             numpy.random.seed()

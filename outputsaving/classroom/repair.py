@@ -35,6 +35,7 @@ import copy
 import difflib
 import re
 import uuid
+import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -42,7 +43,7 @@ import nbformat
 
 from outputsaving.messages import fill
 
-__all__ = ["Repair", "repair_notebook"]
+__all__ = ["Repair", "read_submitted", "repair_notebook"]
 
 #: A hidden-test region, removed as nbgrader's ClearHiddenTests removes it.
 _HIDDEN = re.compile(
@@ -247,9 +248,11 @@ def repair_notebook(submitted, reference, /):
             place = len(kept) - 1
         seen = restorable_seen.get(grade_id, [])
         count = len(repairs)
-        _check_restored(repairs, cell, seen, nearest)
+        _check_restored(repairs, cell, seen, nearest, set(anchor_of.values()))
         if len(repairs) == count and seen:
-            after[place].append(seen[0][1])  # the learner's own, as released
+            # The learner's own, as released, where the learner had it (after
+            # any cells of their own they put between it and the cell it follows).
+            after[seen[0][0] - 1].append(seen[0][1])
         else:
             cell_id = seen[0][1].get("id") if seen else None
             after[place].append(_released_copy(cell, cell_id=cell_id))
@@ -275,10 +278,13 @@ def _times(count: int) -> str:
     return "twice" if count == 2 else f"{count} times"
 
 
-def _check_restored(repairs: list[Repair], reference_cell, seen, nearest: int) -> None:
+def _check_restored(
+    repairs: list[Repair], reference_cell, seen, nearest: int, anchored: set[int]
+) -> None:
     """Note what had happened to a test cell that is now back as released.
 
-    ``nearest``: the learner's copy of the cell it follows as released.
+    ``nearest``: the learner's copy of the cell it follows as released;
+    ``anchored``: the places of the learner's copies of released cells.
     """
     grade_id = _grade_id(reference_cell)
     if not seen:
@@ -297,9 +303,36 @@ def _check_restored(repairs: list[Repair], reference_cell, seen, nearest: int) -
             _note(repairs, "classroom.repair_test_retyped", grade_id=grade_id)
         if _flags(cell) != wanted:
             _note(repairs, "classroom.repair_test_settings", grade_id=grade_id)
-    # Moved: the learner's copy did not follow the cell it follows as released.
-    if len(seen) == 1 and seen[0][0] - 1 != nearest:
-        _note(repairs, "classroom.repair_test_moved", grade_id=grade_id)
+    # Moved: the learner's copy comes before the cell it follows as released,
+    # or after other released cells. Cells of the learner's own between the
+    # two are no move: the learner added them, and they stay where they are.
+    if len(seen) == 1:
+        place = seen[0][0]
+        if place - 1 < nearest or any(nearest < k < place for k in anchored):
+            _note(repairs, "classroom.repair_test_moved", grade_id=grade_id)
+
+
+def read_submitted(path, /):
+    """Return ``(notebook, upgraded)``: a learner's notebook, in the current format.
+
+    Notebooks saved below nbformat 4.5 have no cell ids: older Jupyter
+    versions, VS Code (4.2 for the notebooks it makes) and Colab (4.0, its
+    ids in each cell's metadata) save them so. nbformat's own
+    :func:`nbformat.v4.upgrade` brings them to 4.5 with new ids, as JupyterLab
+    does when it opens one; ``upgraded`` says it did. Raises whatever
+    nbformat raises for a file that is no notebook (the learner's to fix),
+    and :class:`nbformat.ValidationError` for a notebook nbgrader cannot
+    grade once its ids are unique.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nbformat's warnings on old notebooks
+        notebook = nbformat.read(path, as_version=4)
+        minor = notebook.get("nbformat_minor", 0)
+        upgraded = notebook.get("nbformat") == 4 and minor < nbformat.v4.nbformat_minor
+        if upgraded:
+            nbformat.v4.upgrade(notebook, from_version=4, from_minor=minor)
+        _fix_ids(copy.deepcopy(notebook))
+    return notebook, upgraded
 
 
 def _fix_ids(notebook) -> None:

@@ -245,7 +245,7 @@ def _repair_staged(staging: Path, task: GradeTask) -> tuple[list[str], list[str]
     feedback), and why a notebook cannot be read at all (a notebook fault).
     """
     from outputsaving.classroom.intake import Problem
-    from outputsaving.classroom.repair import repair_notebook
+    from outputsaving.classroom.repair import read_submitted, repair_notebook
 
     repairs: list[str] = []
     unreadable: list[str] = []
@@ -255,17 +255,22 @@ def _repair_staged(staging: Path, task: GradeTask) -> tuple[list[str], list[str]
             task.assignment.files[name].decode("utf-8"), as_version=4
         )
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                submitted = nbformat.read(path, as_version=4)
-                repaired, done = repair_notebook(submitted, reference)
+            submitted, upgraded = read_submitted(path)
         except Exception as error:  # a damaged notebook: the learner's to fix
             detail = one_line(f"{type(error).__name__}: {error}")[:300]
             unreadable.append(
                 Problem.make("classroom.notebook_unreadable", name=name, error=detail)
             )
             continue
+        # A fault of the repair itself is the grader's: it is raised, so that
+        # the submission fails (not the learner's fault) and the next run
+        # grades it again.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            repaired, done = repair_notebook(submitted, reference)
         if not done:
+            if upgraded:  # saved by another tool: nothing to tell the learner
+                nbformat.write(repaired, path)
             continue
         lines = [f"- {repair.message}" for repair in done]
         note = nbformat.v4.new_markdown_cell(

@@ -308,7 +308,11 @@ def _compare_settings(result: CheckResult, settings: dict, limits) -> None:
             result.add("activity1.settings_checksum")
     found = (settings.get("min_size"), settings.get("max_size"))
     expected = (MIN_SIZE, MAX_SIZE) if limits is None else tuple(limits)
-    if "min_size" in settings and "max_size" in settings and found != expected:
+    numbers = all(
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+        for value in found
+    )  # other values are told by the settings check (text, say, not numbers)
+    if numbers and found != expected:
         result.add(
             "activity1.settings_sizes_run" if limits else "activity1.settings_sizes",
             min_found=found[0],

@@ -13,7 +13,9 @@ grader works.
 
 from __future__ import annotations
 
+import linecache
 import textwrap
+import warnings
 from pathlib import Path, PurePath
 
 from outputsaving.findings import CheckResult
@@ -87,29 +89,60 @@ def _raised_here(tb) -> bool:
     return Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE)
 
 
-def _show_failure(shell, etype, value, tb, tb_offset=None):
-    """IPython's handler for an AssertionError: a course test shows its message.
+def _unset_name(value, tb) -> str | None:
+    """The variable a course line needs and the notebook has not set, or None.
 
-    The message comes first and whole, wrapped to :data:`FAILURE_WIDTH`, with
-    no frame of the grading code (which the learner needs not read); any other
-    AssertionError (a learner's own ``assert``) keeps IPython's traceback.
+    That is a :class:`NameError` raised by a line of a released test or
+    self-check cell itself (not inside a function it called): the cell that
+    sets the variable has not run, or stopped with an error.
     """
-    if not _raised_here(tb):
+    name = getattr(value, "name", None)
+    if not isinstance(name, str) or tb is None:
+        return None
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    if code.co_name != "<module>":
+        return None
+    line = linecache.getline(code.co_filename, tb.tb_lineno)
+    return name if line and monitor.line_key(line) in monitor.RELEASED_LINES else None
+
+
+def _show_failure(shell, etype, value, tb, tb_offset=None):
+    """IPython's handler for a course test's errors: the learner reads a message.
+
+    A course test's AssertionError shows its message first and whole, wrapped
+    to :data:`FAILURE_WIDTH`, with no frame of the grading code (which the
+    learner needs not read). A test or self-check that needs a variable the
+    notebook has not set says which, and what to run or fix first. Any other
+    error (a learner's own ``assert``, say) keeps IPython's traceback.
+    """
+    if issubclass(etype, NameError) and (name := _unset_name(value, tb)):
+        message = fill("task.variable_not_set", name=name)
+        return shell._showtraceback(etype, value, failure_lines(message))
+    if not issubclass(etype, AssertionError) or not _raised_here(tb):
         return shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
     return shell._showtraceback(etype, value, failure_lines(str(value)))
 
 
-def _show_failures_plainly() -> None:
-    """Install :func:`_show_failure` in this IPython kernel, once."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with Jupyter
-        return
-    shell = get_ipython()
+def _show_failures_plainly(shell=None) -> None:
+    """Install :func:`_show_failure` in this IPython kernel, once.
+
+    It is installed when this module is imported into a kernel, and by
+    IPython itself where the module was imported before the kernel's shell
+    existed (a kernel forked from a process that pre-imported it, as the class
+    grader's fork server does: see :func:`load_ipython_extension`).
+    """
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover - IPython comes with Jupyter
+            return
+        shell = get_ipython()
     if shell is None or not hasattr(shell, "set_custom_exc"):
         return
     if AssertionError not in getattr(shell, "custom_exceptions", ()):
-        shell.set_custom_exc((AssertionError,), _show_failure)
+        shell.set_custom_exc((AssertionError, NameError), _show_failure)
 
 
 def call_learner_function(function, /, *args, name: str | None = None):
@@ -143,7 +176,11 @@ def call_learner_function(function, /, *args, name: str | None = None):
         result.add("task.not_callable", name=name, found=type(function).__name__)
         assert_passes(result)
     try:
-        return function(*args)
+        # A library's warnings (zipfile's "Duplicate name", say) name the
+        # grader's Python install; the checks that follow say what is wrong.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return function(*args)
     except NotImplementedError:
         result.add("task.not_implemented", name=name)
     except Exception as error:
@@ -191,6 +228,9 @@ def saved_file(result: CheckResult, value, output_dir, /, *, name: str) -> Path 
     path = as_learner_path(result, value, name=name)
     if path is None:
         return None
+    if path.is_dir():
+        _folder_returned(result, path)
+        return None
     if not path.is_file():
         result.add("file.missing", path=path)
         return None
@@ -199,4 +239,24 @@ def saved_file(result: CheckResult, value, output_dir, /, *, name: str) -> Path 
     return path
 
 
+def _folder_returned(result: CheckResult, path: Path) -> None:
+    """Say that ``path`` is a folder, and what it holds."""
+    try:
+        names = sorted(entry.name for entry in path.iterdir())
+    except OSError:
+        names = []
+    rois = [name for name in names if name.lower().endswith(".roi")]
+    if rois:
+        result.add("file.folder_of_rois", path=path, count=len(rois))
+        return
+    holds = f"{len(names)} entries" if len(names) != 1 else "1 entry"
+    result.add("file.is_folder", path=path, holds=holds if names else "nothing")
+
+
+def load_ipython_extension(shell) -> None:
+    """IPython's hook (``IPKernelApp.extensions``): show failures plainly."""
+    _show_failures_plainly(shell)
+
+
+_show_failures_plainly()
 monitor.watch(__name__)

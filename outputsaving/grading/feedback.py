@@ -15,21 +15,38 @@ it is replaced by :data:`HIDDEN`.
 
 from __future__ import annotations
 
+import re
+
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests
 
-__all__ = ["HideHiddenTests"]
+__all__ = ["HIDDEN", "TEST_FOLDER", "HideHiddenTests"]
 
 
 #: What a hidden test's line becomes in an output.
 HIDDEN = "[hidden test]"
+#: What the fresh folder a hidden test gave the learner's function becomes.
+TEST_FOLDER = "[test folder]/"
 _SHORTEST = 8
+#: Where a path starts: after a space, a quote, a bracket or ``=``/``:``.
+_PATH_START = r"(?<![^\s'\"(\[=:])/[^\s'\"<>]*?"
+#: A Python install's library folder (a warning's file name, say).
+_LIBRARY = re.compile(
+    _PATH_START + r"/lib/python3(?:\.\d+)?/(?:site-packages/|dist-packages/)?"
+)
+#: The evidence folder of a hidden test (see outputsaving.grading.evidence).
+_EVIDENCE = re.compile(r"\.outputsaving-evidence/[^/\s'\"<>]+/")
 
 
 class HideHiddenTests(ClearHiddenTests):
     """Remove hidden test regions and the tracebacks and outputs that quote them."""
 
     def preprocess(self, nb, resources):
+        self._machine = _machine_paths(
+            self.config.CourseDirectory.get("root"),
+            resources.get("nbgrader", {}).get("student"),
+            resources.get("nbgrader", {}).get("assignment"),
+        )
         self._hidden_lines = sorted(
             {
                 line.strip()
@@ -48,6 +65,8 @@ class HideHiddenTests(ClearHiddenTests):
             return text
         for line in self._hidden_lines:
             text = text.replace(line, HIDDEN)
+        for pattern, replacement in self._machine:
+            text = pattern.sub(replacement, text)
         return text.replace(self.begin_test_delimeter, HIDDEN).replace(
             self.end_test_delimeter, HIDDEN
         )
@@ -81,6 +100,26 @@ class HideHiddenTests(ClearHiddenTests):
                 if hidden or output.get("ename") == "AssertionError":
                     output["traceback"] = [f"{output['ename']}: {output['evalue']}"]
         return super().preprocess_cell(cell, resources, cell_index)
+
+
+def _machine_paths(root, student, assignment) -> list[tuple[re.Pattern, str]]:
+    """Patterns of the grader's paths in outputs, with what replaces each.
+
+    The folder the notebook ran in (a worker's copy of
+    ``autograded/<student>/<assignment>/``, under the course ``root`` or
+    elsewhere) becomes nothing, so that its files show as the learner's own
+    relative paths; a hidden test's fresh folder becomes :data:`TEST_FOLDER`;
+    a Python install's library folder becomes nothing (``zipfile.py:1550``).
+    """
+    patterns = []
+    if isinstance(student, str) and isinstance(assignment, str):
+        start = _PATH_START
+        if isinstance(root, str) and root:
+            start = rf"(?:{re.escape(root.rstrip('/'))}[^\s'\"<>]*?|{start})"
+        ran_in = rf"/autograded/{re.escape(student)}/{re.escape(assignment)}/"
+        patterns.append((re.compile(start + ran_in), ""))
+    patterns += [(_EVIDENCE, TEST_FOLDER), (_LIBRARY, "")]
+    return patterns
 
 
 def _hidden_region(source: str, begin: str) -> list[str]:
