@@ -685,6 +685,18 @@ def write_no_follow(
     return path
 
 
+#: Bytes of a file name a temporary name keeps: with its dots and the 8
+#: random characters of :func:`tempfile.mkstemp` it stays far below the 255
+#: bytes a name may have, whatever the name it stands for.
+_TEMPORARY_NAME_BYTES = 64
+
+
+def _temporary_prefix(path: Path) -> str:
+    """``.<name>.``, the name cut to fit any file system (never mid-character)."""
+    name = path.name.encode("utf-8", "surrogateescape")[:_TEMPORARY_NAME_BYTES]
+    return f".{name.decode('utf-8', 'ignore')}."
+
+
 def write_atomically(
     path: str | os.PathLike, data: bytes | str, *, encoding: str = "utf-8"
 ) -> None:
@@ -699,7 +711,7 @@ def write_atomically(
     if isinstance(data, str):
         data = data.encode(encoding)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path))
     try:
         try:
             _write_all(fd, data)

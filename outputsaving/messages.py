@@ -1458,12 +1458,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your submission has no notebook named {expected}. Submit the notebook "
         "you worked in, with the name it had when you downloaded it.",
     ),
-    "classroom.notebook_renamed": (
-        E,
-        "Your submission has the notebook {found} where {expected} was expected, "
-        "so it seems to have been renamed. Rename it back to {expected} and "
-        "submit again.",
-    ),
     # Which notebook was graded, when the names are not the released ones
     # (classroom.intake); notes at the top of the graded notebook's feedback.
     "classroom.notebooks_header": (N, "Which notebook was graded:"),

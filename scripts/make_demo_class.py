@@ -16,8 +16,9 @@ solution from the instructor's ``source/`` folder, and patching the grader.
 Everything is deterministic: fixed student names, fixed mistakes.
 
 ``demo_class.json`` in the class folder records which variant each student
-submitted (``"hostile"`` lists the hostile submissions), for the benchmark
-and the tests. Usage::
+submitted (``"hostile"`` lists the hostile submissions; ``"saved_elsewhere"``
+and ``"renamed"`` the right notebooks saved by another tool, or renamed), for
+the benchmark and the tests. Usage::
 
     python scripts/make_demo_class.py [--output build/demo_class]
     outputsaving grade --course build/demo_class
@@ -54,6 +55,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import answer_catalogue as catalogue  # noqa: E402
 import fairness_catalogue as fairness  # noqa: E402
+import provenance  # noqa: E402
 
 MANIFEST = "demo_class.json"
 TIMESTAMP = "2026-11-24 10:00:00.000000 UTC\n"
@@ -148,6 +150,12 @@ HOSTILE = {
 }
 
 VARIANTS = {"activity1": ACTIVITY1, "activity2": ACTIVITY2, "quiz": QUIZ}
+
+#: Right notebooks as the world sends them back: one saved by Google Colab
+#: (nbformat 4.0, tests/provenance.py), one renamed by a browser's download.
+#: (student, assignment) -> the form, or the suffix of the name; full marks.
+SAVED_ELSEWHERE = {("bruno", "quiz"): "colab_4_0"}
+RENAMED = {("aiko", "quiz"): " (1)"}
 
 
 def plan() -> dict[str, dict[str, str]]:
@@ -290,7 +298,13 @@ def build_demo_class(
     shutil.copytree(REPO / "data", output / "data")
     _generate(output, assignments)
 
-    manifest: dict = {"students": {}, "hostile": [], "hostile_skipped": []}
+    manifest: dict = {
+        "students": {},
+        "hostile": [],
+        "hostile_skipped": [],
+        "saved_elsewhere": [],
+        "renamed": [],
+    }
     for student, row in plan().items():
         if student not in wanted:
             continue
@@ -308,7 +322,16 @@ def build_demo_class(
             folder = output / "submitted" / student / assignment
             folder.mkdir(parents=True)
             notebook, files = _submission(released, source, variant, assignment)
-            nbformat.write(notebook, folder / path.name)
+            name = path.name
+            if (student, assignment) in RENAMED:
+                name = f"{path.stem}{RENAMED[student, assignment]}{path.suffix}"
+                manifest["renamed"].append([student, assignment, name])
+            if (student, assignment) in SAVED_ELSEWHERE:
+                form = SAVED_ELSEWHERE[student, assignment]
+                (folder / name).write_bytes(provenance.in_form(notebook, form))
+                manifest["saved_elsewhere"].append([student, assignment, form])
+            else:
+                nbformat.write(notebook, folder / name)
             for name, content in files.items():
                 (folder / name).write_bytes(content)
             (folder / "timestamp.txt").write_text(TIMESTAMP, encoding="utf-8")

@@ -946,7 +946,8 @@ def test_gradebook_on_a_postgresql_server(postgres_url, tmp_path, unsafe):
     totals = {s: sum(g.values()) for s, g in _scores(postgres_url, QUIZ).items()}
     assert totals == {"solution": 6, "untouched": 0}
     assert not (course.root / "gradebook.db").exists()
-    assert "solution\tquiz\t6.0\t6.0" in result.exports["grades_tsv"].read_text()
+    text = result.exports["grades_tsv"].read_text()
+    assert "solution\tquiz\t6.0\t0.0\t6.0\t6.0" in text  # raw, late penalty, score
 
 
 # -- small parts ---------------------------------------------------------------

@@ -351,7 +351,8 @@ CATALOGUE = {
     "swap_to_source": (QUIZ, 6, None),
     "detached": (QUIZ, 6, None),
     "not_json": (QUIZ, 0, "classroom.notebook_not_json"),
-    "renamed": (QUIZ, 0, "classroom.notebook_renamed"),
+    # a renamed notebook holding the quiz's cells is graded as the quiz (issue 18)
+    "renamed": (QUIZ, 6, "so my_quiz.ipynb, which holds that notebook's cells"),
     "missing": (QUIZ, 0, "classroom.notebook_missing"),
     "link_to_source": (QUIZ, 0, "classroom.link_to_course"),
     "link_to_gradebook": (QUIZ, 0, "classroom.link_to_course"),
@@ -622,7 +623,7 @@ def test_the_course_sources_are_unchanged(redteam):
 
 
 @pytest.mark.parametrize(
-    "student", ["link_to_source", "link_to_gradebook", "not_json", "renamed", "missing"]
+    "student", ["link_to_source", "link_to_gradebook", "not_json", "missing"]
 )
 def test_refused_submissions_are_not_run_and_get_feedback_saying_why(redteam, student):
     course = redteam["course"]

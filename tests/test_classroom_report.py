@@ -225,3 +225,64 @@ def test_the_figure_draws_the_labels(tmp_path: Path):
     counts = mistake_counts([_outcome("classroom.time_budget", "quiz.types_count")])
     path = summary_figure(grades, counts, tmp_path / "summary.png")
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+# -- the grades that count (issue 24, fault 2; issue 19, section 2) -----------------
+
+
+@pytest.mark.slow  # nbgrader's gradebook: alembic, SQLAlchemy
+def test_the_reports_hold_the_score_that_counts_for_everyone_on_the_roster(tmp_path):
+    """The late penalty is taken off as nbgrader's export takes it off; a
+    manual grade counts; a student on the roster who handed nothing in has a
+    row with 0; every assignment of the gradebook is reported, whatever this
+    run graded."""
+    import datetime as dt
+
+    from nbgrader.api import Gradebook
+
+    from outputsaving.classroom.report import NO_SUBMISSION, write_report
+
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url, "course") as gb:
+        for assignment in ("quiz", "activity1"):
+            gb.add_assignment(assignment, duedate=dt.datetime(2026, 11, 20))
+            gb.add_notebook(assignment, assignment)
+            gb.add_grade_cell(
+                "q", assignment, assignment, max_score=6, cell_type="code"
+            )
+        for student in ("ana", "ben", "cleo"):
+            gb.add_student(student)
+        for student, auto, manual, penalty in (
+            ("ana", 6, None, 6.0),  # late, with penalty_method = "zero"
+            ("ben", 2, 5, 0.0),  # a manual grade in Formgrader
+        ):
+            gb.add_submission("quiz", student)
+            grade = gb.find_grade("q", "quiz", "quiz", student)
+            grade.auto_score, grade.manual_score = auto, manual
+            gb.find_submission_notebook(
+                "quiz", "quiz", student
+            ).late_submission_penalty = penalty
+        gb.db.commit()
+    paths = write_report(
+        tmp_path,
+        [],
+        db_url=url,
+        course_id="course",
+        assignments=["quiz"],
+        folder=tmp_path / "reports",
+    )
+    import pandas as pd
+
+    table = pd.read_csv(paths["grades_tsv"], sep="\t").set_index(
+        ["student", "assignment"]
+    )
+    assert table.loc[("ana", "quiz"), "raw_score"] == 6
+    assert table.loc[("ana", "quiz"), "late_penalty"] == 6
+    assert table.loc[("ana", "quiz"), "score"] == 0
+    assert table.loc[("ben", "quiz"), "score"] == 5
+    assert table.loc[("cleo", "quiz"), "outcome"] == NO_SUBMISSION
+    assert table.loc[("cleo", "quiz"), "score"] == 0
+    assert table.loc[("cleo", "quiz"), "max_score"] == 6
+    # activity1 was not graded by this run: its rows are there all the same
+    assert {s for s, a in table.index if a == "activity1"} == {"ana", "ben", "cleo"}
+    assert not [p for p in (tmp_path / "reports").iterdir() if p.name.startswith(".")]

@@ -1,8 +1,9 @@
 """The demo class (scripts/make_demo_class.py): its layout, and a few graded.
 
 One build of the whole class (nbgrader generates the student versions); then
-three quiz submissions of it (a right one, a partly wrong one and an endless
-loop) are graded by :func:`grade_class`.
+five quiz submissions of it (right ones, one saved by Colab and one renamed
+among them, a partly wrong one and an endless loop) are graded by
+:func:`grade_class`.
 """
 
 from __future__ import annotations
@@ -73,8 +74,10 @@ def test_the_class_has_every_student_and_assignment(demo):
         assert (folder / "release" / assignment / name).is_file()
     submitted = sorted((folder / "submitted").glob("*/*/*.ipynb"))
     assert len(submitted) == 30 * 3
+    renamed = {(s, a): name for s, a, name in manifest["renamed"]}
     for student in make_demo_class.STUDENTS:
-        for assignment, name in NOTEBOOKS.items():
+        for assignment, released in NOTEBOOKS.items():
+            name = renamed.get((student, assignment), released)
             sub = folder / "submitted" / student / assignment
             planted = manifest["students"][student][assignment] == "planted_summary"
             extra = (
@@ -86,6 +89,10 @@ def test_the_class_has_every_student_and_assignment(demo):
             stamp = (sub / "timestamp.txt").read_text(encoding="utf-8")
             assert stamp == make_demo_class.TIMESTAMP
     assert json.loads((folder / make_demo_class.MANIFEST).read_text()) == manifest
+    assert renamed == {("aiko", "quiz"): "quiz_output_saving (1).ipynb"}
+    (elsewhere,) = manifest["saved_elsewhere"]
+    saved = folder / "submitted" / elsewhere[0] / elsewhere[1] / NOTEBOOKS["quiz"]
+    assert json.loads(saved.read_bytes())["nbformat_minor"] == 0
 
 
 def test_the_class_holds_mistakes_correct_answers_and_hostile_ones(demo):
@@ -132,13 +139,20 @@ def test_building_refuses_to_replace_a_folder_that_is_not_a_demo_class(tmp_path)
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
-def test_three_quiz_submissions_grade_as_expected(demo, tmp_path, unsafe):
+def test_five_quiz_submissions_grade_as_expected(demo, tmp_path, unsafe):
     source, manifest = demo
     root_gradebook = REPO / "gradebook.db"
     before = root_gradebook.stat().st_mtime if root_gradebook.exists() else None
     folder = tmp_path / "class"
     shutil.copytree(source, folder)
+    # Two right notebooks as the world sends them: saved by Colab, renamed.
+    (elsewhere,) = [s for s, a, _ in manifest["saved_elsewhere"] if a == "quiz"]
+    (renamed,) = [s for s, a, _ in manifest["renamed"] if a == "quiz"]
+    assert manifest["students"][elsewhere]["quiz"] == "solution"
+    assert manifest["students"][renamed]["quiz"] == "solution"
     chosen = {
+        elsewhere: "solution",
+        renamed: "solution",
         _student_with(manifest, "quiz", "solution"): "solution",
         _student_with(manifest, "quiz", "two_types_lossless"): "two_types_lossless",
         _student_with(manifest, "quiz", "endless_loop"): "endless_loop",
@@ -171,8 +185,8 @@ def test_three_quiz_submissions_grade_as_expected(demo, tmp_path, unsafe):
             assert "classroom.time_budget" in outcome.mistakes
             assert outcome.score == 3  # question 1 ran before the loop
         else:
-            assert outcome.outcome == "graded"
-            assert outcome.score == QUIZ_TOTALS[variant]
+            assert outcome.outcome == "graded", outcome.log_line()
+            assert outcome.score == QUIZ_TOTALS[variant], student
         assert outcome.max_score == 6
     assert (folder / "gradebook.db").is_file()
     assert result.exports["figure"].is_file()

@@ -54,6 +54,7 @@ from outputsaving.classroom.gradebook import (
     commit,
     commit_pending,
     extensions,
+    graded_in_gradebook,
     max_scores,
     prepare_gradebook,
     structure,
@@ -80,6 +81,16 @@ from outputsaving.classroom.tasks import (
 from outputsaving.files import remove_no_follow, write_tree
 
 __all__ = ["grade_class"]
+
+
+def _shown_url(url: str) -> str:
+    """A gradebook URL to show: without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: nbgrader says so later
+        return "(the configured gradebook)"
 
 
 def grade_class(
@@ -195,7 +206,12 @@ def grade_class(
     )
 
     submissions = intake.collect_submissions(course_dir, assignments=names)
-    outcomes, to_grade = pending(course_dir, submissions, force=force)
+    outcomes, to_grade, lost = pending(
+        course_dir,
+        submissions,
+        force=force,
+        in_gradebook=graded_in_gradebook(coursedir, submissions),
+    )
     check = imagej_problem if cluster is None else cluster.imagej_problem
     problem = check({s.assignment for s in to_grade})
     if problem is not None:
@@ -208,6 +224,13 @@ def grade_class(
     )
     if created:
         bar.log(f"added to the gradebook from source/: {', '.join(created)}")
+    if lost:
+        bar.log(
+            f"{len(lost)} submission(s) graded by an earlier run are not in the "
+            f"gradebook {_shown_url(coursedir.db_url)} (a new, emptied or "
+            "restored one): "
+            "graded again"
+        )
     result = ClassResult(course_dir=course_dir, outcomes=outcomes, workers=workers)
     recorder = _Recorder(
         course_dir, coursedir, max_scores(layout), result, bar, feedback=feedback

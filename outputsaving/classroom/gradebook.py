@@ -297,6 +297,31 @@ def read_grades(
     return notebooks, timestamp
 
 
+def graded_in_gradebook(coursedir, submissions) -> set[tuple[str, str]]:
+    """``(student, assignment)`` of the submissions the gradebook holds grades of.
+
+    A submission counts when the gradebook has it and every one of its cells
+    has a score (automatic or manual): one that is missing (a gradebook lost,
+    emptied, or restored from a backup; another ``--db``) or waiting for the
+    grader (:func:`commit_pending`) does not.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    out = set()
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        for s in submissions:
+            try:
+                found = gb.find_submission(s.assignment, s.student)
+            except MissingEntry:
+                continue
+            grades = [g for notebook in found.notebooks for g in notebook.grades]
+            if grades and all(
+                g.auto_score is not None or g.manual_score is not None for g in grades
+            ):
+                out.add((s.student, s.assignment))
+    return out
+
+
 def extensions(coursedir, submissions) -> dict[tuple[str, str], float]:
     """Extensions granted in the course gradebook (for late penalties)."""
     from nbgrader.api import Gradebook, MissingEntry

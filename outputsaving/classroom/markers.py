@@ -12,6 +12,7 @@ update-or-create calls: a regrade replaces).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -23,9 +24,23 @@ from outputsaving.files import remove_no_follow, write_atomically
 __all__ = ["marker_path", "pending", "read_marker", "timestamp_text", "write_marker"]
 
 
+#: The longest file name most file systems take (bytes).
+NAME_MAX = 255
+
+
 def marker_path(course_dir: Path, student: str, assignment: str) -> Path:
-    """Where the marker of a graded submission lives."""
-    return Path(course_dir) / STATE_DIR / "graded" / assignment / f"{student}.json"
+    """Where the marker of a graded submission lives.
+
+    ``<student>.json``; a student id too long for that (a folder name may have
+    255 bytes, the marker's name 5 more) keeps its start and a hash of the
+    whole id, so that two long ids never share a marker.
+    """
+    name = f"{student}.json"
+    if len(name.encode("utf-8", "surrogateescape")) > NAME_MAX:
+        digest = hashlib.sha256(student.encode("utf-8", "surrogateescape"))
+        start = student.encode("utf-8", "surrogateescape")[:200]
+        name = f"{start.decode('utf-8', 'ignore')}-{digest.hexdigest()[:16]}.json"
+    return Path(course_dir) / STATE_DIR / "graded" / assignment / name
 
 
 def read_marker(path: Path) -> SubmissionOutcome | None:
@@ -60,26 +75,36 @@ def timestamp_text(timestamp) -> str | None:
     return str(timestamp)
 
 
-def pending(course_dir: Path, submissions, *, force: bool):
-    """``(outcomes, to_grade)``: what earlier runs graded, and what is left.
+def pending(course_dir: Path, submissions, *, force: bool, in_gradebook=None):
+    """``(outcomes, to_grade, lost)``: what earlier runs graded, what is left,
+    and which of those left were marked graded but are not in the gradebook.
 
-    A submission is graded again without a marker, with ``force``, or when
-    its time stamp is not its marker's; its earlier autograded folder and
-    feedback (of another version) are removed first.
+    A submission is graded again without a marker, with ``force``, when its
+    time stamp is not its marker's, or when the gradebook this run writes to
+    does not hold its grades (``in_gradebook``: a set of ``(student,
+    assignment)``, see :func:`~outputsaving.classroom.gradebook.graded_in_gradebook`;
+    None trusts the markers): the gradebook is the truth, a marker only
+    saves work. Its earlier autograded folder and feedback (of another
+    version) are removed first.
     """
     outcomes: list[SubmissionOutcome] = []
-    to_grade = []
+    to_grade, lost = [], []
     for submission in submissions:
         marker = marker_path(course_dir, submission.student, submission.assignment)
         previous = read_marker(marker) if marker.exists() else None
         stamp = timestamp_text(submission.timestamp)
-        if previous is not None and not force and previous.timestamp == stamp:
+        known = in_gradebook is None or (
+            (submission.student, submission.assignment) in in_gradebook
+        )
+        if previous is not None and not force and previous.timestamp == stamp and known:
             outcomes.append(previous)
             continue
+        if previous is not None and not known:
+            lost.append(submission)
         marker.unlink(missing_ok=True)
         for folder in ("autograded", "feedback"):
             remove_no_follow(
                 course_dir / folder / submission.student / submission.assignment
             )
         to_grade.append(submission)
-    return outcomes, to_grade
+    return outcomes, to_grade, lost

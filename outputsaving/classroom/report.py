@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import textwrap
 from collections import Counter
@@ -27,6 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from outputsaving.classroom.outcomes import STOP_ENAMES
+from outputsaving.files import write_atomically
 from outputsaving.messages import MESSAGES
 
 __all__ = [
@@ -256,11 +258,20 @@ def task_of(grade_id: str) -> str:
     return match.group(1) if match else grade_id
 
 
+#: The outcome of a student on the roster who handed nothing in.
+NO_SUBMISSION = "no submission"
+
+
 def grade_tables(db_url: str, course_id: str, assignments: Sequence[str], outcomes=()):
     """Return ``(per_submission, per_grade)`` DataFrames from the gradebook.
 
-    ``outcomes`` (the engine's :class:`SubmissionOutcome` list) add the
-    outcome, the reasons and the review flags of each submission.
+    Every assignment of the gradebook is in them (besides ``assignments``),
+    and every student of its roster: one who handed nothing in has a row with
+    the outcome :data:`NO_SUBMISSION` and 0. ``score`` is the score that
+    counts (manual grades, minus nbgrader's ``late_penalty``; ``raw_score``
+    before the penalty). ``outcomes`` (the engine's
+    :class:`SubmissionOutcome` list) add the outcome, the reasons and the
+    review flags of each submission.
     """
     import pandas as pd
     from nbgrader.api import Gradebook
@@ -268,15 +279,20 @@ def grade_tables(db_url: str, course_id: str, assignments: Sequence[str], outcom
     known = {(o.student, o.assignment): o for o in outcomes}
     per_submission, per_grade = [], []
     with Gradebook(db_url, course_id) as gradebook:
-        for assignment in assignments:
+        # Every assignment of the gradebook, whatever this run graded.
+        names = sorted({*assignments, *(a.name for a in gradebook.assignments)})
+        roster = [student.id for student in gradebook.students]
+        for assignment in names:
+            handed_in = set()
             for submission in gradebook.assignment_submissions(assignment):
                 student = submission.student.id
+                handed_in.add(student)
                 outcome = known.get((student, assignment))
-                score = max_score = 0.0
+                raw = max_score = 0.0
                 for notebook in submission.notebooks:
                     for grade in notebook.grades:
                         value = float(grade.score or 0.0)
-                        score += value
+                        raw += value
                         max_score += float(grade.max_score)
                         per_grade.append(
                             {
@@ -289,11 +305,17 @@ def grade_tables(db_url: str, course_id: str, assignments: Sequence[str], outcom
                                 "max_score": float(grade.max_score),
                             }
                         )
+                # The score that counts, as nbgrader's own export gives it:
+                # manual grades count instead of automatic ones (Grade.score),
+                # and the late penalty is taken off.
+                penalty = float(submission.late_submission_penalty or 0.0)
                 per_submission.append(
                     {
                         "student": student,
                         "assignment": assignment,
-                        "score": score,
+                        "raw_score": raw,
+                        "late_penalty": penalty,
+                        "score": max(0.0, raw - penalty),
                         "max_score": max_score,
                         "outcome": outcome.outcome if outcome else "",
                         "flagged": bool(outcome and outcome.flags),
@@ -301,11 +323,31 @@ def grade_tables(db_url: str, course_id: str, assignments: Sequence[str], outcom
                         "flags": " | ".join(outcome.flags) if outcome else "",
                     }
                 )
+            # On the roster, nothing handed in: a row all the same, with 0.
+            max_score = float(gradebook.find_assignment(assignment).max_score or 0)
+            for student in roster:
+                if student not in handed_in:
+                    per_submission.append(
+                        {
+                            "student": student,
+                            "assignment": assignment,
+                            "raw_score": 0.0,
+                            "late_penalty": 0.0,
+                            "score": 0.0,
+                            "max_score": max_score,
+                            "outcome": NO_SUBMISSION,
+                            "flagged": False,
+                            "reasons": "",
+                            "flags": "",
+                        }
+                    )
     columns = ["student", "assignment"]
     submissions = pd.DataFrame(
         per_submission,
         columns=[
             *columns,
+            "raw_score",
+            "late_penalty",
             "score",
             "max_score",
             "outcome",
@@ -450,7 +492,9 @@ def summary_figure(grades, mistakes: Counter, path: Path, *, top: int = 12) -> P
     right.set_xlabel("submissions")
     right.set_title("Most common mistakes")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    image = io.BytesIO()
+    fig.savefig(image, dpi=110, format="png")
+    write_atomically(path, image.getvalue())
     plt.close(fig)
     return path
 
@@ -476,7 +520,8 @@ def write_report(
     for name, table in (("grades", submissions), ("grade_ids", grades)):
         for suffix, sep in (("tsv", "\t"), ("csv", ",")):
             path = folder / f"{name}.{suffix}"
-            table.to_csv(path, sep=sep, index=False)
+            # Whole or not at all: a full disk leaves the old file.
+            write_atomically(path, table.to_csv(sep=sep, index=False))
             paths[f"{name}_{suffix}"] = path
     mistakes = mistake_counts(outcomes)
     paths["figure"] = summary_figure(grades, mistakes, folder / "summary.png")
