@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMAT_NAMES",
     "FolderEntry",
+    "chmod_tree_no_follow",
     "copy_regular",
     "copy_tree_no_follow",
     "links_in",
@@ -144,10 +145,10 @@ def preflight(result: CheckResult, path: Path, /, *, max_bytes: int) -> str | No
     followed: a learner may save through one.
     """
     if not path.exists():
-        result.add("file.missing", path=path.name)
+        result.add("file.missing", path=path)
         return None
     if not path.is_file():
-        result.add("file.not_a_file", path=path.name)
+        result.add("file.not_a_file", path=path)
         return None
     size = path.stat().st_size
     if size == 0:
@@ -293,6 +294,27 @@ def _open_folder(name: str, seen: os.stat_result, parent_fd: int) -> int | None:
         os.close(fd)
         return None
     return fd
+
+
+def chmod_tree_no_follow(folder: str | os.PathLike, mode: int, /) -> None:
+    """Set the mode of every regular file under ``folder``; never through a link.
+
+    nbgrader's own permission step (``os.walk``, then ``os.chmod`` of every
+    name) follows links: a learner's link to the course's gradebook made it
+    read-only. Here each file is opened without following and changed through
+    its descriptor; links and special files are left as they are.
+    """
+    for entry in walk_no_follow(folder):
+        if not stat.S_ISREG(entry.info.st_mode):
+            continue
+        try:
+            fd, _ = _open_regular(entry.path, os.O_RDONLY, None)
+        except OSError:
+            continue  # vanished or swapped for something else: left alone
+        try:
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
 
 
 def walk_no_follow(

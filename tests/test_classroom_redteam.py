@@ -412,7 +412,7 @@ def redteam(tmp_path_factory, unsafe):
     course = Course.copy_of_repo(folder / "class", assignments=[QUIZ, A1])
     _build_class(course)
     sources = {
-        p.relative_to(course.root): _digest(p)
+        p.relative_to(course.root): (_digest(p), _mode(p))
         for p in (course.root / "source").rglob("*")
         if p.is_file()
     }
@@ -613,13 +613,20 @@ def test_the_gradebook_and_course_cannot_be_written(redteam):
 def test_the_course_sources_are_unchanged(redteam):
     course = redteam["course"]
     now = {
-        p.relative_to(course.root): _digest(p)
+        p.relative_to(course.root): (_digest(p), _mode(p))
         for p in (course.root / "source").rglob("*")
         if p.is_file()
     }
-    assert now == redteam["sources"]
+    assert now == redteam["sources"]  # content and mode
     with sqlite3.connect(course.root / "gradebook.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    # runtime_links links grades.db to the gradebook: nbgrader's permission
+    # step (mode 444) must not reach it through the link (issue 25)
+    assert _mode(course.root / "gradebook.db") & 0o200, "the gradebook is read-only"
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o7777
 
 
 @pytest.mark.parametrize(

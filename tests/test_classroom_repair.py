@@ -35,9 +35,8 @@ def answers():
 
 
 def _ids(notebook) -> list[str | None]:
-    return [
-        cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells
-    ]
+    cells = notebook.cells if hasattr(notebook, "cells") else notebook
+    return [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in cells]
 
 
 def _case(name: str, answers):
@@ -243,3 +242,23 @@ def test_a_fault_of_the_repair_is_the_grader_s_and_is_raised(tmp_path, monkeypat
     monkeypatch.setattr(repair, "repair_notebook", broken)
     with pytest.raises(KeyError, match="a bug of the grader"):
         worker._repair_staged(tmp_path, task)
+
+
+def test_the_audit_s_notes_reach_a_notebook_nbgrader_left_read_only(tmp_path):
+    """Issue 25: nbgrader leaves the autograded notebook at mode 444; an
+    instructor who is not root could not open it for writing, and the audit's
+    explanations were dropped without a word. (As root, the old code passed
+    too: run the suite as an ordinary user to see it fail before the fix.)"""
+    from outputsaving.classroom import worker
+
+    notebook = _read("notebooks", QUIZ)
+    path = tmp_path / "quiz_output_saving.ipynb"
+    nbformat.write(notebook, path)
+    path.chmod(0o444)
+    worker._note_audit_changes(
+        path, {"quiz_q2_format": ("Your answer is text.", False)}, ["A note."]
+    )
+    written = nbformat.read(path, as_version=4)
+    assert "A note." in written.cells[0].source
+    (cell,) = [c for c in written.cells if _ids([c]) == ["quiz_q2_format"]]
+    assert "Your answer is text." in cell.outputs[-1]["text"]

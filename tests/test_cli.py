@@ -104,3 +104,16 @@ def test_grade_takes_several_assignments_as_the_readme_writes_them(argv):
 
     args = _parser().parse_args(["grade", *argv])
     assert args.assignment == ["activity1", "activity2", "quiz"]
+
+
+def test_a_missing_file_is_named_as_it_was_given(tmp_path):
+    """Issue 25: '/nonexistent.txt' was told as 'nonexistent.txt'."""
+    missing = tmp_path / "nowhere" / "results.txt"
+    done = subprocess.run(
+        [sys.executable, "-m", "outputsaving", "check", "table", str(missing)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert f"No file was found at {missing}" in done.stdout

@@ -394,3 +394,23 @@ def test_remove_no_follow_removes_a_link_itself(folder, secret):
     assert not (folder / "linked").is_symlink()
     assert untouched(secret)
     remove_no_follow(folder / "missing")  # nothing there: fine
+
+
+def test_modes_are_set_through_no_link(tmp_path):
+    """Issue 25: nbgrader's permission step followed a learner's link to the
+    course's gradebook and left it read-only."""
+    from outputsaving.files import chmod_tree_no_follow
+
+    course_file = tmp_path / "gradebook.db"
+    course_file.write_bytes(b"SQLite format 3\x00")
+    course_file.chmod(0o644)
+    graded = tmp_path / "autograded" / "ana" / "quiz"
+    (graded / "sub").mkdir(parents=True)
+    (graded / "quiz.ipynb").write_text("{}")
+    (graded / "sub" / "out.txt").write_text("x")
+    (graded / "grades.db").symlink_to(course_file)
+    (graded / "sub" / "link").symlink_to(course_file)
+    chmod_tree_no_follow(graded, 0o444)
+    assert (course_file.stat().st_mode & 0o777) == 0o644
+    assert ((graded / "quiz.ipynb").stat().st_mode & 0o777) == 0o444
+    assert ((graded / "sub" / "out.txt").stat().st_mode & 0o777) == 0o444

@@ -30,6 +30,7 @@ from traitlets import Dict, Float, Integer
 
 from outputsaving.classroom.limits import DEFAULT_MAX_OUTPUT_BYTES
 from outputsaving.classroom.outcomes import STOP_ENAMES
+from outputsaving.files import chmod_tree_no_follow
 from outputsaving.messages import fill
 
 __all__ = ["BudgetedExecute", "NoFollowFilesWriter", "no_follow", "not_run"]
@@ -220,7 +221,8 @@ class NoFollowFilesWriter(FilesWriter):
 
 
 def no_follow(converter: type) -> type:
-    """``converter`` writing its notebooks with :class:`NoFollowFilesWriter`.
+    """``converter`` writing its notebooks with :class:`NoFollowFilesWriter`,
+    and setting its files' permissions without following links.
 
     nbgrader's converters make a new plain FilesWriter in ``start``, so the
     writer is swapped just before each write.
@@ -231,6 +233,12 @@ def no_follow(converter: type) -> type:
             if not isinstance(self.writer, NoFollowFilesWriter):
                 self.writer = NoFollowFilesWriter(parent=self, config=self.config)
             return super().write_single_notebook(output, resources)
+
+        def set_permissions(self, assignment_id: str, student_id: str) -> None:
+            # nbgrader's own step chmods through links (issue 25): a learner's
+            # link to the gradebook left it read-only. Regular files only here.
+            dest = os.path.normpath(self._format_dest(assignment_id, student_id))
+            chmod_tree_no_follow(dest, int(str(self.permissions), 8))
 
     NoFollow.__name__ = converter.__name__
     return NoFollow

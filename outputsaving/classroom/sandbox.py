@@ -96,7 +96,10 @@ _FIX_USERNS = (
     "'userns,'. Elsewhere check 'sysctl kernel.unprivileged_userns_clone' (must be 1) "
     "and 'sysctl user.max_user_namespaces' (must be above 0). In a Docker container, "
     "run bubblewrap on the host or start the container with a seccomp profile that "
-    "allows namespaces."
+    "allows namespaces. Without root (these fixes need sudo), --unsafe grades "
+    "without the sandbox: learners' code then runs as you and can read and write "
+    "all you can (solutions, gradebook, other students' work) and reach the "
+    "network; use it only if you trust every submission."
 )
 
 

@@ -41,7 +41,7 @@ from outputsaving.classroom.kernels import kernel_config
 from outputsaving.classroom.limits import DEFAULT_MAX_FILE_BYTES, MAX_RESULT_BYTES
 from outputsaving.classroom.outcomes import one_line
 from outputsaving.classroom.tasks import GradeResult, GradeTask, SolutionTask
-from outputsaving.files import remove_no_follow, write_tree
+from outputsaving.files import remove_no_follow, write_atomically, write_tree
 from outputsaving.grading.activity1 import GRADER_VARIABLE
 from outputsaving.messages import fill
 
@@ -366,36 +366,31 @@ def _note_audit_changes(
     """
     if not changed and not notes:
         return
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
+    # Read-only: nbgrader leaves the file at mode 444, and an instructor who
+    # is not root may not open it for writing. The new version replaces it.
+    notebook = _read_notebook(path)
+    if notebook is None:
         return
-    with os.fdopen(fd, "r+", encoding="utf-8") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return
-        notebook = nbformat.read(handle, as_version=4)
-        for cell in notebook.cells:
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-            if cell.cell_type != "code" or grade_id not in changed:
-                continue
-            reason, raised = changed.pop(grade_id)
-            if reason:
-                text = fill("classroom.audit_recheck", reason=reason.strip())
-            elif raised:
-                text = fill("classroom.audit_recheck_passed")
-            else:
-                text = fill("classroom.audit_recheck_failed")
-            note = nbformat.v4.new_output("stream", name="stderr", text=f"{text}\n")
-            cell.outputs = [*cell.get("outputs", []), note]
-        if notes:
-            lines = "\n".join(f"- {note}" for note in notes)
-            header = fill("classroom.audit_header")
-            notebook.cells.insert(
-                0, nbformat.v4.new_markdown_cell(f"**{header}**\n\n{lines}")
-            )
-        handle.seek(0)
-        handle.truncate()
-        nbformat.write(notebook, handle)
+    for cell in notebook.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell.cell_type != "code" or grade_id not in changed:
+            continue
+        reason, raised = changed.pop(grade_id)
+        if reason:
+            text = fill("classroom.audit_recheck", reason=reason.strip())
+        elif raised:
+            text = fill("classroom.audit_recheck_passed")
+        else:
+            text = fill("classroom.audit_recheck_failed")
+        note = nbformat.v4.new_output("stream", name="stderr", text=f"{text}\n")
+        cell.outputs = [*cell.get("outputs", []), note]
+    if notes:
+        lines = "\n".join(f"- {note}" for note in notes)
+        header = fill("classroom.audit_header")
+        notebook.cells.insert(
+            0, nbformat.v4.new_markdown_cell(f"**{header}**\n\n{lines}")
+        )
+    write_atomically(path, nbformat.writes(notebook))
 
 
 def _graded_files(
