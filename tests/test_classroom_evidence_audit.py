@@ -56,7 +56,9 @@ def test_a_file_another_thread_wrote_fails_in_the_kernel_and_in_the_audit(workdi
     passed, text = audit_evidence("activity1", workdir)[HIDDEN]
     assert not passed
     assert "not by your save_table while it ran" in text
-    assert writer_findings("activity1", workdir) == {HIDDEN: text.splitlines()[0]}
+    (finding,) = writer_findings("activity1", workdir).values()
+    assert finding.code == "task.not_written_by_call"
+    assert finding.message == text.splitlines()[0]
 
 
 def test_a_change_after_the_call_returned_fails_in_the_audit(workdir):
@@ -66,7 +68,9 @@ def test_a_change_after_the_call_returned_fails_in_the_audit(workdir):
     passed, text = audit_evidence("activity1", workdir)[HIDDEN]
     assert not passed
     assert "results.txt in the test's folder was changed after your save_table" in text
-    assert HIDDEN in writer_findings("activity1", workdir)
+    assert writer_findings("activity1", workdir)[HIDDEN].code == (
+        "task.changed_after_call"
+    )
 
 
 def test_a_note_without_its_listing_is_no_evidence(workdir):

@@ -289,3 +289,16 @@ def test_a_folder_too_full_to_list_whole_fails(tmp_path, monkeypatch):
     assert len(written["files"]) == 3
     result = evidence.written_result(written)
     assert result.codes == ["task.folder_too_full"]
+
+
+def test_the_file_the_function_returned_is_named_first(tmp_path):
+    _write(tmp_path / "label_mask.tif")
+    _write(tmp_path / "results.txt")
+    with evidence.call_writes(tmp_path, "save_table") as written:
+        pass
+    named = evidence.written_result(written, returned=tmp_path / "results.txt")
+    assert named.errors[0].message.startswith("results.txt ")
+    _write(tmp_path / "label_mask.tif", "changed")
+    _write(tmp_path / "results.txt", "changed")
+    changed = evidence.changes_result(written, tmp_path, returned="results.txt")
+    assert changed.errors[0].message.startswith("results.txt ")

@@ -1042,10 +1042,12 @@ def audit_notebook(
         if not passed:
             result.messages[grade_id] = text
     result.exact = frozenset(exact)
-    for grade_id, text in writer_findings(assignment, workdir).items():
-        # Files the learner's call did not write: a flag, and the reason on top.
-        result.flags.append(f"{grade_id}: not the call's own files: {text}")
-        result.notes.append(text)
+    for grade_id, finding in writer_findings(assignment, workdir).items():
+        # Files the learner's call did not write: a flag; a change after the
+        # call, which the kernel's test could not see, is told on top too.
+        result.flags.append(f"{grade_id}: not the call's own files: {finding.message}")
+        if finding.code == "task.changed_after_call":
+            result.notes.append(finding.message)
     if assignment in imagej.ASSIGNMENTS:
         _imagej_flags(assignment, workdir, result)
     _audit_events(read_events(workdir), _graded_ids(executed_notebook), result)

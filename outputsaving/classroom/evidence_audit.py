@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from outputsaving.files import read_regular
-from outputsaving.findings import CheckResult
+from outputsaving.findings import CheckResult, Finding
 from outputsaving.grading import activity1, activity2, imagej
 from outputsaving.grading.common import failure_message, task_result
 from outputsaving.grading.evidence import (
@@ -147,7 +147,11 @@ def _written_results(note: dict, folder: Path) -> list[CheckResult]:
     written = note.get("written")
     if not isinstance(written, dict) or not isinstance(written.get("files"), dict):
         return [_no_evidence()]
-    return [written_result(written), changes_result(written, folder)]
+    returned = note.get("returned")
+    return [
+        written_result(written, returned=returned),
+        changes_result(written, folder, returned=returned),
+    ]
 
 
 def _file_judge(
@@ -393,12 +397,13 @@ WRITTEN_KEYS = frozenset(
 )
 
 
-def writer_findings(assignment: str, workdir: Path, /) -> dict[str, str]:
-    """``{grade_id: learner message}`` of the hidden tests whose folder holds a
-    file the call did not write itself, or changed after the call returned.
+def writer_findings(assignment: str, workdir: Path, /) -> dict[str, Finding]:
+    """``{grade_id: finding}`` of the hidden tests whose folder holds a file
+    the call did not write itself (``task.not_written_by_call``), or changed
+    after the call returned (``task.changed_after_call``).
 
-    For a flag and a note in the feedback, whatever the test's score: a test
-    that failed in the kernel anyway says why here too.
+    For a flag, whatever the test's score. The kernel's test said the first
+    kind itself; the second it could not see.
     """
     root = Path(workdir) / EVIDENCE_FOLDER
     found = {}
@@ -408,15 +413,14 @@ def writer_findings(assignment: str, workdir: Path, /) -> dict[str, str]:
         for note_path, note in _notes(root, key):
             folder = _folder_of(note_path)
             written = note.get("written")
-            if folder is None or not isinstance(written, dict):
-                continue
-            failed = [
-                r
-                for r in (written_result(written), changes_result(written, folder))
-                if not r.passed
-            ]
-            if failed:
-                found[grade_id] = failure_message(failed[0])
+            listed = isinstance(written, dict) and isinstance(
+                written.get("files"), dict
+            )
+            if folder is None or not listed:
+                continue  # no evidence: the test's verdict says so
+            errors = [e for r in _written_results(note, folder) for e in r.errors]
+            if errors:
+                found[grade_id] = errors[0]
                 break
     return found
 

@@ -376,7 +376,10 @@ def grade_label_mask(save_label_mask, /) -> None:
             save_label_mask, labels, folder, name="save_label_mask"
         )
     evidence.record("a1_mask", folder, returned=path, written=written)
-    assert_passes(evidence.written_result(written), *label_mask_result(path, folder))
+    assert_passes(
+        evidence.written_result(written, returned=path),
+        *label_mask_result(path, folder),
+    )
 
 
 def grade_table(save_table, /) -> None:
@@ -387,7 +390,9 @@ def grade_table(save_table, /) -> None:
     with evidence.call_writes(folder, "save_table") as written:
         path = call_learner_function(save_table, table, folder, name="save_table")
     evidence.record("a1_table", folder, returned=path, written=written)
-    assert_passes(evidence.written_result(written), *table_result(path, folder))
+    assert_passes(
+        evidence.written_result(written, returned=path), *table_result(path, folder)
+    )
 
 
 def grade_rois(save_rois, /) -> None:
@@ -400,7 +405,9 @@ def grade_rois(save_rois, /) -> None:
         for each in copies:
             path = call_learner_function(save_rois, each, folder, name="save_rois")
     evidence.record("a1_rois", folder, returned=path, written=written)
-    assert_passes(evidence.written_result(written), *rois_result(path, folder))
+    assert_passes(
+        evidence.written_result(written, returned=path), *rois_result(path, folder)
+    )
 
 
 #: Size limits of the settings the re-run is tried with, besides the learner's.
@@ -434,7 +441,8 @@ def grade_settings(
         "a1_settings", folder, returned=path, limits=list(limits), written=written
     )
     assert_passes(
-        evidence.written_result(written), *settings_result(path, folder, limits=limits)
+        evidence.written_result(written, returned=path),
+        *settings_result(path, folder, limits=limits),
     )
     assert_passes(settings_rerun_result(path, limits))
     assert_passes(_rerun_function_result(rerun_from_settings, Path(path)))

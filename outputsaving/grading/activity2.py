@@ -326,7 +326,9 @@ def grade_table_csv(save_table_csv, /) -> None:
             save_table_csv, table, folder, name="save_table_csv"
         )
     evidence.record("a2_table_csv", folder, returned=path, written=written)
-    assert_passes(evidence.written_result(written), *table_csv_result(path, folder))
+    assert_passes(
+        evidence.written_result(written, returned=path), *table_csv_result(path, folder)
+    )
 
 
 def grade_mask_format(save_function, /, *, fmt: str) -> None:
@@ -340,7 +342,7 @@ def grade_mask_format(save_function, /, *, fmt: str) -> None:
         path = call_learner_function(save_function, labels, folder, name=name)
     evidence.record(key, folder, returned=path, written=written)
     assert_passes(
-        evidence.written_result(written),
+        evidence.written_result(written, returned=path),
         *mask_format_result(path, folder, fmt=fmt, name=name),
     )
 
@@ -355,7 +357,10 @@ def grade_nuclei_mask(save_nuclei_mask, /) -> None:
             save_nuclei_mask, labels, folder, name="save_nuclei_mask"
         )
     evidence.record("a2_nuclei", folder, returned=path, written=written)
-    assert_passes(evidence.written_result(written), *nuclei_mask_result(path, folder))
+    assert_passes(
+        evidence.written_result(written, returned=path),
+        *nuclei_mask_result(path, folder),
+    )
 
 
 # -- task 4: what each format did to the labels ----------------------------------------

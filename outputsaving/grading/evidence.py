@@ -253,13 +253,19 @@ def _function(written) -> str:
     return name if isinstance(name, str) and name else "function"
 
 
-def written_result(written: dict, /) -> CheckResult:
+def _returned_first(files: dict, returned) -> list[str]:
+    """The listing's paths, the one named like ``returned`` first, then by name."""
+    name = os.path.basename(str(returned)) if returned is not None else None
+    return sorted(files, key=lambda relative: (Path(relative).name != name, relative))
+
+
+def written_result(written: dict, /, *, returned=None) -> CheckResult:
     """Fail a file of the listing that the call did not write itself.
 
     ``written``: from :func:`call_writes` (or read back from a note). A file
-    passes when its only writer is the call; the first other one is named. A
-    listing that reached :data:`MAX_LISTED` entries fails (the rest went
-    unchecked).
+    passes when its only writer is the call; the first other one is named,
+    the file the function ``returned`` first. A listing that reached
+    :data:`MAX_LISTED` entries fails (the rest went unchecked).
     """
     result = task_result("written by the call", "")
     files = _files(written)
@@ -267,7 +273,8 @@ def written_result(written: dict, /) -> CheckResult:
         # Entries past the listing's end could not be checked.
         result.add("task.folder_too_full", name=_function(written), count=MAX_LISTED)
         return result
-    for relative, item in sorted(files.items()):
+    for relative in _returned_first(files, returned):
+        item = files[relative]
         by = item.get("by")
         writers = set(by) if isinstance(by, list) else set()
         if writers == {"call"}:
@@ -289,12 +296,13 @@ def written_result(written: dict, /) -> CheckResult:
     return result
 
 
-def changes_result(written: dict, folder: Path, /) -> CheckResult:
+def changes_result(written: dict, folder: Path, /, *, returned=None) -> CheckResult:
     """Fail any change to ``folder`` since the listing in ``written``.
 
     Sizes and contents are compared wherever the folder is (the audit may read
     a copy); inodes and ``mtime_ns`` too when ``folder`` is the very folder
-    listed (same inode).
+    listed (same inode). The first change is named, the file the function
+    ``returned`` first.
     """
     result = task_result("written by the call", str(folder))
     before = _files(written)
@@ -304,7 +312,7 @@ def changes_result(written: dict, folder: Path, /) -> CheckResult:
     except OSError:
         same_folder = False
     keys = ("kind", "size", "sha256", *(("inode", "mtime_ns") if same_folder else ()))
-    for relative in sorted(set(before) | set(now)):
+    for relative in _returned_first({**before, **now}, returned):
         if relative not in now:
             change = "was removed"
         elif relative not in before:
