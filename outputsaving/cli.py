@@ -1,21 +1,32 @@
-"""Command line: ``outputsaving check ...`` and ``outputsaving demo``.
+"""Command line: ``outputsaving check ...``, ``outputsaving demo`` and
+``outputsaving grade``.
 
 Exit status: 0 when the file passes, 1 when it does not (the findings are on
 standard output), 2 for a usage error (including an unusable reference).
-Never a traceback.
+``grade``: 0 when everything was graded and its feedback written, 1 when a
+submission or its feedback failed (the next run retries them), 2 when grading
+could not start (another run holds the course, a damaged gradebook, a refused
+or empty ``--zip``), 3 when the grader's side stopped the run (a full disk,
+an unexpected error): every failure it can name is a course message, and
+``--debug`` shows the traceback. Never a traceback otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
+import warnings
 from pathlib import Path
 
 from outputsaving.classroom import limits
+from outputsaving.messages import fill
 
 __all__ = ["main"]
 
 USAGE_ERROR = 2
+#: ``grade``: the grader's side stopped the run (nothing graded was lost).
+GRADER_FAULT = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,6 +105,11 @@ def _add_grade_parser(commands) -> None:
     grade.add_argument("--zip-assignment", metavar="A", help="the zip's assignment")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the traceback of an error, and libraries' warnings",
+    )
+    grade.add_argument(
         "--scheduler",
         metavar="ADDRESS",
         help="grade on the workers of this Dask cluster (tcp://host:8786) "
@@ -125,12 +141,13 @@ def _grade(args) -> int:
         print(f"outputsaving: error: {problem}", file=sys.stderr)
         return USAGE_ERROR
     from outputsaving.classroom.engine import grade_class
-    from outputsaving.classroom.outcomes import GradingRefused
     from outputsaving.classroom.report import failed_summary, summary_table
 
     if args.zip is not None and not args.zip_assignment:
         print("outputsaving: error: --zip needs --zip-assignment", file=sys.stderr)
         return USAGE_ERROR
+    if not args.debug:
+        _quiet_libraries()
     try:
         result = grade_class(
             args.course,
@@ -147,9 +164,6 @@ def _grade(args) -> int:
             fork_kernels=not args.fresh_kernels,
             scheduler=args.scheduler,
         )
-    except GradingRefused as error:
-        print(f"outputsaving: error: {error}", file=sys.stderr)
-        return USAGE_ERROR
     except KeyboardInterrupt:
         print(
             "\noutputsaving: interrupted. The grades committed so far are kept; "
@@ -157,13 +171,64 @@ def _grade(args) -> int:
             file=sys.stderr,
         )
         return 130
+    except Exception as error:
+        if args.debug:
+            raise
+        message, status = grade_error(error)
+        print(f"outputsaving: error: {message}", file=sys.stderr)
+        return status
     print(summary_table(result.outcomes))
     if failed := failed_summary(result.outcomes):
         print(failed)
+    if result.feedback_failed:
+        from outputsaving.classroom.feedback import feedback_count
+
+        written = len({p.parent for p in result.feedback})
+        print(feedback_count(written, result.feedback_failed))
     for name, path in result.exports.items():
         print(f"{name}: {path}")
     print(f"{len(result.graded_now)} graded now in {result.seconds:.1f} s")
-    return 1 if result.failed else 0
+    return 1 if result.failed or result.feedback_failed else 0
+
+
+def _quiet_libraries() -> None:
+    """Silence library warnings an instructor cannot act on (``--debug`` shows them).
+
+    SQLAlchemy's SAWarning (nbgrader's autoflush), nbformat's
+    MissingIDFieldWarning (notebooks saved without cell ids, upgraded as read).
+    Workers are forked from this process and inherit the filters.
+    """
+    from nbformat.warnings import MissingIDFieldWarning
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)
+    warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
+
+
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+def grade_error(error: BaseException) -> tuple[str, int]:
+    """The course message and exit status for an error that stopped ``grade``."""
+    from sqlalchemy.exc import OperationalError
+
+    from outputsaving.classroom.outcomes import GradingRefused
+
+    if isinstance(error, GradingRefused):
+        return str(error), USAGE_ERROR
+    first = _first_line(error)
+    full = (isinstance(error, OSError) and error.errno in _DISK_FULL) or (
+        isinstance(error, OperationalError) and "disk is full" in first
+    )
+    if full:
+        return fill("classroom.disk_full", error=first), GRADER_FAULT
+    return fill("classroom.unexpected_error", error=first), GRADER_FAULT
+
+
+def _first_line(error: BaseException) -> str:
+    cause = getattr(error, "orig", None) or error  # SQLAlchemy's wrapped error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
 def _check(args) -> int:

@@ -1541,6 +1541,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'Grading on macOS and Windows'); notebooks, self-checks and 'outputsaving "
         "check' work here as they are.",
     ),
+    # -- class grading: why a run stopped (outputsaving grade) ---------------
+    # For the instructor, on the command line.
+    "classroom.run_locked": (
+        E,
+        "another run is grading this course: the lock {lock} is held by "
+        "{holder}. Wait for that run to finish (or stop it), then run the same "
+        "command again; this run graded and wrote nothing.",
+    ),
+    "classroom.gradebook_damaged": (
+        E,
+        "the gradebook {gradebook} cannot be read ({error}): it is damaged, or it "
+        "is not an nbgrader gradebook. It was left untouched and nothing was "
+        "graded. Restore it from a backup and grade again, or grade into a new "
+        "gradebook with --db sqlite:///<new file>: every submission is then "
+        "graded again into it.",
+    ),
+    "classroom.disk_full": (
+        E,
+        "the grader's disk is full ({error}), so grading stopped. Nothing graded "
+        "was lost: the grades committed so far are kept in the gradebook, and the "
+        "submissions not finished are graded again by the next run. Free some "
+        "space, then run the same command again.",
+    ),
+    "classroom.zip_refused": (
+        E,
+        "the zip {zip} was refused, so nothing of it was imported and nothing "
+        "was graded: {error}",
+    ),
+    "classroom.zip_empty": (
+        E,
+        "the zip {zip} holds no submission of {assignment} ({count} "
+        "{count:entry/entries}, none named as a student's notebook), so nothing "
+        "was graded. Check that it is the LMS download of {assignment}; {table} "
+        "lists what became of each entry.",
+    ),
+    "classroom.unexpected_error": (
+        E,
+        "grading stopped on an error the grader did not expect ({error}). The "
+        "grades committed so far are kept and the next run grades the rest; run "
+        "the same command with --debug to see the traceback, and report it.",
+    ),
+    # For the learner, in the feedback.
+    "classroom.output_cut": (
+        N,
+        "This cell printed more than the {limit} of output kept per cell when "
+        "graded, so its output was cut after {limit}. Print less, for example a "
+        "summary instead of every value.",
+    ),
+    "classroom.disk_quota": (
+        E,
+        "Your notebook wrote more than the {limit} of files it may write when "
+        "graded, so the cells from that point were not run and score 0. Save only "
+        "the files the assignment asks for, and overwrite them instead of writing "
+        "new ones each time.",
+    ),
 }
 
 

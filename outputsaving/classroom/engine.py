@@ -7,6 +7,7 @@ start-up per submission). This module only orchestrates; each part has a
 module of its own:
 
 ===================  ==========================================================
+runlock              one run per course at a time, in a work folder of its own
 intake               finds the submissions, refuses unsafe ones
 course               nbgrader's settings and the sources, read where the course is
 gradebook            the course's gradebook: structure, commits (only here)
@@ -42,14 +43,17 @@ from typing import TextIO
 from outputsaving.classroom import intake, limits, worker
 from outputsaving.classroom.budgets import notebook_budgets
 from outputsaving.classroom.course import (
-    STATE_DIR,
     assignment_files,
     course_settings,
     handed_in_files,
     imagej_problem,
     put_scripts_on_path,
 )
-from outputsaving.classroom.feedback import feedback_for_class, write_refusal_feedback
+from outputsaving.classroom.feedback import (
+    failure_cause,
+    feedback_for_class,
+    write_refusal_feedback,
+)
 from outputsaving.classroom.gradebook import (
     commit,
     commit_pending,
@@ -67,11 +71,12 @@ from outputsaving.classroom.limits import (
     DEFAULT_TIME_FLOOR,
 )
 from outputsaving.classroom.markers import pending, timestamp_text, write_marker
-from outputsaving.classroom.outcomes import ClassResult, GradingRefused
+from outputsaving.classroom.outcomes import ClassResult, GradingRefused, one_line
 from outputsaving.classroom.platform import grading_platform_problem
 from outputsaving.classroom.pool import Failure, Job, run_jobs
 from outputsaving.classroom.progress import Progress
-from outputsaving.classroom.report import write_report
+from outputsaving.classroom.report import write_intake_table, write_report
+from outputsaving.classroom.runlock import one_run_per_course, work_folder
 from outputsaving.classroom.tasks import (
     CourseFiles,
     GradeResult,
@@ -79,6 +84,7 @@ from outputsaving.classroom.tasks import (
     NotebookGrades,
 )
 from outputsaving.files import remove_no_follow, write_tree
+from outputsaving.messages import fill
 
 __all__ = ["grade_class"]
 
@@ -93,6 +99,7 @@ def _shown_url(url: str) -> str:
         return "(the configured gradebook)"
 
 
+@one_run_per_course
 def grade_class(
     course_dir: Path | str = ".",
     *,
@@ -167,7 +174,9 @@ def grade_class(
     ------
     GradingRefused
         When the sandbox does not work (and not ``unsafe``), ImageJ is missing
-        for the ImageJ track, or nothing can be graded.
+        for the ImageJ track, or nothing can be graded;
+        :class:`~outputsaving.classroom.runlock.CourseBusy` when another run
+        grades the course.
     """
     started = time.monotonic()
     problem = grading_platform_problem()
@@ -192,20 +201,36 @@ def grade_class(
         else "; each kernel starts a new Python"
     )
     workers = max(1, workers or os.cpu_count() or 1)
+    reports = Path(report_dir) if report_dir else course_dir / "reports"
+    imported, ledger = [], []
     if zip_path is not None:
         if not zip_assignment:
             msg = "importing a zip needs --zip-assignment"
             raise GradingRefused(msg)
-        intake.import_lms_zip(course_dir, Path(zip_path), assignment=zip_assignment)
+        imported, ledger = _import_zip(course_dir, Path(zip_path), zip_assignment)
+        write_intake_table(reports, ledger)
+        if not imported:
+            raise GradingRefused(
+                fill(
+                    "classroom.zip_empty",
+                    zip=str(zip_path),
+                    assignment=zip_assignment,
+                    count=len(ledger),
+                    table=str(reports / "intake.tsv"),
+                )
+            )
     names = _assignment_names(course_dir, assignments)
     config, coursedir = course_settings(course_dir, db_url=db_url)
-    created = prepare_gradebook(config, coursedir, names)
+    created = _prepared_gradebook(config, coursedir, names)
     layout = structure(coursedir, names)
     course = CourseFiles(
         coursedir.course_id, config, template_gradebook(coursedir.course_id, layout)
     )
 
-    submissions = intake.collect_submissions(course_dir, assignments=names)
+    # Learners refused inside the zip are refused here too, never left out.
+    submissions = intake.with_zip_refusals(
+        intake.collect_submissions(course_dir, assignments=names), imported
+    )
     outcomes, to_grade, lost = pending(
         course_dir,
         submissions,
@@ -237,7 +262,7 @@ def grade_class(
     )
     runnable = [s for s in to_grade if not recorder.refuse(s)]
 
-    scratch = course_dir / STATE_DIR / "work"
+    scratch = work_folder(course_dir)  # this run's own
     pool = {
         "workers": workers,
         "initializer": worker.start_worker,
@@ -291,11 +316,11 @@ def grade_class(
             )
         bar.close()
         if feedback:
-            result.feedback.extend(
-                feedback_for_class(
-                    course_dir, config, outcomes, bar.log, workers=workers
-                )
+            made = feedback_for_class(
+                course_dir, config, outcomes, bar.log, workers=workers
             )
+            result.feedback.extend(made.written)
+            result.feedback_failed.extend(made.failed)
     finally:
         remove_no_follow(scratch)
         if cluster is not None:
@@ -307,10 +332,51 @@ def grade_class(
             db_url=coursedir.db_url,
             course_id=coursedir.course_id,
             assignments=names,
-            folder=Path(report_dir) if report_dir else course_dir / "reports",
+            folder=reports,
         )
+        if ledger:
+            ours = [o for o in outcomes if o.assignment == zip_assignment]
+            write_intake_table(reports, ledger, ours)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _import_zip(course_dir: Path, zip_path: Path, assignment: str):
+    """An LMS download imported: ``(submissions, what became of each entry)``."""
+    ledger: list[intake.EntryFate] = []
+    try:
+        imported = intake.import_lms_zip(
+            course_dir, zip_path, assignment=assignment, ledger=ledger
+        )
+    except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as e:
+        words = one_line(e.strerror if isinstance(e, OSError) else str(e))
+        refused = fill("classroom.zip_refused", zip=str(zip_path), error=words)
+        raise GradingRefused(refused) from e
+    return imported, ledger
+
+
+def _prepared_gradebook(config, coursedir, names) -> list[str]:
+    """:func:`prepare_gradebook`; a damaged gradebook is refused, left untouched."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DatabaseError
+
+    try:
+        return prepare_gradebook(config, coursedir, names)
+    except DatabaseError as error:
+        words = str(getattr(error, "orig", None) or error).strip()
+        if not any(w in words for w in ("not a database", "malformed")):
+            raise
+        try:
+            url = make_url(coursedir.db_url)
+            shown = url.database if url.drivername.startswith("sqlite") else None
+        except Exception:  # shown as the configured gradebook
+            shown = None
+        damaged = fill(
+            "classroom.gradebook_damaged",
+            gradebook=shown or _shown_url(coursedir.db_url),
+            error=one_line(words.splitlines()[0] if words else "unreadable"),
+        )
+        raise GradingRefused(damaged) from error
 
 
 def _assignment_names(course_dir: Path, assignments) -> list[str]:
@@ -412,15 +478,20 @@ class _Recorder:
             if outcome.outcome == "refused":
                 code = "classroom.refused_feedback"
         if code is not None and self.feedback:
-            self.result.feedback.extend(
-                write_refusal_feedback(
-                    self.course_dir / "feedback" / student,
-                    name,
-                    list(self.points[name]),
-                    res.reasons if code != "classroom.failed_feedback" else [],
-                    submitted=self.course_dir / "submitted" / student / name,
-                    code=code,
+            try:
+                self.result.feedback.extend(
+                    write_refusal_feedback(
+                        self.course_dir / "feedback" / student,
+                        name,
+                        list(self.points[name]),
+                        res.reasons if code != "classroom.failed_feedback" else [],
+                        submitted=self.course_dir / "submitted" / student / name,
+                        code=code,
+                    )
                 )
-            )
+            except OSError as error:  # counted as what it is; grading goes on
+                cause = failure_cause(f"{type(error).__name__}: {error}")
+                self.result.feedback_failed.append(f"{student}/{name}: {cause}")
+                self.bar.log(f"feedback failed for {student}/{name}: {cause}")
         self.result.outcomes.append(outcome)
         self.bar.advance(outcome.log_line())

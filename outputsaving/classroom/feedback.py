@@ -10,7 +10,9 @@ where nbgrader's feedback would be.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from outputsaving.classroom import limits
@@ -21,7 +23,63 @@ from outputsaving.classroom.tasks import FeedbackResult, FeedbackTask
 from outputsaving.files import copy_regular, remove_no_follow
 from outputsaving.messages import fill
 
-__all__ = ["feedback_for_class", "generate_feedback", "write_refusal_feedback"]
+__all__ = [
+    "ClassFeedback",
+    "failure_cause",
+    "feedback_count",
+    "feedback_for_class",
+    "generate_feedback",
+    "write_refusal_feedback",
+]
+
+# An exception's line of a traceback or log: ``OSError: [Errno 30] ...``.
+_EXCEPTION_LINE = re.compile(
+    r"^(?:[A-Za-z_][\w.]*\.)?([A-Z]\w*(?:Error|Exception|Exit)): (.+)$"
+)
+# nbgrader's own wrapper, which says only "see the traceback above".
+_WRAPPERS = {"NbGraderException"}
+
+
+@dataclass
+class ClassFeedback:
+    """Feedback of a class: the pages written, and the submissions it failed for.
+
+    ``failed``: one ``"<student>/<assignment>: <cause>"`` per submission.
+    """
+
+    written: list[Path] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def failure_cause(text: str) -> str:
+    """The real cause of a failure, on one line, from its traceback and log.
+
+    nbgrader logs the error it met (``OSError: [Errno 30] Read-only file
+    system: '…'``) and raises its own ``NbGraderException`` ("see the above
+    traceback"): the last exception line that is not nbgrader's wrapper is the
+    cause, told as ``Read-only file system: '…'``. Without one, the text's
+    first line.
+    """
+    causes = []
+    for line in str(text).splitlines():
+        found = _EXCEPTION_LINE.match(line.strip())
+        if found and found.group(1) not in _WRAPPERS:
+            causes.append(found)
+    if not causes:
+        lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+        return one_line(lines[0]) if lines else "no reason given"
+    kind, words = causes[-1].groups()
+    errno_words = re.match(r"\[Errno \d+\] (.+)$", words)
+    return one_line(errno_words.group(1) if errno_words else f"{kind}: {words}")
+
+
+def feedback_count(written: int, failed: Sequence[str]) -> str:
+    """``feedback written for N submission(s)[, failed for M (cause)]``."""
+    line = f"feedback written for {written} submission(s)"
+    if failed:
+        cause = failed[0].split(": ", 1)[-1]
+        line += f", failed for {len(failed)} ({cause})"
+    return line
 
 
 def generate_feedback(task: FeedbackTask) -> FeedbackResult:
@@ -46,7 +104,9 @@ def generate_feedback(task: FeedbackTask) -> FeedbackResult:
             course / "submitted" / task.student / task.assignment,
             sorted(p.stem for p in source.glob("*.ipynb")),
         )
-    return FeedbackResult(outcome["success"], outcome.get("error", "") or "")
+    # nbgrader's error is its wrapper; the cause is in its log.
+    error = "\n".join(filter(None, [outcome.get("log"), outcome.get("error")]))
+    return FeedbackResult(outcome["success"], error if not outcome["success"] else "")
 
 
 def _only_feedback(folder: Path, submitted: Path, notebooks: Sequence[str]) -> None:
@@ -114,8 +174,12 @@ def write_refusal_feedback(
 
 def feedback_for_class(
     course_dir: Path, config, outcomes, log, *, workers
-) -> list[Path]:
-    """Feedback for every graded submission whose feedback is missing or older."""
+) -> ClassFeedback:
+    """Feedback for every graded submission whose feedback is missing or older.
+
+    Each failure is logged with its cause (:func:`failure_cause`), and the
+    count says how many were written and how many failed.
+    """
     jobs = []
     for o in outcomes:
         if o.outcome not in {"graded", "stopped"}:
@@ -133,21 +197,19 @@ def feedback_for_class(
             continue
         task = FeedbackTask(o.student, o.assignment, str(course_dir), config)
         jobs.append(Job(task.key, generate_feedback, task, limits.STUCK_WITHOUT_BUDGET))
-    written: list[Path] = []
+    made = ClassFeedback()
 
     def done(job: Job, res) -> None:
         task = job.payload
         folder = course_dir / "feedback" / task.student / task.assignment
         if not isinstance(res, Failure) and res.success:
-            written.extend(sorted(folder.glob("*.html")))
+            made.written.extend(sorted(folder.glob("*.html")))
         else:
-            error = str(res) if isinstance(res, Failure) else res.error
-            log(
-                f"feedback failed for {task.student}/{task.assignment}: "
-                f"{one_line(error)[-300:]}"
-            )
+            cause = failure_cause(res.reason if isinstance(res, Failure) else res.error)
+            made.failed.append(f"{task.student}/{task.assignment}: {cause}")
+            log(f"feedback failed for {task.student}/{task.assignment}: {cause}")
 
     run_jobs(jobs, done, workers=workers, start_timeout=limits.STUCK_WITHOUT_BUDGET)
     if jobs:
-        log(f"feedback written for {len(jobs)} submission(s)")
-    return written
+        log(feedback_count(len(jobs) - len(made.failed), made.failed))
+    return made

@@ -56,6 +56,7 @@ __all__ = [
     "MAX_FILES",
     "MAX_FILE_BYTES",
     "MAX_TOTAL_BYTES",
+    "EntryFate",
     "Problem",
     "Submission",
     "as_released",
@@ -67,6 +68,7 @@ __all__ = [
     "read_timestamp",
     "released_grade_ids",
     "safe_copy",
+    "with_zip_refusals",
 ]
 
 log = logging.getLogger(__name__)
@@ -838,6 +840,24 @@ class _Refusal:
 
     owner_path: str
     problem: Problem
+    entry: str = ""  # the download's entry (a per-student zip: the zip)
+
+
+@dataclass
+class EntryFate:
+    """What became of one entry of an LMS download (``reports/intake.tsv``).
+
+    ``fate``: ``"imported"`` (into ``submitted/<student>/<assignment>/`` as
+    ``notebook``), ``"refused"`` (its student's submission is refused with
+    ``reason``), ``"kept_existing"`` (a newer submission was already there)
+    or ``"skipped"`` (no learner's file, with ``reason``).
+    """
+
+    entry: str
+    fate: str
+    student: str = ""
+    notebook: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -987,7 +1007,12 @@ def _scan_nested(
 
 
 def _scan_download(
-    archive: zipfile.ZipFile, *, label: str, limits: _Limits, expected: Sequence[str]
+    archive: zipfile.ZipFile,
+    *,
+    label: str,
+    limits: _Limits,
+    expected: Sequence[str],
+    ledger: list[EntryFate] | None = None,
 ) -> tuple[list[_Entry], list[_Refusal]]:
     """Check every member of the download before anything is unpacked.
 
@@ -1006,6 +1031,10 @@ def _scan_download(
     refusals: list[_Refusal] = []
     for member in listing.files:
         path = member.path
+        if not _is_work(path) and ledger is not None:
+            ledger.append(
+                EntryFate(path, "skipped", reason="macOS metadata or a hidden file")
+            )
         is_zip = _is_work(path) and path.lower().endswith(".zip") and limits.depth > 1
         owner = _placeholder(path[:-4], expected) if is_zip else path
         problem = listing.first(member)
@@ -1025,7 +1054,7 @@ def _scan_download(
                 entries.append(_Entry(path, archive, member.info, label))
         except _Refused as refused:
             problem = Problem.make(refused.code, **refused.values)
-            refusals.append(_Refusal(owner, problem))
+            refusals.append(_Refusal(owner, problem, path))
     return entries, refusals
 
 
@@ -1076,6 +1105,7 @@ def import_lms_zip(
     max_archive_bytes: int = 4_000_000_000,
     max_ratio: float = 200.0,
     max_depth: int = 2,
+    ledger: list[EntryFate] | None = None,
 ) -> list[Submission]:
     """Import an LMS download of submissions into ``submitted/``.
 
@@ -1143,6 +1173,9 @@ def import_lms_zip(
     max_depth : int
         Archive levels unpacked: 2 unpacks per-student zips inside the
         download, 1 none (deeper zips are kept as plain files).
+    ledger : list, optional
+        Gets an :class:`EntryFate` for every entry of the download (a refused
+        per-student zip is one entry).
 
     Returns
     -------
@@ -1180,24 +1213,37 @@ def import_lms_zip(
         raise ValueError(msg) from error
     with archive:
         entries, refusals = _scan_download(
-            archive, label=label, limits=limits, expected=names
+            archive, label=label, limits=limits, expected=names, ledger=ledger
         )
         collector = FileNameCollectorPlugin(
             named_regexp=named_regexp, valid_ext=list(valid_ext)
         )
-        files, problems = _collect(entries, refusals, collector, names, timestamp)
+        fates: list[EntryFate] = []
+        files, problems = _collect(
+            entries, refusals, collector, names, timestamp, ledger=fates
+        )
         submissions = []
         for student in sorted(set(files) | set(problems)):
-            submissions.append(
-                _install(
-                    course,
-                    student,
-                    assignment,
-                    files.get(student, {}),
-                    problems.get(student, []),
-                    force=force,
-                )
+            submission = _install(
+                course,
+                student,
+                assignment,
+                files.get(student, {}),
+                problems.get(student, []),
+                force=force,
             )
+            submissions.append(submission)
+            for fate in fates:
+                if fate.student == student and fate.fate == "imported":
+                    if submission.problems:
+                        fate.fate, fate.reason = "refused", submission.problems[0]
+                    elif files.get(student) and submission.timestamp != max(
+                        when for _, when in files[student].values()
+                    ):
+                        fate.fate = "kept_existing"
+                        fate.reason = "a newer submission is in submitted/"
+        if ledger is not None:
+            ledger.extend(fates)
     if inspect:
         for submission in submissions:
             submission.problems += inspect_submission(
@@ -1211,14 +1257,44 @@ def import_lms_zip(
     return submissions
 
 
+def with_zip_refusals(
+    collected: Sequence[Submission], imported: Sequence[Submission]
+) -> list[Submission]:
+    """The submissions of ``submitted/`` and those refused inside an LMS zip.
+
+    A learner whose upload was refused in the zip (a link entry, a zip bomb)
+    has no folder in ``submitted/`` (or only the files that were not
+    refused): ``collected`` alone would leave them out. Each of them is added
+    with the zip's reasons, so that they are refused with a gradebook row
+    (0), a log line, a report row and feedback that says why.
+    """
+    merged = {(s.student, s.assignment): s for s in collected}
+    for submission in imported:
+        if not submission.problems:
+            continue
+        key = (submission.student, submission.assignment)
+        known = merged.get(key)
+        if known is None:
+            merged[key] = submission
+            continue
+        known.problems.extend(p for p in submission.problems if p not in known.problems)
+    return sorted(merged.values(), key=lambda s: (s.assignment, s.student))
+
+
 def _collect(
     entries: list[_Entry],
     refusals: list[_Refusal],
     collector: FileNameCollectorPlugin,
     expected: Sequence[str],
     timestamp: datetime | None,
+    *,
+    ledger: list[EntryFate],
 ) -> tuple[dict[str, dict[str, tuple[_Entry, datetime]]], dict[str, list[Problem]]]:
-    """Match each file to a student and notebook with nbgrader's collector."""
+    """Match each file to a student and notebook with nbgrader's collector.
+
+    ``ledger`` gets what became of each entry (``"imported"`` for those
+    matched, until their installation says otherwise).
+    """
     files: dict[str, dict[str, tuple[_Entry, datetime]]] = {}
     problems: dict[str, list[Problem]] = {}
     for refusal in refusals:
@@ -1226,14 +1302,34 @@ def _collect(
         student = (info or {}).get("student_id")
         if not isinstance(student, str) or not _valid_component(student):
             log.warning("refused %s: %s", refusal.owner_path, refusal.problem)
+            ledger.append(
+                EntryFate(
+                    refusal.entry or refusal.owner_path,
+                    "skipped",
+                    reason=f"no student in its name; {refusal.problem}",
+                )
+            )
             continue
         problems.setdefault(student, []).append(refusal.problem)
+        ledger.append(
+            EntryFate(
+                refusal.entry or refusal.owner_path,
+                "refused",
+                student,
+                reason=refusal.problem,
+            )
+        )
     for entry in sorted(entries, key=lambda e: e.path):
         info = collector.collect(entry.path)
         if not info:
             # Other files (outputs, data) are expected; a notebook is not.
             report = log.warning if entry.path.endswith(".ipynb") else log.info
             report("skipped %s: no student and notebook in its name", entry.path)
+            ledger.append(
+                EntryFate(
+                    entry.path, "skipped", reason="no student and notebook in its name"
+                )
+            )
             continue
         student, file_id = info.get("student_id"), info.get("file_id")
         if not (isinstance(student, str) and isinstance(file_id, str)):
@@ -1244,6 +1340,9 @@ def _collect(
         parts = name.replace("\\", "/").split("/")
         if not _valid_component(student) or not all(map(_valid_component, parts)):
             log.warning("skipped %s: unsafe student or file name", entry.path)
+            ledger.append(
+                EntryFate(entry.path, "skipped", reason="unsafe student or file name")
+            )
             continue
         name = "/".join(parts)
         when = timestamp
@@ -1261,8 +1360,19 @@ def _collect(
         mine = files.setdefault(student, {})
         if name in mine and mine[name][1] > when:
             log.warning("%s: kept a newer file for %s/%s", entry.path, student, name)
+            ledger.append(
+                EntryFate(
+                    entry.path, "skipped", student, name, "a newer copy was imported"
+                )
+            )
             continue
+        if name in mine:
+            older = mine[name][0].path
+            for fate in ledger:
+                if fate.entry == older and fate.fate == "imported":
+                    fate.fate, fate.reason = "skipped", "a newer copy was imported"
         mine[name] = (entry, when)
+        ledger.append(EntryFate(entry.path, "imported", student, name))
     return files, problems
 
 

@@ -79,6 +79,8 @@ class ClassResult:
     workers: int = 1
     exports: dict[str, Path] = field(default_factory=dict)
     feedback: list[Path] = field(default_factory=list)
+    #: ``"<student>/<assignment>: <cause>"`` for each feedback not written.
+    feedback_failed: list[str] = field(default_factory=list)
 
     @property
     def graded_now(self) -> list[SubmissionOutcome]:

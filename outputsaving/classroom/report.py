@@ -42,6 +42,7 @@ __all__ = [
     "summary_table",
     "task_name",
     "task_of",
+    "write_intake_table",
     "write_report",
 ]
 
@@ -526,3 +527,37 @@ def write_report(
     mistakes = mistake_counts(outcomes)
     paths["figure"] = summary_figure(grades, mistakes, folder / "summary.png")
     return paths
+
+
+def write_intake_table(folder: Path, ledger: Sequence, outcomes: Sequence = ()) -> Path:
+    """``intake.tsv``: what became of every entry of an LMS download.
+
+    One row per entry (:class:`~outputsaving.classroom.intake.EntryFate`):
+    ``entry``, ``fate`` (imported, refused, kept_existing, skipped),
+    ``student``, ``notebook``, ``reason``, and with ``outcomes`` (of the
+    zip's assignment) how the student's submission ended (``graded``,
+    ``stopped``, ``refused``, ``failed``). Written atomically.
+    """
+    import csv
+
+    ended = {o.student: o for o in outcomes}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(["entry", "fate", "student", "notebook", "reason", "outcome"])
+    for fate in ledger:
+        outcome = ended.get(fate.student) if fate.student else None
+        writer.writerow(
+            [
+                fate.entry,
+                fate.fate,
+                fate.student,
+                fate.notebook,
+                " ".join(str(fate.reason).split()),
+                outcome.outcome if outcome is not None else "",
+            ]
+        )
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "intake.tsv"
+    write_atomically(path, buffer.getvalue())
+    return path
