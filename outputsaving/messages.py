@@ -1589,13 +1589,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "graded, so its output was cut after {limit}. Print less, for example a "
         "summary instead of every value.",
     ),
-    "classroom.disk_quota": (
-        E,
-        "Your notebook wrote more than the {limit} of files it may write when "
-        "graded, so the cells from that point were not run and score 0. Save only "
-        "the files the assignment asks for, and overwrite them instead of writing "
-        "new ones each time.",
-    ),
 }
 
 

@@ -303,6 +303,34 @@ def test_library_noise_is_silenced_but_not_with_debug():
     assert [str(w.message) for w in seen] == ["a warning of ours"]
 
 
+def test_output_cut_from_a_cell_is_noted_once_where_it_was_cut():
+    from outputsaving.classroom.execute import BudgetedExecute
+
+    executor = BudgetedExecute(max_output_bytes=1000)
+    executor.reset_execution_trackers()
+    executor.clear_before_next_output = False
+    executor._output_bytes = {}
+    outs: list = []
+    for _ in range(60):  # about 3,000 bytes printed
+        message = {
+            "msg_type": "stream",
+            "header": {"msg_type": "stream"},
+            "parent_header": {"msg_id": "cell"},
+            "content": {"name": "stdout", "text": "x" * 40},
+        }
+        executor.output(outs, message, None, 0)
+    kept = [o for o in outs if o.name == "stdout"]
+    notes = [o for o in outs if o.name == "stderr"]
+    assert 0 < len(kept) < 60
+    assert [n.text for n in notes] == [
+        fill("classroom.output_cut", limit="1000 bytes") + "\n"
+    ]
+    assert outs[-1] is notes[0]
+    assert "output was cut after 4.0 MiB" in fill(
+        "classroom.output_cut", limit="4.0 MiB"
+    )
+
+
 @pytest.fixture(scope="module")
 def quiz_course(tmp_path_factory) -> Course:
     """A copy of the course with the quiz only; nothing submitted, no gradebook."""

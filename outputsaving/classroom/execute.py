@@ -44,7 +44,8 @@ class BudgetedExecute(Execute):
     cell raises ``MemoryError`` (the kernel's memory cap) or the kernel dies,
     the kernel is killed and that cell and every later code cell get an error
     output naming the reason, without being run, so their tests score 0.
-    Outputs beyond ``max_output_bytes`` per cell are dropped (errors are kept).
+    Outputs beyond ``max_output_bytes`` per cell are dropped (errors are kept),
+    with a note where they were cut (``classroom.output_cut``).
     The stops of the process are appended to :attr:`stops`.
     """
 
@@ -142,6 +143,11 @@ class BudgetedExecute(Execute):
             used = self._output_bytes.get(cell_index, 0) + size
             self._output_bytes[cell_index] = used
             if used > self.max_output_bytes:
+                if used - size <= self.max_output_bytes:  # the first one cut
+                    limit = _size(self.max_output_bytes)
+                    text = fill("classroom.output_cut", limit=limit) + "\n"
+                    note = nbformat.v4.new_output("stream", name="stderr", text=text)
+                    outs.append(note)
                 return None
         return super().output(outs, msg, display_id, cell_index)
 
