@@ -1083,10 +1083,16 @@ def test_a_manual_grade_survives_a_regrade(tmp_path, unsafe):
         grade.needs_manual_grade = False
         gradebook.db.commit()
     log = io.StringIO()
-    grade_class(course.root, force=True, progress=False, stream=log, **settings)
+    result = grade_class(
+        course.root, force=True, progress=False, stream=log, **settings
+    )
     with Gradebook(_db(course), "output-saving") as gradebook:
         grade = gradebook.find_grade("quiz_q3_jpeg", "quiz_output_saving", QUIZ, "ana")
         assert (grade.auto_score, grade.manual_score, grade.score) == (0, 1, 1)
         assert not grade.needs_manual_grade
     assert "ana/quiz: kept the manual grades of 1 cell(s)" in log.getvalue()
+    # the log line shows the score that counts, the manual grade's (issue 24)
+    (outcome,) = result.outcomes
+    assert outcome.score == 6
+    assert outcome.log_line() in log.getvalue()
     assert course.scores(QUIZ)["ana"]["quiz_q3_jpeg"].score == 1

@@ -360,6 +360,7 @@ def test_killing_the_worker_ends_the_zygote_and_its_kernels(shared, tmp_path):
     assert processes_with("outputsaving.classroom.forkserver " + marker) == []
 
 
+@pytest.mark.root
 def test_forked_kernels_work_unprivileged_as_nobody(nobody):
     """As user nobody: the zygote in its own user namespace, a forked kernel."""
     # Under /tmp itself: nobody cannot enter pytest's own temporary folders.

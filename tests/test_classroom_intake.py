@@ -305,6 +305,7 @@ def test_socket_is_refused(course, monkeypatch):
     assert "a socket" in problem
 
 
+@pytest.mark.root
 def test_device_file_is_refused(course):
     folder = submit(course, "alice")
     try:

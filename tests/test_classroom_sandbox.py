@@ -828,6 +828,7 @@ def test_nbgrader_autograde_runs_in_the_sandbox(tmp_path):
 # -- unprivileged ------------------------------------------------------------------
 
 
+@pytest.mark.root
 def test_works_unprivileged_as_nobody(nobody):
     """As user nobody: the probe, a sandboxed command, a kernel (root only)."""
     site_packages = nobody.site_packages

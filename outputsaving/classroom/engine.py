@@ -467,7 +467,10 @@ class _Recorder:
                 self.bar.log(
                     f"{student}/{name}: not kept from the graded folder: {left}"
                 )
-            kept = commit(self.coursedir, res)
+            kept, counted = commit(self.coursedir, res)
+            # The score that counts (manual grades, late penalty), for the log
+            # line, the marker and the summary, as in reports/ (issue 24).
+            outcome.score = counted
             if kept:
                 self.bar.log(
                     f"{student}/{name}: kept the manual grades of {kept} cell(s) "

@@ -197,14 +197,16 @@ def _retrying(action, *, attempts: int = 20, pause: float = 0.25):
     return None  # pragma: no cover
 
 
-def commit(coursedir, result: GradeResult) -> int:
+def commit(coursedir, result: GradeResult) -> tuple[int, float]:
     """Write one submission's grades into the course gradebook (parent only).
 
     Manual grades (given in Formgrader) are kept: a cell's score is its manual
     score when it has one, whatever the autograder gives now. Returns how many
-    cells have one.
+    cells have one, and the score that counts, as nbgrader's export gives it:
+    manual grades instead of automatic ones, less the late penalty.
     """
     kept = []
+    counted = [0.0]
     from nbgrader.api import Gradebook
     from sqlalchemy.exc import SAWarning
 
@@ -233,6 +235,11 @@ def commit(coursedir, result: GradeResult) -> int:
                     if result.flags:
                         notebook.flagged = True
                 gb.db.commit()
+                counted[0] = max(
+                    0.0,
+                    float(submission.score or 0.0)
+                    - float(submission.late_submission_penalty or 0.0),
+                )
             except Exception:
                 gb.db.rollback()
                 raise
@@ -242,7 +249,7 @@ def commit(coursedir, result: GradeResult) -> int:
         write()
 
     _retrying(attempt)
-    return len(kept)
+    return len(kept), counted[0]
 
 
 def commit_pending(coursedir, result: GradeResult) -> None:
