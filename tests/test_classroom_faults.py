@@ -39,6 +39,8 @@ from outputsaving.classroom.runlock import CourseBusy, hold_course, lock_path
 from outputsaving.classroom.tasks import FeedbackResult
 from outputsaving.messages import fill
 
+pytestmark = pytest.mark.linux
+
 QUIZ = "quiz"
 
 # -- fault 4: one run per course at a time ----------------------------------------
@@ -104,6 +106,7 @@ def holder(tmp_path):
     run.stderr.close()
 
 
+@pytest.mark.slow  # toy runs: a Python each
 def test_a_second_run_is_refused_and_told_who_holds_the_course(holder):
     course, run, _, _ = holder
     with pytest.raises(CourseBusy) as refused, hold_course(course):
@@ -118,6 +121,7 @@ def test_a_second_run_is_refused_and_told_who_holds_the_course(holder):
     )
 
 
+@pytest.mark.slow  # toy runs: a Python each
 def test_the_command_line_refuses_a_second_run_with_exit_2(holder, capsys):
     course, run, _, _ = holder
     status = cli.main(["grade", "--course", str(course), "--no-progress"])
@@ -127,6 +131,7 @@ def test_the_command_line_refuses_a_second_run_with_exit_2(holder, capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.slow  # toy runs: a Python each
 def test_kill_9_then_the_same_command_runs_without_a_stale_lock(holder):
     course, run, killed_folder, child = holder
     os.kill(run.pid, signal.SIGKILL)
@@ -349,8 +354,8 @@ def _grade_cli(course: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.linux
 @pytest.mark.nbgrader
+@pytest.mark.sandbox
 def test_a_damaged_gradebook_is_named_left_untouched_and_never_a_traceback(
     quiz_course, tmp_path, unsafe
 ):
@@ -388,8 +393,8 @@ def _zip_cli(course: Course, zip_path: Path, unsafe: bool):
     )
 
 
-@pytest.mark.linux
 @pytest.mark.nbgrader
+@pytest.mark.sandbox
 @pytest.mark.parametrize(
     ("content", "words"),
     [
@@ -478,7 +483,6 @@ def zip_graded(tmp_path_factory, unsafe):
     return course, result, log.getvalue(), notebook
 
 
-@pytest.mark.linux
 @pytest.mark.nbgrader
 @pytest.mark.sandbox
 def test_learners_refused_in_the_zip_are_graded_zero_and_told_why(zip_graded):
@@ -509,7 +513,6 @@ def test_learners_refused_in_the_zip_are_graded_zero_and_told_why(zip_graded):
             assert gb.find_submission(QUIZ, student).score == 0
 
 
-@pytest.mark.linux
 @pytest.mark.nbgrader
 @pytest.mark.sandbox
 def test_the_intake_table_says_what_became_of_every_entry(zip_graded):
@@ -536,6 +539,7 @@ def test_the_intake_table_says_what_became_of_every_entry(zip_graded):
     assert len(rows) == 5
 
 
+@pytest.mark.slow  # toy runs: a Python each
 def test_the_run_lock_is_json_a_refused_run_can_read(holder):
     course, run, _, _ = holder
     data = json.loads(lock_path(course).read_text())

@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import fcntl
 import functools
 import json
 import os
@@ -110,6 +109,8 @@ def hold_course(course_dir: Path | str) -> Iterator[Path]:
     CourseBusy
         When another run (another process, or this one) holds the lock.
     """
+    import fcntl  # POSIX only: grading runs on Linux (importable anywhere)
+
     path = lock_path(course_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _held_guard:
