@@ -279,6 +279,39 @@ def test_a_full_disk_says_nothing_graded_was_lost(tmp_path, monkeypatch, capsys,
     assert "Traceback" not in err
 
 
+@pytest.mark.nbgrader
+@pytest.mark.sandbox
+def test_a_full_disk_in_a_run_loses_nothing_and_the_next_run_grades_it(
+    tmp_path, monkeypatch, unsafe
+):
+    from outputsaving.classroom import engine
+    from outputsaving.classroom.markers import marker_path
+
+    course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
+    (released,) = (REPO / "notebooks" / QUIZ).glob("*.ipynb")
+    course.submit(
+        "ann", QUIZ, with_answers(nbformat.read(released, as_version=4), RIGHT)
+    )
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    options = {"workers": 1, "unsafe": unsafe, "progress": False, "feedback": False}
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "write_marker", disk_full)  # after the commit
+        with pytest.raises(OSError) as stopped:
+            engine.grade_class(course.root, stream=io.StringIO(), **options)
+    message, status = cli.grade_error(stopped.value)
+    assert status == cli.GRADER_FAULT
+    assert "Nothing graded was lost" in message
+    assert not marker_path(course.root, "ann", QUIZ).exists()
+    with hold_course(course.root):  # the stopped run released the course
+        pass
+    again = engine.grade_class(course.root, stream=io.StringIO(), **options)
+    assert [(o.student, o.outcome) for o in again.graded_now] == [("ann", "graded")]
+    assert marker_path(course.root, "ann", QUIZ).exists()
+
+
 # -- fault 7: course messages, not tracebacks ------------------------------------
 
 
