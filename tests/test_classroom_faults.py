@@ -578,3 +578,32 @@ def test_the_run_lock_is_json_a_refused_run_can_read(holder):
     data = json.loads(lock_path(course).read_text())
     assert data["pid"] == run.pid
     assert data["host"] == socket.gethostname()
+
+
+@pytest.mark.nbgrader
+@pytest.mark.sandbox
+def test_nbgrader_s_real_feedback_failure_is_told_by_its_cause(zip_graded, tmp_path):
+    """generate_feedback where the feedback folder cannot be made (a file is in
+    its place: as root, a read-only folder would not stop the write)."""
+    from outputsaving.classroom.course import course_settings
+    from outputsaving.classroom.tasks import FeedbackTask
+
+    course = zip_graded[0].root
+    config, _ = course_settings(course)
+    blocked = course / "feedback" / "ann"
+    moved = tmp_path / "ann"
+    blocked.rename(moved)
+    blocked.write_text("a file where the folder should be")
+    try:
+        failed = feedback.generate_feedback(
+            FeedbackTask("ann", QUIZ, str(course), config)
+        )
+    finally:
+        blocked.unlink()
+        moved.rename(blocked)
+    assert not failed.success
+    cause = feedback.failure_cause(failed.error)
+    assert "NbGraderException" not in cause
+    assert "above traceback" not in cause
+    assert str(blocked) in cause, cause
+    print(cause)

@@ -57,8 +57,8 @@ def failure_cause(text: str) -> str:
     nbgrader logs the error it met (``OSError: [Errno 30] Read-only file
     system: '…'``) and raises its own ``NbGraderException`` ("see the above
     traceback"): the last exception line that is not nbgrader's wrapper is the
-    cause, told as ``Read-only file system: '…'``. Without one, the text's
-    first line.
+    cause, told as ``Read-only file system: '…'``. Without one, nbgrader's
+    first logged error, else the text's first line.
     """
     causes = []
     for line in str(text).splitlines():
@@ -67,6 +67,9 @@ def failure_cause(text: str) -> str:
             causes.append(found)
     if not causes:
         lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+        errors = [line for line in lines if line.startswith("[ERROR] ")]
+        if errors:  # nbgrader's log: its first error
+            return one_line(errors[0].removeprefix("[ERROR] "))
         return one_line(lines[0]) if lines else "no reason given"
     kind, words = causes[-1].groups()
     errno_words = re.match(r"\[Errno \d+\] (.+)$", words)
