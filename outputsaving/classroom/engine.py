@@ -35,6 +35,7 @@ failed (a gradebook row waiting for a grade; the next run grades it again).
 from __future__ import annotations
 
 import os
+import shlex
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,6 +49,7 @@ from outputsaving.classroom.course import (
     handed_in_files,
     imagej_problem,
     put_scripts_on_path,
+    readable_by_others,
 )
 from outputsaving.classroom.feedback import (
     failure_cause,
@@ -142,7 +144,9 @@ def grade_class(
         ``sqlite:///<course>/gradebook.db``).
     zip_path, zip_assignment : optional
         First import an LMS download (nbgrader's zip-collect conventions) of
-        the submissions of ``zip_assignment`` into ``submitted/``.
+        the submissions of ``zip_assignment`` into ``submitted/``; learners
+        refused inside it are refused in the run too, and ``intake.tsv`` in
+        the reports' folder says what became of each entry.
     progress : bool
         Show the progress bar (log lines are always written).
     feedback, report : bool
@@ -207,18 +211,9 @@ def grade_class(
         if not zip_assignment:
             msg = "importing a zip needs --zip-assignment"
             raise GradingRefused(msg)
-        imported, ledger = _import_zip(course_dir, Path(zip_path), zip_assignment)
-        write_intake_table(reports, ledger)
-        if not imported:
-            raise GradingRefused(
-                fill(
-                    "classroom.zip_empty",
-                    zip=str(zip_path),
-                    assignment=zip_assignment,
-                    count=len(ledger),
-                    table=str(reports / "intake.tsv"),
-                )
-            )
+        imported, ledger = _import_zip(
+            course_dir, Path(zip_path), zip_assignment, reports
+        )
     names = _assignment_names(course_dir, assignments)
     config, coursedir = course_settings(course_dir, db_url=db_url)
     created = _prepared_gradebook(config, coursedir, names)
@@ -249,6 +244,14 @@ def grade_class(
     )
     if created:
         bar.log(f"added to the gradebook from source/: {', '.join(created)}")
+    exposed = readable_by_others(course_dir)
+    if exposed:
+        bar.log(
+            f"warning: other users of this machine can read {', '.join(exposed)} "
+            f"(solutions, hidden tests, grades, feedback): close the course folder "
+            f"with 'chmod o-rwx {shlex.quote(str(course_dir))}' (README: What "
+            "grading needs)"
+        )
     if lost:
         bar.log(
             f"{len(lost)} submission(s) graded by an earlier run are not in the "
@@ -341,8 +344,12 @@ def grade_class(
     return result
 
 
-def _import_zip(course_dir: Path, zip_path: Path, assignment: str):
-    """An LMS download imported: ``(submissions, what became of each entry)``."""
+def _import_zip(course_dir: Path, zip_path: Path, assignment: str, reports: Path):
+    """An LMS download imported: ``(submissions, what became of each entry)``.
+
+    What became of each entry goes to ``reports/intake.tsv`` at once; a zip
+    refused as a whole, or one that holds no submission, stops the run.
+    """
     ledger: list[intake.EntryFate] = []
     try:
         imported = intake.import_lms_zip(
@@ -352,6 +359,16 @@ def _import_zip(course_dir: Path, zip_path: Path, assignment: str):
         words = one_line(e.strerror if isinstance(e, OSError) else str(e))
         refused = fill("classroom.zip_refused", zip=str(zip_path), error=words)
         raise GradingRefused(refused) from e
+    table = write_intake_table(reports, ledger)
+    if not imported:
+        empty = fill(
+            "classroom.zip_empty",
+            zip=str(zip_path),
+            assignment=assignment,
+            count=len(ledger),
+            table=str(table),
+        )
+        raise GradingRefused(empty)
     return imported, ledger
 
 
