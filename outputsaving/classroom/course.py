@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -27,6 +28,7 @@ __all__ = [
     "imagej_problem",
     "notebook_names",
     "put_scripts_on_path",
+    "readable_by_others",
     "source_hash",
 ]
 
@@ -35,6 +37,36 @@ STATE_DIR = ".outputsaving"
 #: The files nbgrader itself keeps beside a submitted notebook (collect and
 #: release_feedback need the secret), handed to the worker with the notebooks.
 NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+#: What other users of the machine must not read: solutions and hidden tests,
+#: every learner's feedback, the grades.
+PRIVATE = ("source", "feedback", "gradebook.db", "autograded", "submitted")
+
+
+def readable_by_others(course_dir: Path) -> list[str]:
+    """The private parts of the course that other users of the machine can read.
+
+    Empty when they cannot reach the course folder at all (a folder above it,
+    or the course folder, lets no other user through), as with a home folder
+    of mode 700.
+    """
+    course = Path(course_dir).resolve()
+    for folder in (course, *course.parents):
+        try:
+            if not folder.stat().st_mode & stat.S_IXOTH:
+                return []
+        except OSError:
+            return []
+    found = []
+    for name in PRIVATE:
+        try:
+            mode = (course / name).stat().st_mode
+        except OSError:
+            continue
+        if mode & stat.S_IROTH:
+            found.append(name)
+    return found
 
 
 def put_scripts_on_path() -> None:
