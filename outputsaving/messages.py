@@ -1557,6 +1557,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "gradebook with --db sqlite:///<new file>: every submission is then "
         "graded again into it.",
     ),
+    "classroom.gradebook_unreachable": (
+        E,
+        "the gradebook {gradebook} cannot be opened ({error}), so nothing was "
+        "graded. Check the URL given with --db (or the course's "
+        "CourseDirectory.db_url): that its folder exists or, for a database "
+        "server, that the server runs and lets you in.",
+    ),
     "classroom.disk_full": (
         E,
         "the grader's disk is full ({error}), so grading stopped. Nothing graded "

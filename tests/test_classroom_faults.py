@@ -413,6 +413,22 @@ def test_a_damaged_gradebook_is_named_left_untouched_and_never_a_traceback(
     assert damaged.read_bytes() == before
 
 
+@pytest.mark.nbgrader
+@pytest.mark.sandbox
+@pytest.mark.parametrize(
+    "url",
+    ["not a url", "sqlite:////no/such/folder/gradebook.db"],
+    ids=["unparsable", "no_folder"],
+)
+def test_a_gradebook_that_cannot_be_opened_is_one_message(quiz_course, unsafe, url):
+    done = _grade_cli(quiz_course.root, "--db", url, *(["--unsafe"] if unsafe else []))
+    assert done.returncode == cli.USAGE_ERROR, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "cannot be opened" in done.stderr
+    assert "nothing was graded" in done.stderr
+    assert "Check the URL given with --db" in done.stderr
+
+
 def _zip_cli(course: Course, zip_path: Path, unsafe: bool):
     return _grade_cli(
         course.root,

@@ -373,27 +373,33 @@ def _import_zip(course_dir: Path, zip_path: Path, assignment: str, reports: Path
 
 
 def _prepared_gradebook(config, coursedir, names) -> list[str]:
-    """:func:`prepare_gradebook`; a damaged gradebook is refused, left untouched."""
+    """:func:`prepare_gradebook`; a gradebook that is damaged (left untouched)
+    or cannot be opened is refused with what to do."""
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import DatabaseError
+    from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
     try:
         return prepare_gradebook(config, coursedir, names)
-    except DatabaseError as error:
+    except (ArgumentError, DatabaseError) as error:
         words = str(getattr(error, "orig", None) or error).strip()
-        if not any(w in words for w in ("not a database", "malformed")):
+        full = "disk is full" in words  # the grader's disk: told by the CLI
+        if any(w in words for w in ("not a database", "malformed")):
+            code = "classroom.gradebook_damaged"
+        elif isinstance(error, (ArgumentError, OperationalError)) and not full:
+            code = "classroom.gradebook_unreachable"
+        else:
             raise
         try:
             url = make_url(coursedir.db_url)
             shown = url.database if url.drivername.startswith("sqlite") else None
         except Exception:  # shown as the configured gradebook
             shown = None
-        damaged = fill(
-            "classroom.gradebook_damaged",
+        refused = fill(
+            code,
             gradebook=shown or _shown_url(coursedir.db_url),
             error=one_line(words.splitlines()[0] if words else "unreadable"),
         )
-        raise GradingRefused(damaged) from error
+        raise GradingRefused(refused) from error
 
 
 def _assignment_names(course_dir: Path, assignments) -> list[str]:
