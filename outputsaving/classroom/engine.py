@@ -224,7 +224,8 @@ def grade_class(
 
     # Learners refused inside the zip are refused here too, never left out.
     submissions = intake.with_zip_refusals(
-        intake.collect_submissions(course_dir, assignments=names), imported
+        intake.collect_submissions(course_dir, assignments=names),
+        [s for s in imported if s.assignment in names],
     )
     outcomes, to_grade, lost = pending(
         course_dir,
