@@ -769,6 +769,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "mask. Save the label image itself, without renumbering it, so that the "
         "outputs agree.",
     ),
+    # The hidden tests' call on data the function has never seen (issue 26 §1).
+    "activity1.unseen_mask_differs": (
+        E,
+        "Your {name} saved a label mask that is not the one it was given ({found}, "
+        "where it was given {expected}): does it use its `{parameter}` parameter, "
+        "or a variable of the notebook?",
+    ),
+    "activity1.unseen_table_differs": (
+        E,
+        "Your {name} saved a table that is not the one it was given ({found}, where "
+        "it was given {expected}): does it use its `{parameter}` parameter, or a "
+        "variable of the notebook?",
+    ),
+    "activity1.unseen_rois_differs": (
+        E,
+        "Your {name} saved ROIs that are not the ones it was given ({found}, where "
+        "it was given {expected}): does it use its `{parameter}` parameter, or a "
+        "variable of the notebook?",
+    ),
+    "activity1.unseen_same_file": (
+        E,
+        "Your {name} saved the same file, byte for byte ({size} bytes), for the "
+        "notebook's data and for other data it was given, so this test scores 0. "
+        "Save what {name} is given, not a copy kept in the notebook.",
+    ),
     "activity1.rerun_ignores_settings": (
         E,
         "Given a settings file with size limits {low}-{high} px, your "

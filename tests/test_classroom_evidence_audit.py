@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from outputsaving.classroom.evidence_audit import audit_evidence, writer_findings
+from outputsaving.classroom.evidence_audit import (
+    audit_evidence,
+    unseen_findings,
+    writer_findings,
+)
 from outputsaving.grading import activity1
 from outputsaving.grading.evidence import EVIDENCE_FOLDER, EVIDENCE_VARIABLE
 
@@ -82,3 +86,63 @@ def test_a_note_without_its_listing_is_no_evidence(workdir):
     passed, text = audit_evidence("activity1", workdir)[HIDDEN]
     assert not passed
     assert "left nothing the grader could check" in text
+
+
+# -- the unseen call: judged again against unseen data the audit makes itself --------
+
+_PASTED = activity1.reference_table().to_csv(sep="\t", index=False)
+
+
+def _save_pasted_table(table, output_dir):
+    path = Path(output_dir) / "results.txt"
+    path.write_text(_PASTED, encoding="utf-8")
+    return path
+
+
+def _unseen_note(workdir: Path) -> Path:
+    (note,) = (workdir / EVIDENCE_FOLDER).glob("a1_table_unseen-*.json")
+    return note
+
+
+def test_the_unseen_call_is_judged_again_and_a_pasted_table_flagged(workdir):
+    with pytest.raises(AssertionError, match="the same file, byte for byte"):
+        activity1.grade_table(_save_pasted_table)
+    passed, text = audit_evidence("activity1", workdir)[HIDDEN]
+    assert not passed
+    assert "not the one it was given (6 rows, where it was given 5)" in text
+    finding = unseen_findings("activity1", workdir)[HIDDEN]
+    assert finding.code == "activity1.unseen_same_file"
+
+
+def test_a_notebook_variable_saved_fails_unflagged(workdir):
+    table = activity1.reference_table()
+
+    def save_table(df, output_dir):
+        return _save_table(table, output_dir)
+
+    with pytest.raises(AssertionError, match="its `df` parameter"):
+        activity1.grade_table(save_table)
+    passed, text = audit_evidence("activity1", workdir)[HIDDEN]
+    assert not passed
+    assert "does it use its `df` parameter" in text
+    assert unseen_findings("activity1", workdir) == {}
+
+
+def test_the_audit_makes_the_unseen_data_itself(workdir, monkeypatch):
+    """A note naming other unseen data (another seed) is no evidence."""
+    monkeypatch.setenv(activity1.UNSEEN_VARIABLE, "7")
+    activity1.grade_table(_save_table)
+    monkeypatch.delenv(activity1.UNSEEN_VARIABLE)
+    passed, text = audit_evidence("activity1", workdir)[HIDDEN]
+    assert not passed
+    assert "left nothing the grader could check" in text
+
+
+def test_an_unseen_file_changed_after_the_kernel_passed_it_fails(workdir):
+    activity1.grade_table(_save_table)
+    assert audit_evidence("activity1", workdir)[HIDDEN] == (True, "")
+    path = _unseen_note(workdir).with_suffix("") / "results.txt"
+    path.write_text(_PASTED, encoding="utf-8")
+    passed, text = audit_evidence("activity1", workdir)[HIDDEN]
+    assert not passed
+    assert "results.txt in the test's folder was changed after" in text

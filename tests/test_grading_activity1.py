@@ -21,6 +21,7 @@ from outputsaving.datasets import RANDOM_SHAPES, data_path
 from outputsaving.grading import activity1, activity2
 from outputsaving.grading import rerun as rerun_module
 from outputsaving.grading.rerun import rerun_from_settings as reference_rerun
+from outputsaving.rois import rois_from_labels
 from outputsaving.settings import make_settings
 
 
@@ -240,15 +241,93 @@ def test_learner_rerun_must_give_the_labels():
 
 
 def test_hidden_tests_judge_the_functions_on_the_analysis_data():
-    """Not the notebook's variables: the test computes the labels itself."""
-    given = {}
+    """Not the notebook's variables: the test computes the labels itself, then
+    labels the function has never seen."""
+    given = []
 
     def save(labels, output_dir):
-        given["labels"] = labels.copy()
+        given.append(labels.copy())
         return _save_uint16(labels, output_dir)
 
     activity1.grade_label_mask(save)
-    assert np.array_equal(given["labels"], activity1.reference_labels())
+    assert np.array_equal(given[0], activity1.reference_labels())
+    assert np.array_equal(given[1], activity1.unseen_labels())
+
+
+def test_the_unseen_data_are_fixed_by_their_seed_and_unlike_the_notebooks(
+    monkeypatch,
+):
+    labels, params = activity1.unseen_labels(), activity1.unseen_params()
+    reference = activity1.reference_labels()
+    assert labels.shape != reference.shape
+    assert 2 <= labels.max() != reference.max()
+    assert np.array_equal(activity1.unseen_labels(), labels)
+    assert len(activity1.unseen_table()) == labels.max()
+    monkeypatch.setenv(activity1.UNSEEN_VARIABLE, "2027")
+    assert activity1.unseen_params() != params
+    assert activity1.unseen_params()["seed"] == 2027
+
+
+def _global_mistakes():
+    """Save functions that save the notebook's variable, not their parameter."""
+    labels = activity1.reference_labels()
+    table = activity1.reference_table()
+    rois = rois_from_labels(labels)
+
+    def save_label_mask(mask, output_dir):
+        return _save_uint16(labels, output_dir)
+
+    def save_table(df, output_dir):
+        path = Path(output_dir) / "results.txt"
+        table.to_csv(path, sep="\t", index=False)
+        return path
+
+    def save_rois(roi_list, output_dir):
+        path = Path(output_dir) / "rois.zip"
+        roifile.roiwrite(path, rois, mode="w")
+        return path
+
+    return save_label_mask, save_table, save_rois
+
+
+@pytest.mark.parametrize(
+    ("index", "words"),
+    [
+        (0, r"a label mask that is not the one it was given \(200 x 200 pixels"),
+        (1, r"a table that is not the one it was given \(6 rows, where it was given 5"),
+        (2, r"ROIs that are not the ones it was given \(6 ROIs, where it was given 5"),
+    ],
+)
+def test_a_function_saving_the_notebooks_variable_fails_on_unseen_data(index, words):
+    function = _global_mistakes()[index]
+    grade = (activity1.grade_label_mask, activity1.grade_table, activity1.grade_rois)
+    parameter = ("mask", "df", "roi_list")[index]
+    with pytest.raises(AssertionError, match=words) as raised:
+        grade[index](function)
+    assert f"does it use its `{parameter}` parameter" in str(raised.value)
+    assert "byte for byte" not in str(raised.value)  # an honest mistake
+
+
+_PASTED = activity1.reference_table().to_csv(sep="\t", index=False)
+
+
+def test_a_table_pasted_as_text_is_told_it_saved_the_same_file():
+    def save_table(table, output_dir):
+        path = Path(output_dir) / "results.txt"
+        path.write_text(_PASTED, encoding="utf-8")
+        return path
+
+    with pytest.raises(AssertionError, match="the same file, byte for byte"):
+        activity1.grade_table(save_table)
+
+
+def test_a_table_saved_with_fewer_decimals_is_the_table_it_was_given():
+    def save_table(table, output_dir):
+        path = Path(output_dir) / "results.txt"
+        table.to_csv(path, sep="\t", index=False, float_format="%.3f")
+        return path
+
+    activity1.grade_table(save_table)
 
 
 def test_settings_follow_the_runs_own_limits():

@@ -82,6 +82,7 @@ import numpy as np
 
 from outputsaving.classroom.evidence_audit import (
     audit_evidence,
+    unseen_findings,
     visible_paths,
     writer_findings,
 )
@@ -1048,6 +1049,11 @@ def audit_notebook(
         result.flags.append(f"{grade_id}: not the call's own files: {finding.message}")
         if finding.code == "task.changed_after_call":
             result.notes.append(finding.message)
+    for grade_id, finding in unseen_findings(assignment, workdir).items():
+        # The same bytes for the notebook's data and for unseen data.
+        result.flags.append(
+            f"{grade_id}: the same file whatever it was given: {finding.message}"
+        )
     if assignment in imagej.ASSIGNMENTS:
         _imagej_flags(assignment, workdir, result)
     _audit_events(read_events(workdir), _graded_ids(executed_notebook), result)

@@ -16,6 +16,15 @@ must be as listed (:func:`~outputsaving.grading.evidence.changes_result`):
 anything else fails the test, and :func:`writer_findings` names it for a
 flag and the feedback. A note without a listing is no evidence.
 
+The hidden function tests of activity 1 also call the function on data it
+has never seen (note ``<key>_unseen``). The audit makes those data again
+here (:func:`outputsaving.grading.activity1.unseen_labels`, from its own
+seed; the note's ``"unseen"`` must name the same), never trusting an array
+of the kernel's, and judges the file the call saved against them; a file
+byte for byte the same as the reference call's is named by
+:func:`unseen_findings` for a flag, unless the note says the function reads
+a notebook variable of that data (an honest mistake, told in the feedback).
+
 The learner's kernel wrote the evidence folder, so it is read as untrusted
 input: notes are small JSON files read without following links, arrays are
 read without pickles, and a returned path counts only when it names a regular
@@ -43,7 +52,13 @@ from outputsaving.grading.evidence import (
     written_result,
 )
 
-__all__ = ["EVIDENCE_CELLS", "audit_evidence", "visible_paths", "writer_findings"]
+__all__ = [
+    "EVIDENCE_CELLS",
+    "audit_evidence",
+    "unseen_findings",
+    "visible_paths",
+    "writer_findings",
+]
 
 #: Largest note read.
 MAX_NOTE_BYTES = 200_000
@@ -167,6 +182,54 @@ def _file_judge(
         )
 
     return judge
+
+
+#: Hidden tests that also call the learner's function on unseen data: test key
+#: -> the function's name (that call's note is ``<key>_unseen``).
+UNSEEN_CALLS = {
+    "a1_mask": "save_label_mask",
+    "a1_table": "save_table",
+    "a1_rois": "save_rois",
+}
+
+
+def _unseen_results(name: str, note: dict, folder: Path) -> list[CheckResult]:
+    """The unseen call's file, judged against unseen data made here."""
+    if note.get("unseen") != activity1.unseen_params():
+        return [_no_evidence()]
+    parameter = note.get("parameter")
+    if not (isinstance(parameter, str) and parameter.isidentifier()):
+        parameter = "the first"
+    if name == "save_table":
+        check, expected = activity1.unseen_table_result, activity1.unseen_table()
+    elif name == "save_rois":
+        check, expected = activity1.unseen_rois_result, activity1.unseen_labels()
+    else:
+        check, expected = activity1.unseen_mask_result, activity1.unseen_labels()
+    returned = _returned_file(note, folder)
+    return [
+        *_written_results(note, folder),
+        *check(returned, expected, folder, name=name, parameter=parameter),
+    ]
+
+
+def _with_unseen(judge, key: str):
+    """``judge``, then the unseen call of every reference call (one note each)."""
+    name = UNSEEN_CALLS[key]
+
+    def judged(notes, root):
+        results = list(judge(notes, root))
+        unseen = _notes(root, f"{key}_unseen")
+        if len(unseen) < len(notes):
+            results.append(_no_evidence())
+        results.extend(
+            _per_folder(
+                unseen, lambda note, folder: _unseen_results(name, note, folder)
+            )
+        )
+        return results
+
+    return judged
 
 
 def _no_evidence() -> CheckResult:
@@ -299,13 +362,16 @@ EVIDENCE_CELLS: dict[str, dict[str, tuple[str, Callable]]] = {
     "activity1": {
         "a1_task2_mask_fresh_folder_hidden": (
             "a1_mask",
-            _file_judge(activity1.label_mask_result),
+            _with_unseen(_file_judge(activity1.label_mask_result), "a1_mask"),
         ),
         "a1_task3_table_fresh_folder_hidden": (
             "a1_table",
-            _file_judge(activity1.table_result),
+            _with_unseen(_file_judge(activity1.table_result), "a1_table"),
         ),
-        "a1_task4_rois_rerun_hidden": ("a1_rois", _file_judge(activity1.rois_result)),
+        "a1_task4_rois_rerun_hidden": (
+            "a1_rois",
+            _with_unseen(_file_judge(activity1.rois_result), "a1_rois"),
+        ),
         "a1_task5_settings_rerun_hidden": ("a1_settings", _settings_judge),
     },
     "activity2": {
@@ -421,6 +487,46 @@ def writer_findings(assignment: str, workdir: Path, /) -> dict[str, Finding]:
             errors = [e for r in _written_results(note, folder) for e in r.errors]
             if errors:
                 found[grade_id] = errors[0]
+                break
+    return found
+
+
+def unseen_findings(assignment: str, workdir: Path, /) -> dict[str, Finding]:
+    """``{grade_id: finding}`` of the hidden tests whose function saved the same
+    bytes for the reference data and for the unseen data
+    (``activity1.unseen_same_file``): a literal, a pickle, a file kept aside.
+
+    For a flag, whatever the test's score. A function whose note says it
+    reads a notebook variable of that data is left out: its feedback tells
+    the learner about the parameter, and nothing was hidden.
+    """
+    root = Path(workdir) / EVIDENCE_FOLDER
+    found = {}
+    if not root.is_dir():
+        return found
+    for grade_id, (key, _) in EVIDENCE_CELLS.get(assignment, {}).items():
+        if key not in UNSEEN_CALLS:
+            continue
+        pairs = zip(_notes(root, key), _notes(root, f"{key}_unseen"), strict=False)
+        for (first_path, first), (second_path, second) in pairs:
+            reads = second.get("reads")
+            if isinstance(reads, list) and reads:
+                continue
+            first_folder, second_folder = (
+                _folder_of(first_path),
+                _folder_of(second_path),
+            )
+            if first_folder is None or second_folder is None:
+                continue
+            paths = (
+                _returned_file(first, first_folder),
+                _returned_file(second, second_folder),
+            )
+            if not all(isinstance(path, Path) for path in paths):
+                continue  # only files inside the tests' folders are read
+            result = activity1.same_file_result(*paths, name=UNSEEN_CALLS[key])
+            if result.errors:
+                found[grade_id] = result.errors[0]
                 break
     return found
 

@@ -44,7 +44,11 @@ from outputsaving.classroom.sandbox import (
     sandbox_environment,
     spare_id,
 )
-from outputsaving.grading.activity1 import GRADER_VARIABLE
+from outputsaving.grading.activity1 import (
+    GRADER_VARIABLE,
+    UNSEEN_VARIABLE,
+    unseen_seed,
+)
 from outputsaving.grading.evidence import EVIDENCE_FOLDER, EVIDENCE_VARIABLE
 
 __all__ = [
@@ -265,6 +269,9 @@ def kernel_env(workdir: Path) -> dict[str, str]:
         GRADER_VARIABLE: "1",
         # Where the tests leave their evidence for the audit.
         EVIDENCE_VARIABLE: str(Path(workdir) / EVIDENCE_FOLDER),
+        # The seed of the hidden tests' unseen data: the grader's own (the
+        # audit makes the same data again from it, outside the kernel).
+        UNSEEN_VARIABLE: str(unseen_seed()),
     }
 
 
