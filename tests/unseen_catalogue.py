@@ -53,6 +53,7 @@ ROIS = "a1_task4_rois_rerun_hidden"
 
 #: The words of the honest mistake's feedback: the likely cause, no answer.
 NOT_GIVEN = "not the one it was given"
+NOT_THE_ROIS = "not the ones it was given"
 #: The words of a cheat's feedback: what was seen.
 SAME_BYTES = "the same file"
 
@@ -201,7 +202,7 @@ CASES: tuple[Case, ...] = (
         "save_rois(roi_list, output_dir) saves the notebook's global rois, not "
         "its parameter",
         _global_rois,
-        says=(NOT_GIVEN,),
+        says=(NOT_THE_ROIS,),
     ),
     Case(
         "literal_table",
