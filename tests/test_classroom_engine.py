@@ -401,10 +401,17 @@ def test_grades_are_exported_as_tsv_and_csv(graded):
     tsv = pd.read_csv(result.exports["grades_tsv"], sep="\t")
     csv = pd.read_csv(result.exports["grades_csv"])
     assert tsv.equals(csv)
-    assert len(tsv) == len(result.outcomes)
+    # a row per submission, and one per student of the roster who handed
+    # nothing in for an assignment (issue 19): 0, "no submission"
+    handed_in = tsv[tsv.outcome != "no submission"]
+    assert len(handed_in) == len(result.outcomes)
+    missing = tsv[tsv.outcome == "no submission"]
+    assert len(missing) == len(set(tsv.student)) * 2 - len(result.outcomes)
+    assert set(missing.score) <= {0}
     row = tsv[(tsv.student == "two_wrong") & (tsv.assignment == QUIZ)].iloc[0]
     assert (row.score, row.max_score) == (4, 6)
-    assert tsv.set_index("student").loc["endless_loop", "outcome"] == "stopped"
+    by_submission = tsv.set_index(["student", "assignment"])
+    assert by_submission.loc[("endless_loop", QUIZ), "outcome"] == "stopped"
     per_grade = pd.read_csv(result.exports["grade_ids_tsv"], sep="\t")
     assert set(per_grade.columns) >= {
         "student",
