@@ -631,6 +631,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "that sets it has not run, or stopped with an error. Fix the first cell "
         "that failed, run the notebook again from the top, then run this cell.",
     ),
+    "task.excel_workbook": (
+        E,
+        "Your {name} tried to write an Excel workbook, which is not a text table "
+        "(and needs {module}, which the course does not install). Save the table "
+        "as the delimited text the task asks for.",
+    ),
     "task.function_failed": (
         E,
         "Your {name} stopped with {error}{detail}. Run its cell and the cell "

@@ -59,6 +59,28 @@ def test_failing_function_message_names_the_error():
     )
 
 
+def test_an_excel_workbook_is_told_it_is_not_text_not_a_missing_package():
+    """pandas' to_excel without openpyxl (issue 26 §3): a workbook is not text."""
+
+    def save_table(table, output_dir):
+        msg = "No module named 'openpyxl'"
+        raise ModuleNotFoundError(msg, name="openpyxl")
+
+    with pytest.raises(AssertionError) as caught:
+        call_learner_function(save_table, None, "x")
+    text = str(caught.value)
+    assert "tried to write an Excel workbook, which is not a text" in text
+    assert "ModuleNotFoundError" not in text
+
+
+def test_another_missing_module_is_named_as_it_is():
+    def save_table(table, output_dir):
+        import outputsaving_no_such_module  # noqa: F401
+
+    with pytest.raises(AssertionError, match="ModuleNotFoundError: No module named"):
+        call_learner_function(save_table, None, "x")
+
+
 def test_not_callable_is_reported():
     with pytest.raises(AssertionError, match="is a int, not a function"):
         call_learner_function(3, name="save_label_mask")
