@@ -658,6 +658,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your {name} saved its file at {path}, outside the output folder it was "
         "given ({folder}). Build the file's path from the output folder argument.",
     ),
+    "task.path_backslash": (
+        E,
+        "Your {name} saved its file under a name with a backslash (one ending in "
+        "{tail}): outside Windows a backslash is part of a name, not a folder "
+        "separator, so the file is not in the output folder it was given. Build "
+        "the path from the output folder argument with pathlib's / operator.",
+    ),
     "task.undefined": (
         E,
         "{name} is not defined. Run the cells above in order, from the top, "
@@ -1619,6 +1626,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "grading stopped on an error the grader did not expect ({error}). The "
         "grades committed so far are kept and the next run grades the rest; run "
         "the same command with --debug to see the traceback, and report it.",
+    ),
+    "classroom.feedback_not_released": (
+        N,
+        "{student}/{assignment}: feedback not released through the exchange: its "
+        "folder has no {missing} (the submission did not come through nbgrader "
+        "submit, from an LMS zip or copied in by hand). Give it through the LMS: "
+        "{zip}.",
+    ),
+    "classroom.feedback_released": (
+        N,
+        "feedback of {assignment} released for {count} {count:learner/learners} "
+        "({students}); each gets it with: nbgrader fetch_feedback {assignment}",
+    ),
+    "classroom.feedback_release_failed": (
+        E,
+        "nbgrader release_feedback {assignment} failed ({error}), so no feedback "
+        "was released; run it yourself in the course folder to see its log.",
+    ),
+    "classroom.feedback_none": (
+        E,
+        "there is no feedback of {assignment} to release in {folder}: run "
+        "outputsaving grade first.",
     ),
     # For the learner, in the feedback.
     "classroom.output_cut": (

@@ -20,6 +20,7 @@ from outputsaving.analysis import segment_shapes
 from outputsaving.datasets import RANDOM_SHAPES, data_path
 from outputsaving.grading import activity1, activity2
 from outputsaving.grading import rerun as rerun_module
+from outputsaving.grading.evidence import EVIDENCE_VARIABLE
 from outputsaving.grading.rerun import rerun_from_settings as reference_rerun
 from outputsaving.rois import rois_from_labels
 from outputsaving.settings import make_settings
@@ -503,3 +504,21 @@ def test_hidden_settings_test_reruns_in_process_under_the_class_grader(
     )
     with pytest.raises(AssertionError, match="gave 0 objects"):
         activity1.grade_settings(_save_settings(), reference_rerun)
+
+
+def test_a_path_with_a_windows_backslash_is_told_about_the_backslash(
+    tmp_path, monkeypatch
+):
+    """Issue 26 §3: not 'outside the output folder' with the grader's path."""
+    monkeypatch.setenv(EVIDENCE_VARIABLE, str(tmp_path / "evidence"))
+
+    def save(labels, output_dir):
+        path = Path(str(output_dir) + "\\label_mask.tif")
+        tifffile.imwrite(path, np.asarray(labels).astype(np.uint16))
+        return path
+
+    with pytest.raises(AssertionError) as raised:
+        activity1.grade_label_mask(save)
+    text = str(raised.value)
+    assert "a name with a backslash (one ending in \\label_mask.tif)" in text
+    assert str(tmp_path) not in text

@@ -14,6 +14,7 @@ grader works.
 from __future__ import annotations
 
 import linecache
+import os
 import textwrap
 import warnings
 from pathlib import Path, PurePath
@@ -250,7 +251,14 @@ def saved_file(result: CheckResult, value, output_dir, /, *, name: str) -> Path 
         result.add("file.missing", path=path)
         return None
     if output_dir is not None and not is_inside(path, Path(output_dir)):
-        result.add("task.outside_output_dir", name=name, path=path, folder=output_dir)
+        if "\\" in path.name and os.sep == "/":
+            # "folder\\name" is one name here: the grader's folder is not shown.
+            tail = "\\" + path.name.rsplit("\\", 1)[-1]
+            result.add("task.path_backslash", name=name, tail=tail)
+        else:
+            result.add(
+                "task.outside_output_dir", name=name, path=path, folder=output_dir
+            )
     return path
 
 
