@@ -262,3 +262,15 @@ def test_the_audit_s_notes_reach_a_notebook_nbgrader_left_read_only(tmp_path):
     assert "A note." in written.cells[0].source
     (cell,) = [c for c in written.cells if _ids([c]) == ["quiz_q2_format"]]
     assert "Your answer is text." in cell.outputs[-1]["text"]
+
+
+def test_the_audit_s_notes_show_as_written_not_as_markup(tmp_path):
+    """Issue 26 §3: a reason naming ``__dict__`` is no bold "dict" in the feedback."""
+    from outputsaving.classroom import worker
+
+    path = tmp_path / "quiz_output_saving.ipynb"
+    nbformat.write(_read("notebooks", QUIZ), path)
+    note = "it replaces outputsaving.grading.activity2.__dict__ <b>*x*</b>"
+    worker._note_audit_changes(path, {}, [note])
+    source = nbformat.read(path, as_version=4).cells[0].source
+    assert r"activity2.\_\_dict\_\_ &lt;b&gt;\*x\*&lt;/b&gt;" in source

@@ -385,7 +385,8 @@ def _note_audit_changes(
         note = nbformat.v4.new_output("stream", name="stderr", text=f"{text}\n")
         cell.outputs = [*cell.get("outputs", []), note]
     if notes:
-        lines = "\n".join(f"- {note}" for note in notes)
+        # Shown as written: "__dict__" is no bold "dict" (issue 26 §3).
+        lines = "\n".join(f"- {_as_text(note)}" for note in notes)
         header = fill("classroom.audit_header")
         notebook.cells.insert(
             0, nbformat.v4.new_markdown_cell(f"**{header}**\n\n{lines}")
