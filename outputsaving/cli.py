@@ -1,5 +1,5 @@
-"""Command line: ``outputsaving check ...``, ``outputsaving demo`` and
-``outputsaving grade``.
+"""Command line: ``outputsaving check ...``, ``outputsaving demo``,
+``outputsaving grade`` and ``outputsaving release-feedback``.
 
 Exit status: 0 when the file passes, 1 when it does not (the findings are on
 standard output), 2 for a usage error (including an unusable reference).
@@ -71,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
         "--output", type=Path, default=Path("demo_output"), help="output folder"
     )
     _add_grade_parser(commands)
+    release = commands.add_parser(
+        "release-feedback",
+        help="release the feedback of an assignment through nbgrader's exchange",
+        description="nbgrader release_feedback for every learner who submitted "
+        "through the exchange; one line for each learner left out, and why (they "
+        "get their feedback through the LMS: reports/feedback_<assignment>.zip).",
+    )
+    release.add_argument("assignment", metavar="ASSIGNMENT")
+    release.add_argument("--course", type=Path, default=Path("."), metavar="DIR")
     return parser
 
 
@@ -231,6 +240,50 @@ def _first_line(error: BaseException) -> str:
     return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
+def _release_feedback(args) -> int:
+    """``outputsaving release-feedback``: 0 when released (skips included)."""
+    from outputsaving.classroom.feedback import failure_cause
+    from outputsaving.classroom.release import release_feedback
+
+    name = args.assignment
+    release = release_feedback(args.course, name)
+    if not release.released and not release.skipped:
+        folder = args.course / "feedback"
+        message = fill("classroom.feedback_none", assignment=name, folder=folder)
+        print(f"outputsaving: error: {message}", file=sys.stderr)
+        return USAGE_ERROR
+    for student, missing in release.skipped.items():
+        lms_zip = args.course / "reports" / f"feedback_{name}.zip"
+        print(
+            fill(
+                "classroom.feedback_not_released",
+                student=student,
+                assignment=name,
+                missing=missing,
+                zip=lms_zip,
+            )
+        )
+    if not release.success:
+        cause = failure_cause(release.log)
+        message = fill(
+            "classroom.feedback_release_failed", assignment=name, error=cause
+        )
+        print(f"outputsaving: error: {message}", file=sys.stderr)
+        return 1
+    if release.released:
+        students = ", ".join(release.released)
+        count = len(release.released)
+        print(
+            fill(
+                "classroom.feedback_released",
+                assignment=name,
+                count=count,
+                students=students,
+            )
+        )
+    return 0
+
+
 def _check(args) -> int:
     from outputsaving import labels, rois, settings, table
     from outputsaving.reference import as_reference_labels
@@ -262,6 +315,8 @@ def main(argv=None) -> int:
             return _check(args)
         if args.command == "grade":
             return _grade(args)
+        if args.command == "release-feedback":
+            return _release_feedback(args)
         from outputsaving.demo import run_demo
 
         return run_demo(args.output)

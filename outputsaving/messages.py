@@ -1627,6 +1627,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "grades committed so far are kept and the next run grades the rest; run "
         "the same command with --debug to see the traceback, and report it.",
     ),
+    "classroom.feedback_not_released": (
+        N,
+        "{student}/{assignment}: feedback not released through the exchange: its "
+        "folder has no {missing} (the submission did not come through nbgrader "
+        "submit, from an LMS zip or copied in by hand). Give it through the LMS: "
+        "{zip}.",
+    ),
+    "classroom.feedback_released": (
+        N,
+        "feedback of {assignment} released for {count} {count:learner/learners} "
+        "({students}); each gets it with: nbgrader fetch_feedback {assignment}",
+    ),
+    "classroom.feedback_release_failed": (
+        E,
+        "nbgrader release_feedback {assignment} failed ({error}), so no feedback "
+        "was released; run it yourself in the course folder to see its log.",
+    ),
+    "classroom.feedback_none": (
+        E,
+        "there is no feedback of {assignment} to release in {folder}: run "
+        "outputsaving grade first.",
+    ),
     # For the learner, in the feedback.
     "classroom.output_cut": (
         N,

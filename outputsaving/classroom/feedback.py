@@ -24,7 +24,9 @@ from outputsaving.files import copy_regular, remove_no_follow
 from outputsaving.messages import fill
 
 __all__ = [
+    "RELEASE_FILES",
     "ClassFeedback",
+    "copy_release_files",
     "failure_cause",
     "feedback_count",
     "feedback_for_class",
@@ -118,18 +120,39 @@ def _only_feedback(folder: Path, submitted: Path, notebooks: Sequence[str]) -> N
     nbgrader's generate_feedback copies every file of the autograded folder
     (the notebook's outputs, files its code wrote) next to the feedback, so a
     learner's planted ``grades_summary.html`` would look like the grader's.
-    What stays: ``<notebook>.html`` for each notebook, and ``timestamp.txt``
-    (nbgrader's release_feedback needs it) copied from the submission, not
-    from the folder the learner's code could write.
+    What stays: ``<notebook>.html`` for each notebook, and nbgrader's own
+    files of the submission (:func:`copy_release_files`), copied from the
+    submission, not from the folder the learner's code could write.
     """
     keep = {f"{name}.html" for name in notebooks}
     for entry in list(folder.iterdir()):
         if entry.name in keep and entry.is_file() and not entry.is_symlink():
             continue
         remove_no_follow(entry)
-    stamp = folder / "timestamp.txt"
-    stamp.unlink(missing_ok=True)
-    copy_regular(submitted / "timestamp.txt", stamp)
+    copy_release_files(submitted, folder)
+
+
+#: What nbgrader's release_feedback reads beside each feedback page
+#: (``nbgrader/exchange/default/release_feedback.py``): the submission's
+#: ``timestamp.txt``, and its ``submission_secret.txt``, which ``nbgrader
+#: submit`` writes and from which the released page's name is made
+#: (``notebook_hash(secret, notebook_id)``, what ``fetch_feedback`` looks for).
+RELEASE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def copy_release_files(submitted: Path, folder: Path) -> None:
+    """Copy the submission's :data:`RELEASE_FILES` into its feedback folder.
+
+    A file the submission does not have (one from an LMS zip, or copied in by
+    hand, has no secret) is not copied, and an older copy of it is removed:
+    ``outputsaving release-feedback`` skips such a feedback folder and says why.
+    The secret is readable by the instructor alone.
+    """
+    for name in RELEASE_FILES:
+        target = folder / name
+        target.unlink(missing_ok=True)
+        mode = 0o600 if name == "submission_secret.txt" else 0o644
+        copy_regular(submitted / name, target, mode=mode)
 
 
 def write_refusal_feedback(
@@ -149,8 +172,8 @@ def write_refusal_feedback(
     Writes ``<folder>/<assignment>/<notebook>.html`` for each notebook name
     (without ``.ipynb``), where nbgrader's feedback would be, replacing any
     earlier feedback there. ``reasons`` are the intake's learner messages.
-    With ``submitted`` (the submission's folder), its ``timestamp.txt`` is
-    copied beside, for nbgrader's release_feedback.
+    With ``submitted`` (the submission's folder), its ``timestamp.txt`` and
+    secret are copied beside, for nbgrader's release_feedback.
     """
     import html
 
@@ -171,7 +194,7 @@ def write_refusal_feedback(
         path.write_text(page, encoding="utf-8")
         written.append(path)
     if submitted is not None:
-        copy_regular(submitted / "timestamp.txt", target / "timestamp.txt")
+        copy_release_files(submitted, target)
     return written
 
 
