@@ -512,7 +512,9 @@ def write_report(
     """Write the exports and the figure into ``folder``; return their paths.
 
     Files: ``grades.tsv``/``grades.csv`` (student x assignment),
-    ``grade_ids.tsv``/``grade_ids.csv`` (per graded cell) and ``summary.png``.
+    ``grade_ids.tsv``/``grade_ids.csv`` (per graded cell), ``summary.png``,
+    and for the LMS (:mod:`outputsaving.classroom.lms`) ``canvas_grades.csv``,
+    ``moodle_grades.csv`` and ``feedback_<assignment>.zip``.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -526,6 +528,12 @@ def write_report(
             paths[f"{name}_{suffix}"] = path
     mistakes = mistake_counts(outcomes)
     paths["figure"] = summary_figure(grades, mistakes, folder / "summary.png")
+    # For the LMS: Canvas's and Moodle's grade imports, the feedback zips.
+    from outputsaving.classroom.lms import read_roster, write_lms_exports
+
+    roster = read_roster(db_url, course_id)
+    feedback_dir = Path(course_dir) / "feedback"
+    paths |= write_lms_exports(folder, submissions, roster, feedback_dir=feedback_dir)
     return paths
 
 
