@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -141,6 +142,11 @@ def test_exchange_learners_fetch_their_feedback_and_a_hand_copy_is_skipped(
     assert SECRET in skipped[0]
     assert "LMS" in skipped[0]
     assert "released for 2 learners (ada, grace)" in completed.stdout
+    # hal's page is in the zip for the LMS that the line names.
+    lms_zip = course.root / "reports" / f"feedback_{ASSIGNMENT}.zip"
+    assert str(lms_zip) in skipped[0]
+    with zipfile.ZipFile(lms_zip) as archive:
+        assert f"hal/{Path(NOTEBOOK).stem}.html" in archive.namelist()
 
     page = Path(NOTEBOOK).with_suffix(".html").name
     for learner in learners:
