@@ -242,8 +242,7 @@ def _first_line(error: BaseException) -> str:
 
 def _release_feedback(args) -> int:
     """``outputsaving release-feedback``: 0 when released (skips included)."""
-    from outputsaving.classroom.feedback import failure_cause
-    from outputsaving.classroom.release import release_feedback
+    from outputsaving.classroom.release import release_error, release_feedback
 
     name = args.assignment
     release = release_feedback(args.course, name)
@@ -264,7 +263,7 @@ def _release_feedback(args) -> int:
             )
         )
     if not release.success:
-        cause = failure_cause(release.log)
+        cause = release_error(release.log)
         message = fill(
             "classroom.feedback_release_failed", assignment=name, error=cause
         )

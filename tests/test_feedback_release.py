@@ -99,6 +99,21 @@ def test_no_feedback_at_all_is_one_line_and_exit_2(tmp_path, capsys):
 
 
 @pytest.mark.nbgrader
+@pytest.mark.slow  # nbgrader's release_feedback, run for real
+def test_a_failed_nbgrader_release_is_one_line_and_exit_1(tmp_path, capsys):
+    """A folder without nbgrader_config.py: nbgrader's default exchange."""
+    from outputsaving.cli import main
+
+    _feedback(tmp_path, "ada", secret=True)
+    status = main(["release-feedback", ASSIGNMENT, "--course", str(tmp_path)])
+    error = capsys.readouterr().err
+    assert status == 1
+    assert "nbgrader release_feedback activity1 failed" in error
+    assert "Unwritable directory" in error or "course id" in error
+    assert len(error.strip().splitlines()) == 1
+
+
+@pytest.mark.nbgrader
 @pytest.mark.linux
 @pytest.mark.slow
 @pytest.mark.skipif(

@@ -14,14 +14,24 @@ their page anyway; they get it through the LMS (``reports/``'s feedback zip).
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from outputsaving.classroom.feedback import RELEASE_FILES
+from outputsaving.classroom.feedback import RELEASE_FILES, failure_cause
 
-__all__ = ["FeedbackRelease", "feedback_to_release", "release_feedback"]
+__all__ = [
+    "FeedbackRelease",
+    "feedback_to_release",
+    "release_error",
+    "release_feedback",
+]
+
+# A line of nbgrader's log: ``[ReleaseFeedbackApp | CRITICAL] Unwritable ...``.
+_LOGGED = re.compile(r"^\[\w+ \| (?:CRITICAL|ERROR)\] (.+)$")
 
 
 @dataclass
@@ -76,9 +86,13 @@ def release_feedback(
     if plan.skipped:
         excluded = ",".join(sorted(plan.skipped))
         command.append(f"--CourseDirectory.student_id_exclude={excluded}")
+    # This Python's scripts first on PATH, as nbgrader's apps expect.
+    scripts = str(Path(sys.executable).parent)
+    path = os.pathsep.join(filter(None, [scripts, os.environ.get("PATH")]))
     completed = subprocess.run(
         command,
         cwd=course_dir,
+        env={**os.environ, "PATH": path},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -87,3 +101,17 @@ def release_feedback(
     plan.success = completed.returncode == 0
     plan.log = completed.stdout + completed.stderr
     return plan
+
+
+def release_error(log: str) -> str:
+    """The cause of a failed release, on one line, from nbgrader's log.
+
+    nbgrader logs the cause (``[ReleaseFeedbackApp | CRITICAL] Unwritable
+    directory ...``), then that the command failed: the first such line that
+    is not the latter, else :func:`~outputsaving.classroom.feedback.failure_cause`.
+    """
+    for line in str(log).splitlines():
+        found = _LOGGED.match(line.strip())
+        if found and not found.group(1).endswith(" failed"):
+            return found.group(1)
+    return failure_cause(log)
