@@ -53,6 +53,7 @@ __all__ = [
     "DESERVED_TABLE",
     "Case",
     "build_case",
+    "deserved_from",
     "deserved_scores",
 ]
 
@@ -1090,15 +1091,18 @@ CASES: tuple[Case, ...] = (
 BY_NAME = {case.name: case for case in CASES}
 
 
-def deserved_scores(case: Case) -> dict[str, float]:
-    """grade_id -> the points ``case`` deserves, from ``fairness_deserved.tsv``."""
-    with DESERVED_TABLE.open(encoding="utf-8", newline="") as handle:
+def deserved_from(table: Path, name: str) -> dict[str, float]:
+    """grade_id -> the points the case ``name`` deserves, from ``table`` (TSV)."""
+    with Path(table).open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return {
-        row["grade_id"]: float(row["deserved"])
-        for row in rows
-        if row["case"] == case.name
+        row["grade_id"]: float(row["deserved"]) for row in rows if row["case"] == name
     }
+
+
+def deserved_scores(case: Case) -> dict[str, float]:
+    """grade_id -> the points ``case`` deserves, from ``fairness_deserved.tsv``."""
+    return deserved_from(DESERVED_TABLE, case.name)
 
 
 def build_case(case: Case, release, answers: dict[str, str]):

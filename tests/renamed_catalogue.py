@@ -39,12 +39,11 @@ LMS names, as checked in the LMSs' own source:
 from __future__ import annotations
 
 import copy
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from fairness_catalogue import POINTS, Case, build_case
+from fairness_catalogue import POINTS, Case, build_case, deserved_from
 
 __all__ = [
     "BY_NAME",
@@ -295,13 +294,7 @@ def handed_in(case: RenamedCase, release, answers: dict[str, str]) -> dict[str, 
 
 def deserved_scores(case: RenamedCase) -> dict[str, float]:
     """grade_id -> the points ``case`` deserves, from ``renamed_deserved.tsv``."""
-    with DESERVED_TABLE.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    found = {
-        row["grade_id"]: float(row["deserved"])
-        for row in rows
-        if row["case"] == case.name
-    }
+    found = deserved_from(DESERVED_TABLE, case.name)
     if set(found) != set(POINTS[case.assignment]):
         msg = f"{case.name}: the table's grade_ids are not {case.assignment}'s"
         raise ValueError(msg)

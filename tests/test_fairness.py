@@ -8,16 +8,13 @@ the grader was changed, and the learner's feedback must name the reason.
 
 from __future__ import annotations
 
-import html
-import io
 import re
 
 import nbformat
 import pytest
-from fairness_catalogue import BY_NAME, CASES, build_case, deserved_scores
+from catalogue_class import grade_catalogue, submit_cases
+from fairness_catalogue import BY_NAME, CASES, deserved_scores
 from nbgrader_course import REPO, Course
-
-from outputsaving.classroom.engine import grade_class
 
 pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
 
@@ -25,60 +22,25 @@ pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
 HIDDEN_WORDS = ("BEGIN HIDDEN TESTS", "grade_true_false(", "grade_label_mask(")
 
 
-def _release(assignment: str) -> nbformat.NotebookNode:
-    (path,) = (REPO / "notebooks" / assignment).glob("*.ipynb")
-    return nbformat.read(path, as_version=4)
-
-
 @pytest.fixture(scope="module")
 def catalogue(tmp_path_factory, unsafe):
     """The catalogue submitted as one class and graded once."""
     course = Course.copy_of_repo(tmp_path_factory.mktemp("fairness"))
-    answers = {
-        a: course.solution_answers(a) for a in ("activity1", "activity2", "quiz")
-    }
-    for case in CASES:
-        notebook, files = build_case(
-            case, _release(case.assignment), answers[case.assignment]
-        )
-        course.submit(case.name, case.assignment, notebook, files=files)
-    log = io.StringIO()
-    result = grade_class(
-        course.root, workers=2, unsafe=unsafe, progress=False, stream=log
-    )
-    outcomes = {o.student: o for o in result.outcomes}
-    given = {
-        name: {grade_id: score for grade_id, (score, _) in o.grades.items()}
-        for name, o in outcomes.items()
-    }
-    table = ["case                       deserved  given"]
-    for case in CASES:
-        deserved = sum(deserved_scores(case).values())
-        got = sum(given.get(case.name, {}).values())
-        table.append(f"{case.name:26} {deserved:8g} {got:6g}")
-    print("\n".join(table))
-    return {"course": course, "outcomes": outcomes, "given": given, "log": log}
+    submit_cases(course, CASES)
+    deserved = {case.name: sum(deserved_scores(case).values()) for case in CASES}
+    return grade_catalogue(course, unsafe=unsafe, deserved=deserved)
 
 
 def _feedback(catalogue, case) -> str:
-    folder = catalogue["course"].root / "feedback" / case.name / case.assignment
-    pages = sorted(folder.glob("*.html"))
-    assert pages, f"no feedback for {case.name}"
-    return "\n".join(html.unescape(p.read_text(encoding="utf-8")) for p in pages)
+    return catalogue.feedback(case.name, case.assignment)
 
 
 @pytest.mark.parametrize("name", list(BY_NAME))
 def test_every_case_gets_its_deserved_score_per_test_cell(catalogue, name):
     case = BY_NAME[name]
-    outcome = catalogue["outcomes"][name]
+    outcome = catalogue.outcomes[name]
     assert outcome.outcome in {"graded", "stopped"}, outcome.log_line()
-    given = catalogue["given"][name]
-    deserved = deserved_scores(case)
-    wrong = {
-        grade_id: (given.get(grade_id), points)
-        for grade_id, points in deserved.items()
-        if given.get(grade_id) != points
-    }
+    wrong = catalogue.wrong_cells(name, deserved_scores(case))
     assert not wrong, f"{name}: given vs deserved {wrong}\n{outcome.log_line()}"
 
 
@@ -93,14 +55,14 @@ def test_feedback_names_the_reason(catalogue, name):
 @pytest.mark.parametrize("name", list(BY_NAME))
 def test_only_cheats_are_flagged_for_review(catalogue, name):
     case = BY_NAME[name]
-    flags = catalogue["outcomes"][name].flags
+    flags = catalogue.outcomes[name].flags
     assert bool(flags) == case.flagged, flags
 
 
 @pytest.mark.parametrize("name", list(BY_NAME))
 def test_feedback_holds_no_hidden_test_and_no_planted_file(catalogue, name):
     case = BY_NAME[name]
-    folder = catalogue["course"].root / "feedback" / name / case.assignment
+    folder = catalogue.course.root / "feedback" / name / case.assignment
     notebooks = {p.stem for p in (REPO / "source" / case.assignment).glob("*.ipynb")}
     assert {p.name for p in folder.iterdir()} == {
         *(f"{name}.html" for name in notebooks),
@@ -113,13 +75,13 @@ def test_feedback_holds_no_hidden_test_and_no_planted_file(catalogue, name):
 
 
 def test_repairs_are_recorded_with_the_accident(catalogue):
-    outcome = catalogue["outcomes"]["dup_answer_later_right"]
+    outcome = catalogue.outcomes["dup_answer_later_right"]
     assert any("quiz_q3_answer appears twice" in r for r in outcome.reasons)
 
 
 def test_the_form_of_an_answer_is_told_first_by_its_self_check(catalogue):
     """A form that loses points: the self-check printed the same message first."""
-    course = catalogue["course"]
+    course = catalogue.course
     path = course.root / "autograded" / "computed_quiz_answer" / "quiz"
     notebook = nbformat.read(next(path.glob("*.ipynb")), as_version=4)
     selfchecks = [
@@ -150,6 +112,6 @@ def test_no_grammar_slips_in_feedback(catalogue):
 
 
 def test_the_grading_log_names_every_case(catalogue):
-    log = catalogue["log"].getvalue()
+    log = catalogue.log
     for case in CASES:
         assert re.search(rf"^{case.name}\s", log, re.MULTILINE), case.name

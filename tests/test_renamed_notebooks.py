@@ -11,17 +11,16 @@ which notebook was graded, or name the notebooks of a refusal.
 
 from __future__ import annotations
 
-import html
 import io
 import re
 import zipfile
 
 import nbformat
 import pytest
+from catalogue_class import grade_catalogue, release
 from nbgrader_course import REPO, Course
 from renamed_catalogue import BY_NAME, CASES, deserved_scores, handed_in
 
-from outputsaving.classroom.engine import grade_class
 from outputsaving.messages import MESSAGES
 
 pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
@@ -29,11 +28,6 @@ pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
 STAMP = "2026-11-24 10:00:00.000000 UTC\n"
 ZIPPED = [case for case in CASES if case.route == "zip"]
 (ZIP_ASSIGNMENT,) = {case.assignment for case in ZIPPED}
-
-
-def _release(assignment: str) -> nbformat.NotebookNode:
-    (path,) = (REPO / "notebooks" / assignment).glob("*.ipynb")
-    return nbformat.read(path, as_version=4)
 
 
 def _released_name(assignment: str) -> str:
@@ -57,7 +51,7 @@ def renamed(tmp_path_factory, unsafe):
     course = Course.copy_of_repo(folder, assignments=assignments)
     answers = {a: course.solution_answers(a) for a in assignments}
     files = {
-        case.name: handed_in(case, _release(case.assignment), answers[case.assignment])
+        case.name: handed_in(case, release(case.assignment), answers[case.assignment])
         for case in CASES
     }
     for case in CASES:
@@ -72,60 +66,32 @@ def renamed(tmp_path_factory, unsafe):
     download.write_bytes(
         _download({k: v for case in ZIPPED for k, v in files[case.name].items()})
     )
-    log = io.StringIO()
-    result = grade_class(
-        course.root,
-        workers=2,
+    deserved = {case.name: sum(deserved_scores(case).values()) for case in CASES}
+    graded = grade_catalogue(
+        course,
         unsafe=unsafe,
-        progress=False,
-        stream=log,
+        deserved=deserved,
         zip_path=download,
         zip_assignment=ZIP_ASSIGNMENT,
     )
-    outcomes = {o.student: o for o in result.outcomes}
-    given = {
-        name: {grade_id: score for grade_id, (score, _) in o.grades.items()}
-        for name, o in outcomes.items()
-    }
-    table = ["case                       deserved  given  outcome"]
-    for case in CASES:
-        deserved = sum(deserved_scores(case).values())
-        got = sum(given.get(case.name, {}).values())
-        outcome = outcomes[case.name].outcome if case.name in outcomes else "-"
-        table.append(f"{case.name:26} {deserved:8g} {got:6g}  {outcome}")
-    print("\n".join(table))
-    return {
-        "course": course,
-        "outcomes": outcomes,
-        "given": given,
-        "log": log.getvalue(),
-        "files": files,
-    }
+    graded.files = files
+    return graded
 
 
 def _feedback(renamed, case) -> str:
-    folder = renamed["course"].root / "feedback" / case.name / case.assignment
-    pages = sorted(folder.glob("*.html"))
-    assert pages, f"no feedback for {case.name}"
-    return "\n".join(html.unescape(p.read_text(encoding="utf-8")) for p in pages)
+    return renamed.feedback(case.name, case.assignment)
 
 
 @pytest.mark.parametrize("name", list(BY_NAME))
 def test_every_case_gets_its_deserved_score_per_test_cell(renamed, name):
     case = BY_NAME[name]
-    outcome = renamed["outcomes"][name]
+    outcome = renamed.outcomes[name]
     if case.refused:
         assert outcome.outcome == "refused", outcome.log_line()
         assert outcome.mistakes == [case.refused], outcome.log_line()
     else:
         assert outcome.outcome in {"graded", "stopped"}, outcome.log_line()
-    given = renamed["given"][name]
-    deserved = deserved_scores(case)
-    wrong = {
-        grade_id: (given.get(grade_id), points)
-        for grade_id, points in deserved.items()
-        if given.get(grade_id) != points
-    }
+    wrong = renamed.wrong_cells(name, deserved_scores(case))
     assert not wrong, f"{name}: given vs deserved {wrong}\n{outcome.log_line()}"
 
 
@@ -140,9 +106,9 @@ def test_feedback_names_the_notebooks(renamed, name):
 @pytest.mark.parametrize("name", [c.name for c in CASES if c.notes])
 def test_notes_are_on_record_and_at_the_top_of_the_graded_notebook(renamed, name):
     case = BY_NAME[name]
-    outcome = renamed["outcomes"][name]
+    outcome = renamed.outcomes[name]
     assert [getattr(r, "code", "") for r in outcome.reasons] == list(case.notes)
-    course = renamed["course"]
+    course = renamed.course
     released = _released_name(case.assignment)
     graded = course.root / "autograded" / name / case.assignment / released
     top = nbformat.read(graded, as_version=4).cells[0]
@@ -155,7 +121,7 @@ def test_notes_are_on_record_and_at_the_top_of_the_graded_notebook(renamed, name
 @pytest.mark.parametrize("name", [c.name for c in CASES if c.notes])
 def test_the_grading_log_says_which_notebook_was_graded(renamed, name):
     case = BY_NAME[name]
-    (line,) = re.findall(rf"^{name}\s.*$", renamed["log"], re.MULTILINE)
+    (line,) = re.findall(rf"^{name}\s.*$", renamed.log, re.MULTILINE)
     for words in case.case.says:
         assert words in line, f"{name}: {words!r} not in {line!r}"
 
@@ -163,7 +129,7 @@ def test_the_grading_log_says_which_notebook_was_graded(renamed, name):
 @pytest.mark.parametrize("name", [c.name for c in CASES if c.refused])
 def test_a_refusal_names_its_reason(renamed, name):
     case = BY_NAME[name]
-    outcome = renamed["outcomes"][name]
+    outcome = renamed.outcomes[name]
     assert [getattr(r, "code", "") for r in outcome.reasons] == [case.refused]
     for words in case.case.says:
         assert words in outcome.reasons[0], f"{name}: {words!r} not in the reason"
@@ -172,25 +138,25 @@ def test_a_refusal_names_its_reason(renamed, name):
 @pytest.mark.parametrize("name", [c.name for c in CASES if c.route == "folder"])
 def test_the_learners_files_stay_as_handed_in(renamed, name):
     case = BY_NAME[name]
-    folder = renamed["course"].root / "submitted" / name / case.assignment
+    folder = renamed.course.root / "submitted" / name / case.assignment
     held = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix == ".ipynb"}
-    assert held == renamed["files"][name]
+    assert held == renamed.files[name]
 
 
 @pytest.mark.parametrize("name", [c.name for c in ZIPPED])
 def test_a_download_keeps_the_copy_under_its_own_name(renamed, name):
     """The LMS's prefix goes; the copy's own name (``-1``, `` (1)``) stays."""
     case = BY_NAME[name]
-    folder = renamed["course"].root / "submitted" / name / case.assignment
+    folder = renamed.course.root / "submitted" / name / case.assignment
     notebooks = sorted(p.name for p in folder.glob("*.ipynb"))
     own = re.sub(r"^.*?_(?=quiz_output_saving)", "", case.handed_in_as)
     assert notebooks == [own]
-    assert (folder / own).read_bytes() == renamed["files"][name][case.handed_in_as]
+    assert (folder / own).read_bytes() == renamed.files[name][case.handed_in_as]
 
 
 @pytest.mark.parametrize("name", list(BY_NAME))
 def test_feedback_is_only_the_released_notebooks_page(renamed, name):
     case = BY_NAME[name]
-    folder = renamed["course"].root / "feedback" / name / case.assignment
+    folder = renamed.course.root / "feedback" / name / case.assignment
     page = _released_name(case.assignment).replace(".ipynb", ".html")
     assert {p.name for p in folder.iterdir()} == {page, "timestamp.txt"}

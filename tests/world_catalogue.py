@@ -26,6 +26,7 @@ from fairness_catalogue import (
     _insert_after,
     _mask_function,
     _set,
+    deserved_from,
 )
 
 __all__ = [
@@ -189,13 +190,7 @@ BY_NAME = {case.name: case for case in CASES}
 
 def deserved_scores(case: Case) -> dict[str, float]:
     """grade_id -> the points ``case`` deserves, from ``world_deserved.tsv``."""
-    with WORLD_TABLE.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    return {
-        row["grade_id"]: float(row["deserved"])
-        for row in rows
-        if row["case"] == case.name
-    }
+    return deserved_from(WORLD_TABLE, case.name)
 
 
 # -- section 1: the provenance matrix ------------------------------------------------

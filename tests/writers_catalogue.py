@@ -36,6 +36,7 @@ from fairness_catalogue import (
     _append,
     _set,
     build_case,
+    deserved_from,
 )
 
 __all__ = ["BY_NAME", "CASES", "DESERVED_TABLE", "build_case", "deserved_scores"]
@@ -455,13 +456,7 @@ LOSES = {
 
 def deserved_scores(case: Case) -> dict[str, float]:
     """grade_id -> the points ``case`` deserves, from ``writers_deserved.tsv``."""
-    with DESERVED_TABLE.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    return {
-        row["grade_id"]: float(row["deserved"])
-        for row in rows
-        if row["case"] == case.name
-    }
+    return deserved_from(DESERVED_TABLE, case.name)
 
 
 def write_deserved_table() -> None:

@@ -304,6 +304,18 @@ def read_grades(
     return notebooks, timestamp
 
 
+def _in_gradebook(coursedir, submissions):
+    """Yield ``(submission, its gradebook record)`` of those the gradebook has."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        for s in submissions:
+            try:
+                yield s, gb.find_submission(s.assignment, s.student)
+            except MissingEntry:
+                continue
+
+
 def graded_in_gradebook(coursedir, submissions) -> set[tuple[str, str]]:
     """``(student, assignment)`` of the submissions the gradebook holds grades of.
 
@@ -312,34 +324,20 @@ def graded_in_gradebook(coursedir, submissions) -> set[tuple[str, str]]:
     emptied, or restored from a backup; another ``--db``) or waiting for the
     grader (:func:`commit_pending`) does not.
     """
-    from nbgrader.api import Gradebook, MissingEntry
-
     out = set()
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
-        for s in submissions:
-            try:
-                found = gb.find_submission(s.assignment, s.student)
-            except MissingEntry:
-                continue
-            grades = [g for notebook in found.notebooks for g in notebook.grades]
-            if grades and all(
-                g.auto_score is not None or g.manual_score is not None for g in grades
-            ):
-                out.add((s.student, s.assignment))
+    for s, found in _in_gradebook(coursedir, submissions):
+        grades = [g for notebook in found.notebooks for g in notebook.grades]
+        if grades and all(
+            g.auto_score is not None or g.manual_score is not None for g in grades
+        ):
+            out.add((s.student, s.assignment))
     return out
 
 
 def extensions(coursedir, submissions) -> dict[tuple[str, str], float]:
     """Extensions granted in the course gradebook (for late penalties)."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    out = {}
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
-        for s in submissions:
-            try:
-                found = gb.find_submission(s.assignment, s.student)
-            except MissingEntry:
-                continue
-            if found.extension:
-                out[(s.student, s.assignment)] = found.extension.total_seconds()
-    return out
+    return {
+        (s.student, s.assignment): found.extension.total_seconds()
+        for s, found in _in_gradebook(coursedir, submissions)
+        if found.extension
+    }
