@@ -929,18 +929,23 @@ ACTIVITY1_STUDENTS = {
         "    Image.fromarray(np.asarray(labels).astype(np.uint8)).save(path)\n"
         "    return path\n",
     },
-    # Saves a JPEG and a comma-separated table, and makes the grader pass them:
-    # by attribute patching, and through sys.modules.
+    # Saves a JPEG and a comma-separated table, and makes the grader pass them
+    # (on the reference data and on unseen data): by attribute patching, and
+    # through sys.modules.
     "patcher": {
         A1_MASK: "import outputsaving.grading.activity1 as _grader\n"
         "from PIL import Image\n\n"
-        "_grader.label_mask_result = lambda *args, **kwargs: []\n\n\n"
+        "_grader.label_mask_result = lambda *args, **kwargs: []\n"
+        "_grader.unseen_mask_result = lambda *args, **kwargs: []\n\n\n"
         "def save_label_mask(labels, output_dir):\n"
         '    path = Path(output_dir) / "label_mask.jpg"\n'
         "    Image.fromarray(np.asarray(labels).astype(np.uint8)).save(path)\n"
         "    return path\n",
         A1_TABLE: "import sys\n\n"
         'sys.modules["outputsaving.grading.activity1"].table_result = (\n'
+        "    lambda *args, **kwargs: []\n"
+        ")\n"
+        'sys.modules["outputsaving.grading.activity1"].unseen_table_result = (\n'
         "    lambda *args, **kwargs: []\n"
         ")\n\n\n"
         "def save_table(table, output_dir):\n"
