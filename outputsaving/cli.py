@@ -112,6 +112,13 @@ def _add_grade_parser(commands) -> None:
     grade.add_argument("--db", metavar="URL", help="gradebook URL (SQLAlchemy)")
     grade.add_argument("--zip", type=Path, metavar="FILE", help="an LMS download")
     grade.add_argument("--zip-assignment", metavar="A", help="the zip's assignment")
+    grade.add_argument(
+        "--moodle-worksheet",
+        type=Path,
+        metavar="FILE",
+        help="the grading worksheet (CSV) of the zip's Moodle assignment: maps "
+        "its participant ids to roster students by email",
+    )
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.add_argument(
         "--debug",
@@ -155,6 +162,9 @@ def _grade(args) -> int:
     if args.zip is not None and not args.zip_assignment:
         print("outputsaving: error: --zip needs --zip-assignment", file=sys.stderr)
         return USAGE_ERROR
+    if args.moodle_worksheet is not None and args.zip is None:
+        print("outputsaving: error: --moodle-worksheet needs --zip", file=sys.stderr)
+        return USAGE_ERROR
     if not args.debug:
         _quiet_libraries()
     try:
@@ -167,6 +177,7 @@ def _grade(args) -> int:
             db_url=args.db,
             zip_path=args.zip,
             zip_assignment=args.zip_assignment,
+            moodle_worksheet=args.moodle_worksheet,
             progress=not args.no_progress,
             time_floor=args.time_floor,
             memory_bytes=int(args.memory_gb * 2**30),

@@ -3,6 +3,33 @@
 Every hostile layout (links to the solutions or the gradebook, special files,
 huge sparse files, broken notebooks) and every hostile zip (path traversal,
 link entries, bombs) is built here, in code.
+
+LMS downloads as Moodle makes them never lose a learner (issue 19 §3). The
+deserved outcome of each case, written before the change (``Kim Lee_111`` is
+``Kim Lee_111_assignsubmission_file/<notebook>``, Moodle's entry for the
+participant 111 of this assignment; roster: klee1 kim.lee@uni.example, klee2
+klee2@uni.example, dsmith dan@uni.example):
+
+=====================================  ==========================================
+case                                   deserved
+=====================================  ==========================================
+``Kim Lee_111``, ``Kim Lee_222``, no   both listed (log, intake.tsv) as skipped:
+worksheet                              the name is no id, pass --moodle-worksheet;
+                                       nobody imported as "Kim Lee"
+``kimlee_111``, ``kimlee_222`` (or     both listed as skipped, naming the two
+Canvas ``leekim_98765``/``_98766``)    entries and the one id; neither imported,
+                                       neither graded as the other
+``Kim Lee_111``, ``Kim Lee_222`` with  klee1 and klee2, each their own notebook
+the worksheet (emails)                 (mapped by email, case ignored)
+``Dan Smith_333``, worksheet Username  dsmith (mapped through the worksheet's
+dsmith, another email                  identity column)
+``Ann Other_444``, in the worksheet,   skipped: on no roster student, add them
+email on no roster student             with 'nbgrader db student import'
+``Zed Unknown_555``, not in the        skipped: not in the worksheet, download
+worksheet                              the worksheet of this same assignment
+``Participant_111`` (blind marking),   skipped: no student id, pass the worksheet
+no worksheet
+=====================================  ==========================================
 """
 
 from __future__ import annotations
@@ -35,6 +62,7 @@ from outputsaving.classroom.intake import (
     read_timestamp,
     safe_copy,
 )
+from outputsaving.classroom.lms_owners import map_participants, read_worksheet
 from outputsaving.messages import MESSAGES
 
 NOTEBOOK = "a1_save_outputs.ipynb"
@@ -1382,3 +1410,238 @@ def test_entries_that_match_no_student_are_skipped_notebooks_with_a_warning(
     ]
     infos = [r.getMessage() for r in ours if r.levelname == "INFO"]
     assert any("alice_output/labels.tif" in text for text in infos)
+
+
+# -- Moodle's downloads: nobody lost (the table of the module docstring) ---
+
+
+def moodle(name: str, participant: int) -> str:
+    """Moodle's entry (a folder each, the default since 3.1)."""
+    return f"{name}_{participant}_assignsubmission_file/{NOTEBOOK}"
+
+
+def write_worksheet(path: Path, rows, *, username: bool = False) -> Path:
+    """Moodle's grading worksheet: Identifier, Full name, identity, grade columns."""
+    header = ["Identifier", "Full name", "Email address"]
+    header += ["Username"] if username else []
+    header += ["Status", "Grade", "Maximum Grade", "Last modified (grade)"]
+    lines = [",".join(header)]
+    for row in rows:
+        values = [f"Participant {row[0]}", *row[1:]]
+        lines.append(",".join([*values, "Submitted for grading", "", "10.00", "-"]))
+    path.write_text("\ufeff" + "\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def roster(tmp_path):
+    """A roster in a gradebook made with nbgrader's API: two Kim Lees, a Dan."""
+    from nbgrader.api import Gradebook
+
+    from outputsaving.classroom.lms import read_roster
+
+    url = f"sqlite:///{tmp_path / 'roster.db'}"
+    with Gradebook(url, "course") as gradebook:
+        for student, email in [
+            ("klee1", "kim.lee@uni.example"),
+            ("klee2", "klee2@uni.example"),
+        ]:
+            gradebook.add_student(
+                student, first_name="Kim", last_name="Lee", email=email
+            )
+        gradebook.add_student(
+            "dsmith", first_name="Dan", last_name="Smith", email="dan@uni.example"
+        )
+    return read_roster(url, "course")
+
+
+def import_with_ledger(course, members, **options):
+    ledger: list[intake.EntryFate] = []
+    found = run_import(course, members, ledger=ledger, **options)
+    return found, {fate.entry: fate for fate in ledger}
+
+
+@pytest.mark.parametrize("names", [("Kim Lee", "Kim Lee"), ("Participant",) * 2])
+def test_moodle_full_names_without_a_worksheet_are_listed_not_merged(
+    course, names, caplog
+):
+    entries = [moodle(names[0], 111), moodle(names[1], 222)]
+    found, fates = import_with_ledger(
+        course, [(member(e), nb_of(str(i))) for i, e in enumerate(entries)]
+    )
+    assert found == {}
+    assert not (course / "submitted" / names[0]).exists()
+    for entry, participant in zip(entries, ("111", "222"), strict=True):
+        assert fates[entry].fate == "skipped"
+        assert fates[entry].student == ""
+        assert f"participant {participant}" in fates[entry].reason
+        assert "--moodle-worksheet FILE" in fates[entry].reason
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert all(entry in logged for entry in entries)
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        (moodle("kimlee", 111), moodle("kimlee", 222)),
+        (f"leekim_98765_1_{NOTEBOOK}", f"leekim_98766_2_{NOTEBOOK}"),
+    ],
+)
+def test_two_learners_mapping_to_one_id_are_listed_and_neither_graded(
+    course, entries, caplog
+):
+    student = entries[0].split("_")[0]
+    found, fates = import_with_ledger(
+        course, [(member(e), nb_of(str(i))) for i, e in enumerate(entries)]
+    )
+    assert found == {}
+    assert not (course / "submitted" / student).exists()
+    for entry in entries:
+        assert (fates[entry].fate, fates[entry].student) == ("skipped", "")
+        reason = fates[entry].reason
+        assert f"2 learners of the download map to the one student id '{student}'" in (
+            reason
+        )
+        assert all(e in reason for e in entries)
+        assert "give each their own id" in reason
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(all(e in w for e in entries) for w in warnings)
+
+
+def test_one_learners_two_files_are_still_one_submission(course):
+    """Same Canvas user id (or Moodle participant), two files: one learner."""
+    found, _ = import_with_ledger(
+        course,
+        [
+            (member(f"leekim_98765_1_{NOTEBOOK}"), nb_of("lee")),
+            (member(f"leekim_98765_2_{NOTEBOOK[:-6]}-1.ipynb"), nb_of("lee again")),
+        ],
+    )
+    assert sorted(found) == ["leekim"]
+
+
+def test_moodle_ids_are_mapped_through_the_worksheet_and_roster(course, roster, caplog):
+    sheet = write_worksheet(
+        course.parent / "worksheet.csv",
+        [
+            ("111", "Kim Lee", "Kim.Lee@uni.example", "kimlee"),
+            ("222", "Kim Lee", "klee2@uni.example", "kimlee2"),
+            ("333", "Dan Smith", "dan.smith@elsewhere.example", "dsmith"),
+            ("444", "Ann Other", "ann@uni.example", "aother"),
+        ],
+        username=True,
+    )
+    participants = map_participants(
+        read_worksheet(sheet), roster, source="the worksheet worksheet.csv"
+    )
+    entries = {
+        moodle("Kim Lee", 111): "first kim",
+        moodle("Kim Lee", 222): "second kim",
+        moodle("Dan Smith", 333): "dan",
+        moodle("Ann Other", 444): "ann",
+        moodle("Zed Unknown", 555): "zed",
+    }
+    found, fates = import_with_ledger(
+        course,
+        [(member(e), nb_of(marker)) for e, marker in entries.items()],
+        participants=participants,
+        roster=[s.id for s in roster],
+    )
+    assert sorted(found) == ["dsmith", "klee1", "klee2"]
+    for student, marker in [
+        ("klee1", "first kim"),
+        ("klee2", "second kim"),
+        ("dsmith", "dan"),
+    ]:
+        assert found[student].problems == []
+        assert marker in (submitted(course, student) / NOTEBOOK).read_text()
+    assert participants.students == {
+        "111": ("klee1", "by email Kim.Lee@uni.example"),
+        "222": ("klee2", "by email klee2@uni.example"),
+        "333": ("dsmith", "by dsmith in the worksheet worksheet.csv"),
+    }
+    assert [fates[e].student for e in list(entries)[:3]] == ["klee1", "klee2", "dsmith"]
+    ann = fates[moodle("Ann Other", 444)]
+    assert (ann.fate, ann.student) == ("skipped", "")
+    assert "on no roster student" in ann.reason
+    assert "nbgrader db student import" in ann.reason
+    zed = fates[moodle("Zed Unknown", 555)]
+    assert (zed.fate, zed.student) == ("skipped", "")
+    assert "not in the worksheet worksheet.csv" in zed.reason
+    assert "worksheet of this same assignment" in zed.reason
+    assert not (course / "submitted" / "Kim Lee").exists()
+
+
+def test_a_file_that_is_not_a_moodle_worksheet_is_refused_saying_what_it_has(
+    tmp_path,
+):
+    canvas = tmp_path / "grades.csv"
+    canvas.write_text("Student,ID,SIS User ID,SIS Login ID,Section\n")
+    with pytest.raises(ValueError, match="expected Moodle's grading worksheet") as e:
+        read_worksheet(canvas)
+    assert "Student, ID, SIS User ID" in str(e.value)
+
+
+def test_the_intake_table_lists_every_moodle_entry_with_its_fate(
+    course, roster, tmp_path
+):
+    """The engine's import: roster and worksheet in, ``intake.tsv`` out."""
+    from outputsaving.classroom.engine import _import_zip
+
+    zip_path = tmp_path / "moodle.zip"
+    make_zip(
+        [
+            (member(moodle("Kim Lee", 111)), nb_of("first kim")),
+            (member(moodle("Kim Lee", 222)), nb_of("second kim")),
+            (member(moodle("Ann Other", 444)), nb_of("ann")),
+        ],
+        zip_path,
+    )
+    sheet = write_worksheet(
+        tmp_path / "ws.csv",
+        [
+            ("111", "Kim Lee", "kim.lee@uni.example"),
+            ("222", "Kim Lee", "klee2@uni.example"),
+        ],
+    )
+    reports = tmp_path / "reports"
+    imported, _ = _import_zip(
+        course, zip_path, "a1", reports, roster=roster, worksheet=sheet
+    )
+    assert sorted(s.student for s in imported) == ["klee1", "klee2"]
+    rows = [
+        line.split("\t") for line in (reports / "intake.tsv").read_text().splitlines()
+    ]
+    by_entry = {row[0]: row for row in rows[1:]}
+    assert by_entry[moodle("Kim Lee", 111)][1:3] == ["imported", "klee1"]
+    assert by_entry[moodle("Kim Lee", 222)][1:3] == ["imported", "klee2"]
+    ann = by_entry[moodle("Ann Other", 444)]
+    assert ann[1:3] == ["skipped", ""]
+    assert "not in the worksheet ws.csv" in ann[4]
+
+
+def test_grade_refuses_a_worksheet_without_a_zip_and_an_unreadable_one(
+    course, tmp_path, capsys
+):
+    from outputsaving import cli
+
+    sheet = tmp_path / "ws.csv"
+    sheet.write_text("Student,ID\n")
+    args = ["grade", "--course", str(course), "--no-progress"]
+    assert cli.main([*args, "--moodle-worksheet", str(sheet)]) == cli.USAGE_ERROR
+    assert "--moodle-worksheet needs --zip" in capsys.readouterr().err
+    zip_path = tmp_path / "moodle.zip"
+    make_zip([(member(moodle("Kim Lee", 111)), nb_of("kim"))], zip_path)
+    status = cli.main(
+        [
+            *args,
+            *("--zip", str(zip_path), "--zip-assignment", "a1"),
+            *("--moodle-worksheet", str(sheet)),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert status != 0
+    assert "Traceback" not in err
+    assert f"the Moodle worksheet {sheet} was not read" in err
+    assert "expected Moodle's grading worksheet" in err
+    assert not (course / "submitted" / "Kim Lee").exists()

@@ -72,6 +72,8 @@ from outputsaving.classroom.limits import (
     DEFAULT_TIME_FACTOR,
     DEFAULT_TIME_FLOOR,
 )
+from outputsaving.classroom.lms import RosterStudent, read_roster
+from outputsaving.classroom.lms_owners import map_participants, read_worksheet
 from outputsaving.classroom.markers import pending, timestamp_text, write_marker
 from outputsaving.classroom.outcomes import ClassResult, GradingRefused, one_line
 from outputsaving.classroom.platform import grading_platform_problem
@@ -123,6 +125,7 @@ def grade_class(
     fork_kernels: bool = True,
     scheduler=None,
     stream: TextIO | None = None,
+    moodle_worksheet: Path | str | None = None,
 ) -> ClassResult:
     """Grade every submission of a course; resumable, in parallel.
 
@@ -169,6 +172,11 @@ def grade_class(
         feedback and reports are still made here.
     stream : file, optional
         Where the log and the bar go (default standard error).
+    moodle_worksheet : path, optional
+        The grading worksheet of the zip's Moodle assignment: its participant
+        ids are mapped to roster students by email (or username / ID number);
+        without it a Moodle entry whose full name has a space is skipped and
+        listed (:func:`~outputsaving.classroom.intake.import_lms_zip`).
 
     Returns
     -------
@@ -212,7 +220,12 @@ def grade_class(
             msg = "importing a zip needs --zip-assignment"
             raise GradingRefused(msg)
         imported, ledger = _import_zip(
-            course_dir, Path(zip_path), zip_assignment, reports
+            course_dir,
+            Path(zip_path),
+            zip_assignment,
+            reports,
+            worksheet=moodle_worksheet,
+            db_url=db_url,
         )
     names = _assignment_names(course_dir, assignments)
     config, coursedir = course_settings(course_dir, db_url=db_url)
@@ -345,16 +358,47 @@ def grade_class(
     return result
 
 
-def _import_zip(course_dir: Path, zip_path: Path, assignment: str, reports: Path):
+def _import_zip(
+    course_dir: Path,
+    zip_path: Path,
+    assignment: str,
+    reports: Path,
+    *,
+    worksheet: Path | str | None = None,
+    db_url: str | None = None,
+    roster: Sequence[RosterStudent] | None = None,
+):
     """An LMS download imported: ``(submissions, what became of each entry)``.
 
     What became of each entry goes to ``reports/intake.tsv`` at once; a zip
-    refused as a whole, or one that holds no submission, stops the run.
+    refused as a whole, or one that holds no submission, stops the run, and
+    so does a Moodle ``worksheet`` that cannot be read. With a worksheet the
+    roster is read from the gradebook (``roster`` overrides it); without,
+    the gradebook is left alone, so that a refused zip leaves none behind.
     """
     ledger: list[intake.EntryFate] = []
+    participants = None
+    if worksheet is not None:
+        try:
+            rows = read_worksheet(worksheet)
+        except (ValueError, OSError) as e:
+            words = one_line(e.strerror if isinstance(e, OSError) else str(e))
+            msg = f"the Moodle worksheet {worksheet} was not read: {words}"
+            raise GradingRefused(msg) from e
+        if roster is None:
+            _, coursedir = course_settings(course_dir, db_url=db_url)
+            roster = read_roster(coursedir.db_url, coursedir.course_id)
+        participants = map_participants(
+            rows, roster, source=f"the worksheet {Path(worksheet).name}"
+        )
     try:
         imported = intake.import_lms_zip(
-            course_dir, zip_path, assignment=assignment, ledger=ledger
+            course_dir,
+            zip_path,
+            assignment=assignment,
+            ledger=ledger,
+            participants=participants,
+            roster=[student.id for student in roster or ()],
         )
     except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as e:
         words = one_line(e.strerror if isinstance(e, OSError) else str(e))

@@ -34,6 +34,11 @@ from nbgrader.plugins import FileNameCollectorPlugin
 from nbgrader.utils import find_all_notebooks, parse_utc
 
 from outputsaving.classroom import limits
+from outputsaving.classroom.lms_owners import (
+    MOODLE_ENTRY,
+    MoodleParticipants,
+    entry_owner,
+)
 from outputsaving.files import (
     copy_tree_no_follow,
     read_regular,
@@ -1106,6 +1111,8 @@ def import_lms_zip(
     max_ratio: float = 200.0,
     max_depth: int = 2,
     ledger: list[EntryFate] | None = None,
+    participants: MoodleParticipants | None = None,
+    roster: Collection[str] | None = None,
 ) -> list[Submission]:
     """Import an LMS download of submissions into ``submitted/``.
 
@@ -1176,6 +1183,20 @@ def import_lms_zip(
     ledger : list, optional
         Gets an :class:`EntryFate` for every entry of the download (a refused
         per-student zip is one entry).
+    participants : MoodleParticipants, optional
+        Moodle's participant ids of this assignment mapped to roster ids
+        (:func:`~outputsaving.classroom.lms_owners.map_participants`, from the
+        grading worksheet). An entry named by Moodle
+        (``<full name>_<participant id>_assignsubmission_file``) goes to the
+        student its participant id maps to; one that maps to none is skipped
+        with the reason and what to do. Without it, the full name is the id
+        only when it is one (no space; on the ``roster`` when there is one).
+    roster : collection of str, optional
+        The roster's student ids.
+
+    Two entries that map to one student id but whose names show two learners
+    (two Moodle participant ids, two Canvas user ids) are never merged: both
+    are skipped, named in the log and in ``ledger``, with what to do.
 
     Returns
     -------
@@ -1219,8 +1240,9 @@ def import_lms_zip(
             named_regexp=named_regexp, valid_ext=list(valid_ext)
         )
         fates: list[EntryFate] = []
+        owners = _Owners(participants, frozenset(roster or ()))
         files, problems = _collect(
-            entries, refusals, collector, names, timestamp, ledger=fates
+            entries, refusals, collector, names, timestamp, ledger=fates, owners=owners
         )
         submissions = []
         for student in sorted(set(files) | set(problems)):
@@ -1289,17 +1311,32 @@ def _collect(
     timestamp: datetime | None,
     *,
     ledger: list[EntryFate],
+    owners: _Owners | None = None,
 ) -> tuple[dict[str, dict[str, tuple[_Entry, datetime]]], dict[str, list[Problem]]]:
     """Match each file to a student and notebook with nbgrader's collector.
 
     ``ledger`` gets what became of each entry (``"imported"`` for those
-    matched, until their installation says otherwise).
+    matched, until their installation says otherwise). ``owners`` maps
+    Moodle's names to roster ids and keeps two learners from being merged.
     """
+    owners = owners or _Owners(None, frozenset())
     files: dict[str, dict[str, tuple[_Entry, datetime]]] = {}
     problems: dict[str, list[Problem]] = {}
     for refusal in refusals:
         info = collector.collect(refusal.owner_path)
         student = (info or {}).get("student_id")
+        if isinstance(student, str):
+            student, why = owners.student(refusal.owner_path, student)
+            if student is None and why:
+                log.warning("skipped %s: %s", refusal.owner_path, why)
+                ledger.append(
+                    EntryFate(
+                        refusal.entry or refusal.owner_path,
+                        "skipped",
+                        reason=f"{why}; {refusal.problem}",
+                    )
+                )
+                continue
         if not isinstance(student, str) or not _valid_component(student):
             log.warning("refused %s: %s", refusal.owner_path, refusal.problem)
             ledger.append(
@@ -1335,6 +1372,13 @@ def _collect(
         if not (isinstance(student, str) and isinstance(file_id, str)):
             msg = "named_regexp must give the groups student_id and file_id"
             raise ValueError(msg)
+        student, note = owners.student(entry.path, student)
+        if student is None:
+            log.warning("skipped %s: %s", entry.path, note)
+            ledger.append(EntryFate(entry.path, "skipped", reason=note))
+            continue
+        if note:
+            log.warning("%s: %s", entry.path, note)
         ext = os.path.splitext(entry.path)[1]
         name = _resolve_notebook(os.path.splitext(file_id)[0] + ext, expected)
         parts = name.replace("\\", "/").split("/")
@@ -1372,8 +1416,83 @@ def _collect(
                 if fate.entry == older and fate.fate == "imported":
                     fate.fate, fate.reason = "skipped", "a newer copy was imported"
         mine[name] = (entry, when)
-        ledger.append(EntryFate(entry.path, "imported", student, name))
+        ledger.append(EntryFate(entry.path, "imported", student, name, note))
+    for student in owners.shared():
+        why = owners.shared_reason(student)
+        log.warning("%s", why)
+        files.pop(student, None)
+        problems.pop(student, None)
+        for fate in ledger:
+            if fate.student == student:
+                fate.fate, fate.student, fate.reason = "skipped", "", why
     return files, problems
+
+
+class _Owners:
+    """Which student an LMS entry goes to, and which ids two learners share."""
+
+    def __init__(
+        self, participants: MoodleParticipants | None, roster: frozenset[str]
+    ) -> None:
+        self.participants = participants
+        self.roster = roster
+        self.seen: dict[str, dict[str, str]] = {}  # student -> owner -> an entry
+
+    def student(self, path: str, named: str) -> tuple[str | None, str]:
+        """``(student id, "")``, or ``(None, why and what to do)``."""
+        found = MOODLE_ENTRY.match(path)
+        student, why = named, ""
+        if found is not None:
+            student, why = self._moodle(found["name"], found["participant"], named)
+        if student is not None:
+            owner = entry_owner(path)
+            if owner is not None:
+                self.seen.setdefault(student, {}).setdefault(owner, path)
+        return student, why
+
+    def _moodle(self, name: str, participant: str, named: str):
+        known = self.participants
+        if known is not None:
+            if participant in known.students:
+                return known.students[participant][0], ""
+            if participant in known.unmatched:
+                return None, known.unmatched[participant]
+            return None, (
+                f"Moodle participant {participant} ({name}) is not in "
+                f"{known.source}: download the grading worksheet of this same "
+                "assignment (Moodle's participant ids differ from one assignment "
+                "to the next), then grade again"
+            )
+        advice = (
+            "pass the assignment's grading worksheet (Grading action > Download "
+            "grading worksheet) with --moodle-worksheet FILE, then grade again"
+        )
+        blind = name == "Participant"  # blind marking hides the name
+        if blind or any(c.isspace() for c in named):
+            return None, (
+                f"Moodle names this entry by the full name '{name}' and participant "
+                f"{participant}, an id of this assignment only, so it is no "
+                f"student id: {advice}"
+            )
+        if self.roster and named not in self.roster:
+            note = f"'{named}', a Moodle full name, is on no roster: {advice}"
+            return named, note
+        return named, ""
+
+    def shared(self) -> list[str]:
+        """Student ids that entries of two learners map to."""
+        return sorted(s for s, owners in self.seen.items() if len(owners) > 1)
+
+    def shared_reason(self, student: str) -> str:
+        owners = self.seen[student]
+        entries = ", ".join(sorted(owners.values()))
+        return (
+            f"{len(owners)} learners of the download map to the one student id "
+            f"'{student}' ({entries}), so none of them was imported or graded as "
+            "the other: give each their own id (for Moodle, pass the assignment's "
+            "grading worksheet with --moodle-worksheet FILE and a roster with "
+            "their emails), then grade again"
+        )
 
 
 def _install(
