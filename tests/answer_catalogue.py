@@ -219,11 +219,13 @@ HOSTILE = {
         '    if "def save_label_mask" in "".join(cell["source"]):\n'
         '        exec("".join(cell["source"]))\n'
     },
-    # Patches the grader, then saves a JPEG.
+    # Patches the grader (its checks of the reference and the unseen data),
+    # then saves a JPEG.
     "patch_grader": {
         A1_MASK: "import outputsaving.grading.activity1 as _grader\n"
         "from PIL import Image\n\n"
-        "_grader.label_mask_result = lambda *args, **kwargs: []\n\n\n"
+        "_grader.label_mask_result = lambda *args, **kwargs: []\n"
+        "_grader.unseen_mask_result = lambda *args, **kwargs: []\n\n\n"
         + _mask(
             '    path = Path(output_dir) / "label_mask.jpg"\n'
             "    Image.fromarray(np.asarray(labels).astype(np.uint8)).save(path)\n"
