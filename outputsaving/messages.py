@@ -1621,6 +1621,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "was graded. Check that it is the LMS download of {assignment}; {table} "
         "lists what became of each entry.",
     ),
+    "classroom.zip_moodle_unmapped": (
+        E,
+        "the zip {zip} holds {count} {count:entry/entries} named by Moodle "
+        "(full name and a participant id of this assignment only) and none of "
+        "them maps to a student, so nothing was graded. Pass the grading "
+        "worksheet of {assignment} with --moodle-worksheet FILE; {table} lists "
+        "what became of each entry.",
+    ),
     "classroom.unexpected_error": (
         E,
         "grading stopped on an error the grader did not expect ({error}). The "

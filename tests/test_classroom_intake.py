@@ -1645,3 +1645,27 @@ def test_grade_refuses_a_worksheet_without_a_zip_and_an_unreadable_one(
     assert f"the Moodle worksheet {sheet} was not read" in err
     assert "expected Moodle's grading worksheet" in err
     assert not (course / "submitted" / "Kim Lee").exists()
+
+
+def test_a_moodle_zip_graded_without_its_worksheet_says_to_pass_it(
+    course, tmp_path, capsys
+):
+    """Nothing maps: the run stops naming --moodle-worksheet, not 'not a download'."""
+    from outputsaving import cli
+
+    zip_path = tmp_path / "moodle.zip"
+    entries = [moodle("Kim Lee", 111), moodle("Dan Smith", 222)]
+    make_zip([(member(e), nb_of(e)) for e in entries], zip_path)
+    status = cli.main(
+        [
+            *("grade", "--course", str(course), "--no-progress"),
+            *("--zip", str(zip_path), "--zip-assignment", "a1"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert status == cli.USAGE_ERROR
+    assert "Traceback" not in err
+    assert "holds 2 entries named by Moodle" in err
+    assert "--moodle-worksheet FILE" in err
+    table = (course / "reports" / "intake.tsv").read_text()
+    assert all(f"{e}\tskipped\t" in table for e in entries)

@@ -73,7 +73,11 @@ from outputsaving.classroom.limits import (
     DEFAULT_TIME_FLOOR,
 )
 from outputsaving.classroom.lms import RosterStudent, read_roster
-from outputsaving.classroom.lms_owners import map_participants, read_worksheet
+from outputsaving.classroom.lms_owners import (
+    MOODLE_ENTRY,
+    map_participants,
+    read_worksheet,
+)
 from outputsaving.classroom.markers import pending, timestamp_text, write_marker
 from outputsaving.classroom.outcomes import ClassResult, GradingRefused, one_line
 from outputsaving.classroom.platform import grading_platform_problem
@@ -405,6 +409,16 @@ def _import_zip(
         refused = fill("classroom.zip_refused", zip=str(zip_path), error=words)
         raise GradingRefused(refused) from e
     table = write_intake_table(reports, ledger)
+    moodle = [f for f in ledger if MOODLE_ENTRY.match(f.entry)]
+    if not imported and moodle and worksheet is None:
+        unmapped = fill(
+            "classroom.zip_moodle_unmapped",
+            zip=str(zip_path),
+            count=len(moodle),
+            assignment=assignment,
+            table=str(table),
+        )
+        raise GradingRefused(unmapped)
     if not imported:
         empty = fill(
             "classroom.zip_empty",
