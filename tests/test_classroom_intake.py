@@ -1434,11 +1434,9 @@ def write_worksheet(path: Path, rows, *, username: bool = False) -> Path:
 
 
 @pytest.fixture
-def roster(tmp_path):
-    """A roster in a gradebook made with nbgrader's API: two Kim Lees, a Dan."""
+def roster_url(tmp_path) -> str:
+    """A gradebook made with nbgrader's API whose roster has two Kim Lees, a Dan."""
     from nbgrader.api import Gradebook
-
-    from outputsaving.classroom.lms import read_roster
 
     url = f"sqlite:///{tmp_path / 'roster.db'}"
     with Gradebook(url, "course") as gradebook:
@@ -1452,7 +1450,14 @@ def roster(tmp_path):
         gradebook.add_student(
             "dsmith", first_name="Dan", last_name="Smith", email="dan@uni.example"
         )
-    return read_roster(url, "course")
+    return url
+
+
+@pytest.fixture
+def roster(roster_url):
+    from outputsaving.classroom.lms import read_roster
+
+    return read_roster(roster_url, "course")
 
 
 def import_with_ledger(course, members, **options):
@@ -1583,9 +1588,10 @@ def test_a_file_that_is_not_a_moodle_worksheet_is_refused_saying_what_it_has(
 
 
 def test_the_intake_table_lists_every_moodle_entry_with_its_fate(
-    course, roster, tmp_path
+    course, roster_url, tmp_path
 ):
-    """The engine's import: roster and worksheet in, ``intake.tsv`` out."""
+    """The engine's import: the gradebook's roster and the worksheet in,
+    ``intake.tsv`` out."""
     from outputsaving.classroom.engine import _import_zip
 
     zip_path = tmp_path / "moodle.zip"
@@ -1606,7 +1612,7 @@ def test_the_intake_table_lists_every_moodle_entry_with_its_fate(
     )
     reports = tmp_path / "reports"
     imported, _ = _import_zip(
-        course, zip_path, "a1", reports, roster=roster, worksheet=sheet
+        course, zip_path, "a1", reports, worksheet=sheet, db_url=roster_url
     )
     assert sorted(s.student for s in imported) == ["klee1", "klee2"]
     rows = [
