@@ -1675,3 +1675,62 @@ def test_a_moodle_zip_graded_without_its_worksheet_says_to_pass_it(
     assert "--moodle-worksheet FILE" in err
     table = (course / "reports" / "intake.tsv").read_text()
     assert all(f"{e}\tskipped\t" in table for e in entries)
+
+
+@pytest.mark.nbgrader
+@pytest.mark.sandbox
+def test_a_class_run_grades_two_moodle_namesakes_as_their_own_students(
+    tmp_path, unsafe
+):
+    """The one end-to-end run: each Kim Lee gets their own grade, and
+    ``intake.tsv`` says how each entry ended."""
+    from answer_catalogue import QUIZ_RIGHT
+    from nbgrader.api import Gradebook
+    from nbgrader_course import REPO, Course, with_answers
+
+    from outputsaving.classroom.engine import grade_class
+
+    quiz = "quiz"
+    course = Course.copy_of_repo(tmp_path, assignments=[quiz])
+    (released,) = (REPO / "notebooks" / quiz).glob("*.ipynb")
+    answered = with_answers(nbformat.read(released, as_version=4), QUIZ_RIGHT)
+    url = f"sqlite:///{course.root / 'gradebook.db'}"
+    with Gradebook(url, "output-saving") as gradebook:
+        gradebook.add_student("klee1", email="kim.lee@uni.example")
+        gradebook.add_student("klee2", email="klee2@uni.example")
+    first = f"Kim Lee_111_assignsubmission_file/{released.name}"
+    second = f"Kim Lee_222_assignsubmission_file/{released.name}"
+    zip_path = tmp_path / "moodle.zip"
+    make_zip(
+        [
+            (member(first), nbformat.writes(answered).encode()),
+            (member(second), released.read_bytes()),
+        ],
+        zip_path,
+    )
+    sheet = write_worksheet(
+        tmp_path / "worksheet.csv",
+        [
+            ("111", "Kim Lee", "kim.lee@uni.example"),
+            ("222", "Kim Lee", "klee2@uni.example"),
+        ],
+    )
+    result = grade_class(
+        course.root,
+        zip_path=zip_path,
+        zip_assignment=quiz,
+        moodle_worksheet=sheet,
+        workers=1,
+        unsafe=unsafe,
+        progress=False,
+        stream=io.StringIO(),
+    )
+    ended = {o.student: o for o in result.outcomes}
+    assert sorted(ended) == ["klee1", "klee2"]
+    assert ended["klee1"].score == ended["klee1"].max_score > 0
+    assert ended["klee2"].score < ended["klee1"].score
+    table = (course.root / "reports" / "intake.tsv").read_text().splitlines()
+    rows = {line.split("\t")[0]: line.split("\t") for line in table[1:]}
+    assert rows[first][1:3] == ["imported", "klee1"]
+    assert rows[second][1:3] == ["imported", "klee2"]
+    assert rows[first][5] == rows[second][5] == "graded"
