@@ -1,7 +1,8 @@
 """Whose is an entry of an LMS download: Moodle's participant ids, mapped.
 
 What Moodle writes (checked in moodle/moodle: ``mod/assign/classes/
-downloader.php`` and ``locallib.php`` at da5455238d1a, ``db/install.xml`` at
+downloader.php`` at da5455238d1a (not ``locallib.php``'s
+``get_uniqueid_for_user``, which the search did not reach), ``db/install.xml`` at
 e3ead07ccc16, ``feedback/offline/importgradeslib.php`` at 452e36fcf584, and
 ``gradingtable.php`` in stored copies at no pinned commit):
 
