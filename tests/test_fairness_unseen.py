@@ -12,15 +12,10 @@ not flagged.
 
 from __future__ import annotations
 
-import html
-import io
-
-import nbformat
 import pytest
-from nbgrader_course import REPO, Course
-from unseen_catalogue import BY_NAME, CASES, LOSES, build_case, deserved_scores
-
-from outputsaving.classroom.engine import grade_class
+from catalogue_class import grade_catalogue, submit_cases
+from nbgrader_course import Course
+from unseen_catalogue import BY_NAME, CASES, LOSES, deserved_scores
 
 pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
 
@@ -28,64 +23,31 @@ pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
 SAME_FILE_FLAG = ": the same file whatever it was given"
 
 
-def _release(assignment: str) -> nbformat.NotebookNode:
-    (path,) = (REPO / "notebooks" / assignment).glob("*.ipynb")
-    return nbformat.read(path, as_version=4)
-
-
 @pytest.fixture(scope="module")
 def catalogue(tmp_path_factory, unsafe):
     """The catalogue submitted as one class and graded once."""
     course = Course.copy_of_repo(tmp_path_factory.mktemp("unseen"))
-    answers = {"activity1": course.solution_answers("activity1")}
-    for case in CASES:
-        notebook, files = build_case(
-            case, _release(case.assignment), answers[case.assignment]
-        )
-        course.submit(case.name, case.assignment, notebook, files=files)
-    log = io.StringIO()
-    result = grade_class(
-        course.root, workers=2, unsafe=unsafe, progress=False, stream=log
-    )
-    outcomes = {o.student: o for o in result.outcomes}
-    given = {
-        name: {grade_id: score for grade_id, (score, _) in o.grades.items()}
-        for name, o in outcomes.items()
-    }
-    table = ["case                       deserved  given"]
-    for case in CASES:
-        deserved = sum(deserved_scores(case).values())
-        got = sum(given.get(case.name, {}).values())
-        table.append(f"{case.name:26} {deserved:8g} {got:6g}")
-    print("\n".join(table))
-    return {"course": course, "outcomes": outcomes, "given": given}
+    submit_cases(course, CASES)
+    deserved = {case.name: sum(deserved_scores(case).values()) for case in CASES}
+    return grade_catalogue(course, unsafe=unsafe, deserved=deserved)
 
 
 def _feedback(catalogue, case) -> str:
-    folder = catalogue["course"].root / "feedback" / case.name / case.assignment
-    pages = sorted(folder.glob("*.html"))
-    assert pages, f"no feedback for {case.name}"
-    return "\n".join(html.unescape(p.read_text(encoding="utf-8")) for p in pages)
+    return catalogue.feedback(case.name, case.assignment)
 
 
 @pytest.mark.parametrize("name", list(BY_NAME))
 def test_every_case_gets_its_deserved_score_per_test_cell(catalogue, name):
-    outcome = catalogue["outcomes"][name]
+    outcome = catalogue.outcomes[name]
     assert outcome.outcome == "graded", outcome.log_line()
-    given = catalogue["given"][name]
-    deserved = deserved_scores(BY_NAME[name])
-    wrong = {
-        grade_id: (given.get(grade_id), points)
-        for grade_id, points in deserved.items()
-        if given.get(grade_id) != points
-    }
+    wrong = catalogue.wrong_cells(name, deserved_scores(BY_NAME[name]))
     assert not wrong, f"{name}: given vs deserved {wrong}\n{outcome.log_line()}"
 
 
 @pytest.mark.parametrize("name", list(BY_NAME))
 def test_only_the_same_bytes_whatever_given_are_flagged(catalogue, name):
     case = BY_NAME[name]
-    flags = catalogue["outcomes"][name].flags
+    flags = catalogue.outcomes[name].flags
     assert bool(flags) == case.flagged, flags
     named = {
         grade_id

@@ -34,7 +34,7 @@ import csv
 import pickle
 from pathlib import Path
 
-from fairness_catalogue import A1, POINTS, Case, _set, build_case
+from fairness_catalogue import A1, POINTS, Case, _set, build_case, deserved_from
 
 __all__ = [
     "BY_NAME",
@@ -247,13 +247,7 @@ LOSES = {
 
 def deserved_scores(case: Case) -> dict[str, float]:
     """grade_id -> the points ``case`` deserves, from ``unseen_deserved.tsv``."""
-    with DESERVED_TABLE.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    return {
-        row["grade_id"]: float(row["deserved"])
-        for row in rows
-        if row["case"] == case.name
-    }
+    return deserved_from(DESERVED_TABLE, case.name)
 
 
 def write_deserved_table() -> None:
