@@ -55,6 +55,7 @@ __all__ = [
     "build_case",
     "deserved_from",
     "deserved_scores",
+    "write_deserved_table",
 ]
 
 DESERVED_TABLE = Path(__file__).with_name("fairness_deserved.tsv")
@@ -1098,6 +1099,33 @@ def deserved_from(table: Path, name: str) -> dict[str, float]:
     return {
         row["grade_id"]: float(row["deserved"]) for row in rows if row["case"] == name
     }
+
+
+def write_deserved_table(table: Path, cases, loses) -> None:
+    """Write a deserved-score table: each case loses the cells ``loses[name]``.
+
+    Run by hand, once, when a catalogue's cases are written down (before the
+    grader change they judge); the table is then committed as it is.
+    """
+    with Path(table).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(
+            ["case", "assignment", "grade_id", "deserved", "max", "principle", "story"]
+        )
+        for case in cases:
+            for grade_id, points in POINTS[case.assignment].items():
+                deserved = 0 if grade_id in loses[case.name] else points
+                writer.writerow(
+                    [
+                        case.name,
+                        case.assignment,
+                        grade_id,
+                        deserved,
+                        points,
+                        case.principle,
+                        case.story,
+                    ]
+                )
 
 
 def deserved_scores(case: Case) -> dict[str, float]:

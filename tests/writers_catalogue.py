@@ -25,13 +25,12 @@ tests, never in the installed package.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
+import fairness_catalogue
 from fairness_catalogue import (
     A1,
     A2,
-    POINTS,
     Case,
     _append,
     _set,
@@ -461,25 +460,7 @@ def deserved_scores(case: Case) -> dict[str, float]:
 
 def write_deserved_table() -> None:
     """Write ``writers_deserved.tsv`` from :data:`LOSES` (run once, by hand)."""
-    with DESERVED_TABLE.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
-        writer.writerow(
-            ["case", "assignment", "grade_id", "deserved", "max", "principle", "story"]
-        )
-        for case in CASES:
-            for grade_id, points in POINTS[case.assignment].items():
-                deserved = 0 if grade_id in LOSES[case.name] else points
-                writer.writerow(
-                    [
-                        case.name,
-                        case.assignment,
-                        grade_id,
-                        deserved,
-                        points,
-                        case.principle,
-                        case.story,
-                    ]
-                )
+    fairness_catalogue.write_deserved_table(DESERVED_TABLE, CASES, LOSES)
 
 
 if __name__ == "__main__":
