@@ -185,9 +185,16 @@ def _grade(args) -> int:
             scheduler=args.scheduler,
         )
     except KeyboardInterrupt:
+        # With --force the same command would grade everything again.
+        again = (
+            "run the same command without --force to grade the rest (with "
+            "--force it grades every submission again)"
+            if args.force
+            else "run the same command again to grade the rest"
+        )
         print(
-            "\noutputsaving: interrupted. The grades committed so far are kept; "
-            "run the same command again to grade the rest.",
+            f"\noutputsaving: interrupted. The grades committed so far are kept; "
+            f"{again}.",
             file=sys.stderr,
         )
         return 130

@@ -117,3 +117,29 @@ def test_a_missing_file_is_named_as_it_was_given(tmp_path):
     )
     assert done.returncode == 1
     assert f"No file was found at {missing}" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("force", "words"),
+    [
+        ([], "run the same command again to grade the rest"),
+        (["--force"], "run the same command without --force to grade the rest"),
+    ],
+)
+def test_an_interrupted_grade_says_what_to_run_next(
+    tmp_path, monkeypatch, capsys, force, words
+):
+    """Issue 19: after Ctrl-C, 'the same command' with --force grades all again."""
+    from outputsaving import cli
+    from outputsaving.classroom import engine
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "grade_class", interrupted)
+    monkeypatch.setattr(
+        "outputsaving.classroom.platform.grading_platform_problem", lambda: None
+    )
+    status = cli.main(["grade", "--course", str(tmp_path), *force])
+    assert status == 130
+    assert words in capsys.readouterr().err
