@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 pythons=("$@")
 if [ "${#pythons[@]}" -eq 0 ]; then
-  for candidate in /usr/bin/python3 "$HOME"/.pyenv/versions/3.1[123].*/bin/python3; do
+  for candidate in /usr/bin/python3 "${HOME:-/root}"/.pyenv/versions/3.1[123].*/bin/python3; do
     [ -x "$candidate" ] && pythons+=("$candidate")
   done
 fi
