@@ -36,8 +36,9 @@ demo: $(STAMP)
 grade: $(STAMP)
 	$(BIN)/outputsaving grade --course .
 
+# PYTEST_ARGS: more options for pytest, e.g. make test PYTEST_ARGS="-m root".
 test: $(STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The quick part of the tests (no nbgrader, sandbox, ImageJ or browser): about a
 # minute, for the edit-test loop; `make test` runs them all.
