@@ -7,7 +7,9 @@ sandbox. Each test cell must get the score written in ``unseen_deserved.tsv``
 before the grader was changed; a save function that ignores its argument
 loses its hidden test, told why; a cheat that saves the same bytes whatever
 it is given is flagged on that test; the honest mistakes and the control are
-not flagged.
+not flagged. A cheat of issue 26 §3 (the grader's call frames read,
+``builtins.open`` patched) is flagged with what it did, in the flag and in
+the feedback, not as a replaced module's ``__dict__`` or an import.
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ from __future__ import annotations
 import pytest
 from catalogue_class import grade_catalogue, submit_cases
 from nbgrader_course import Course
-from unseen_catalogue import BY_NAME, CASES, LOSES, deserved_scores
+from unseen_catalogue import (
+    BY_NAME,
+    CASES,
+    LOSES,
+    PATCHES_BUILTINS,
+    READS_FRAMES,
+    SAME_BYTES,
+    deserved_scores,
+)
 
 pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
 
@@ -54,7 +64,24 @@ def test_only_the_same_bytes_whatever_given_are_flagged(catalogue, name):
         for grade_id in deserved_scores(case)
         if any(f.startswith(grade_id + SAME_FILE_FLAG) for f in flags)
     }
-    assert named == (set(LOSES[name]) if case.flagged else set()), flags
+    same_bytes = case.flagged and SAME_BYTES in case.says
+    assert named == (set(LOSES[name]) if same_bytes else set()), flags
+
+
+@pytest.mark.parametrize(
+    "name", [c.name for c in CASES if c.flagged and SAME_BYTES not in c.says]
+)
+def test_other_flags_say_what_was_done(catalogue, name):
+    flags = "\n".join(catalogue.outcomes[name].flags)
+    for words in BY_NAME[name].says:
+        assert words in flags, flags
+    # Not what the monitor saw of it: inspect reading a module's __dict__.
+    assert "__dict__" not in flags, flags
+    if PATCHES_BUILTINS in BY_NAME[name].says:
+        assert "imports builtins" not in flags, flags
+        assert "grading code" not in _feedback(catalogue, BY_NAME[name]), flags
+    if READS_FRAMES in BY_NAME[name].says:
+        assert "replaces" not in flags, flags
 
 
 @pytest.mark.parametrize("name", [c.name for c in CASES if c.says])
