@@ -16,9 +16,14 @@ before the grader code that judges it. Principles: ``solution`` (full marks),
 ``untouched`` (the released template: 0), ``fiji-mistake`` (a typical mistake
 in Fiji: the tests that judge it score 0, the others full), ``rerun`` (only the
 re-run's points), ``ships-files`` (files handed in that the macro does not
-write: the visible points at most, flagged), ``message`` (the messages tell
-the truth), ``python-track`` (the Python track's solution, graded in the same
-run).
+write: the visible points at most, flagged), ``own-task`` (each test judges its
+own task: a changed analysis parameter costs the visible tests, which judge the
+handed-in files against the analysis's objects; the re-run's tests judge the
+saving, the files' form and their agreement with the input image and with each
+other), ``review`` (the handed-in files are not what the macro writes, under
+other names or with other content: the points the tests give, flagged; the same
+content in other bytes is no reason), ``message`` (the messages tell the truth),
+``python-track`` (the Python track's solution, graded in the same run).
 
 This is instructor material (solution macros): it lives beside the tests.
 """
@@ -97,6 +102,13 @@ class Case:
         Words the learner's feedback must contain.
     flagged : bool
         Whether the instructor must be asked to review it.
+    runs : int
+        Runs of the macro in one ImageJ that made the files (``"self"``).
+    files : callable, optional
+        ``files(outputs) -> outputs``: what the learner did to the files
+        (name -> bytes) before handing them in.
+    avoids : tuple of str
+        Words the learner's feedback must not contain (a wrong reason).
     """
 
     name: str
@@ -109,6 +121,9 @@ class Case:
     answers: dict = field(default_factory=dict)
     says: tuple[str, ...] = ()
     flagged: bool = False
+    runs: int = 1
+    files: Callable[[dict], dict] | None = None
+    avoids: tuple[str, ...] = ()
 
 
 def _replace(old: str, new: str) -> Callable[[str], str]:
@@ -139,6 +154,59 @@ def _fixed_output_dir(folder: str) -> Callable[[str], str]:
 
 def _unanswered(assignment: str) -> dict:
     return dict.fromkeys(ANSWERS[assignment])
+
+
+def _template_plus(assignment: str, after: str, lines: str) -> Callable[[str], str]:
+    """The released template with ``lines`` added after the line ``after``."""
+
+    def edit(_text: str) -> str:
+        text = _template(assignment)(_text)
+        assert after in text, after
+        return text.replace(after, after + lines, 1)
+
+    return edit
+
+
+def _renamed(old: str, new: str) -> Callable[[dict], dict]:
+    """The learner renamed a saved file by hand before handing it in."""
+
+    def files(outputs: dict) -> dict:
+        return {new if name == old else name: data for name, data in outputs.items()}
+
+    return files
+
+
+def _rewritten(outputs: dict) -> dict:
+    """The same content in other bytes, as another ImageJ (Fiji 1.54) may write it:
+    the mask's pixels in a compressed TIFF, the table with Windows line endings,
+    the ROI zip's entries with other timestamps and compression."""
+    import io
+    import zipfile
+
+    import tifffile
+
+    pixels = tifffile.imread(io.BytesIO(outputs["labels.tif"]))
+    mask = io.BytesIO()
+    tifffile.imwrite(mask, pixels, compression="zlib")
+    table = outputs["results.txt"].replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    rois = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(outputs["rois.zip"])) as old,
+        zipfile.ZipFile(rois, "w", zipfile.ZIP_STORED) as new,
+    ):
+        for info in old.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 2, 3, 4, 6))
+            new.writestr(entry, old.read(info))
+    return {
+        **outputs,
+        "labels.tif": mask.getvalue(),
+        "results.txt": table,
+        "rois.zip": rois.getvalue(),
+    }
+
+
+_SAVE_1 = "// SAVE 1: the count mask (the active image), as TIFF.\n"
+_ANALYZE = '"size=" + minSize + "-" + maxSize + " pixel'
 
 
 CASES: tuple[Case, ...] = (
@@ -222,6 +290,7 @@ CASES: tuple[Case, ...] = (
         edit=_fixed_output_dir("C:\\Users\\ana\\Desktop\\output\\"),
         outputs="solution",
         says=("C:\\Users\\ana\\Desktop\\output",),
+        flagged=True,
     ),
     Case(
         "ij1_mac_path",
@@ -231,6 +300,7 @@ CASES: tuple[Case, ...] = (
         edit=_fixed_output_dir("/Users/ana/Desktop/output/"),
         outputs="solution",
         says=("/Users/ana/Desktop/output",),
+        flagged=True,
     ),
     Case(
         "ij1_syntax_error",
@@ -267,6 +337,7 @@ CASES: tuple[Case, ...] = (
         ),
         outputs="solution",
         says=("getDirectory",),
+        flagged=True,
     ),
     Case(
         "ij1_script_parameter",
@@ -283,6 +354,7 @@ CASES: tuple[Case, ...] = (
         ),
         outputs="solution",
         says=("#@",),
+        flagged=True,
     ),
     Case(
         "ij1_files_only",
@@ -319,6 +391,166 @@ CASES: tuple[Case, ...] = (
             ),
         },
         says=("your own computer",),
+    ),
+    # -- issue 20: one changed parameter, files not the macro's own, true reasons,
+    # -- Fiji's words ---------------------------------------------------------------
+    Case(
+        "ij1_size_infinity",
+        A1,
+        "own-task",
+        "Analyze Particles re-recorded with size=0-Infinity: 7 objects",
+        edit=_replace(_ANALYZE, '"size=0-Infinity pixel'),
+        says=("0-1000", "size=0-Infinity"),
+    ),
+    Case(
+        "ij1_max_size_2000",
+        A1,
+        "own-task",
+        "maxSize set to 2000: 7 objects",
+        edit=_replace("maxSize = 1000;", "maxSize = 2000;"),
+        says=("0-1000", "1288"),
+    ),
+    Case(
+        "ij1_error_line_friend_files",
+        A1,
+        "ships-files",
+        "template plus one erroring saveAs line, a friend's files",
+        edit=_template_plus(A1, _SAVE_1, 'saveAs("Tif", outputDir + labels.tif);\n'),
+        outputs="solution",
+        flagged=True,
+    ),
+    Case(
+        "ij1_file_copy",
+        A1,
+        "ships-files",
+        "template plus File.copy of a friend's files",
+        edit=_template_plus(
+            A1,
+            _SAVE_1,
+            'File.copy(inputDir + "anna/labels.tif", outputDir + "labels.tif");\n'
+            'File.copy(inputDir + "anna/results.txt", outputDir + "results.txt");\n'
+            'File.copy(inputDir + "anna/rois.zip", outputDir + "rois.zip");\n',
+        ),
+        outputs="solution",
+        flagged=True,
+    ),
+    Case(
+        "ij1_renamed_by_hand",
+        A1,
+        "review",
+        "renamed labels.tif to mask.tif by hand before handing it in",
+        files=_renamed("labels.tif", "mask.tif"),
+        answers={"ij1_task2_mask_file": 'LABEL_MASK_FILE = "mask.tif"'},
+        flagged=True,
+    ),
+    Case(
+        "ij1_same_content_other_bytes",
+        A1,
+        "review",
+        "the macro's files in other bytes (compressed TIFF, CRLF, zip timestamps)",
+        files=_rewritten,
+    ),
+    Case(
+        "ij1_anna_desktop",
+        A1,
+        "fiji-mistake",
+        "outputDir hard-coded to /Users/anna/Desktop/output/ (ImageJ ends, exit 0)",
+        edit=_fixed_output_dir("/Users/anna/Desktop/output/"),
+        outputs="solution",
+        says=("/Users/anna/Desktop/output/",),
+        avoids=("closed ImageJ", "quits ImageJ"),
+        flagged=True,
+    ),
+    Case(
+        "ij1_wait_for_user",
+        A1,
+        "fiji-mistake",
+        "waitForUser before the saving steps (clicked OK in Fiji)",
+        edit=_replace(
+            "showWithLabelColours();\n",
+            "showWithLabelColours();\n"
+            'waitForUser("Check the count mask, then click OK");\n',
+        ),
+        outputs="solution",
+        says=("waitForUser", "remove"),
+        avoids=("build every path from outputDir",),
+        flagged=True,
+    ),
+    Case(
+        "ij1_endless_loop",
+        A1,
+        "fiji-mistake",
+        "a while loop that never ends, after the saving steps",
+        edit=_replace(
+            'print("Done: the outputs are in " + outputDir);',
+            'i = 0;\nwhile (i < nResults) {\n\tarea = getResult("Area", i);\n}\n'
+            'print("Done: the outputs are in " + outputDir);',
+        ),
+        outputs="solution",
+        says=("loop",),
+        avoids=("dialog",),
+    ),
+    Case(
+        "ij1_home_dir",
+        A1,
+        "fiji-mistake",
+        'outputDir from getDirectory("home")',
+        edit=_replace(
+            "File.makeDirectory(outputDir);",
+            'outputDir = getDirectory("home") + "output" + File.separator;\n'
+            "File.makeDirectory(outputDir);",
+        ),
+        outputs="solution",
+        says=('getDirectory("home")',),
+        avoids=("dialog",),
+        flagged=True,
+    ),
+    Case(
+        "ij1_image_dir",
+        A1,
+        "fiji-mistake",
+        'outputDir from getDirectory("image") after the analysis',
+        edit=_replace(
+            "showWithLabelColours();\n",
+            "showWithLabelColours();\n"
+            'outputDir = getDirectory("image") + "output" + File.separator;\n'
+            "File.makeDirectory(outputDir);\n",
+        ),
+        outputs="solution",
+        says=('getDirectory("image")',),
+        avoids=("dialog",),
+        flagged=True,
+    ),
+    Case(
+        "ij1_rois_three_runs",
+        A1,
+        "fiji-mistake",
+        "no reset, run three times in one Fiji session",
+        edit=_replace('roiManager("reset");\n', ""),
+        runs=3,
+        says=('roiManager("reset")',),
+        avoids=("saving cell",),
+    ),
+    Case(
+        "ij1_binary_mask",
+        A1,
+        "fiji-mistake",
+        "Analyze Particles with show=Masks (binary) instead of Count Masks",
+        edit=_replace("show=[Count Masks]", "show=Masks"),
+        says=("Count Masks",),
+        avoids=("Label the connected objects",),
+    ),
+    Case(
+        "ij1_no_headers",
+        A1,
+        "fiji-mistake",
+        "results saved without column headers (Input/Output options)",
+        edit=_replace(
+            'saveAs("Results"',
+            'run("Input/Output...", "jpeg=85 gif=-1 file=.txt");\nsaveAs("Results"',
+        ),
+        says=("Save column headers",),
+        avoids=("Save the table with a header row",),
     ),
     # -- activity 2 --------------------------------------------------------------
     Case("ij2_solution", A2, "solution", "solution macro"),
@@ -383,6 +615,7 @@ CASES: tuple[Case, ...] = (
         ),
         outputs="solution",
         says=("C:\\Users\\ana\\Documents",),
+        flagged=True,
     ),
 )
 

@@ -274,13 +274,14 @@ def _outputs(case, folder: Path, solutions: dict) -> dict[str, bytes]:
             macro,
             activity=activity,
             output_dir=folder / "made",
-            runs=2 if case.outputs == "twice" else 1,
+            runs=2 if case.outputs == "twice" else case.runs,
             argument=False,
             # A safety net: each of these macros ends (or shows its error).
             timeout=PATIENCE,
         )
         found = {n: (folder / "made" / n).read_bytes() for n in run.written}
-    return {name: data for name, data in found.items() if name not in case.drop}
+    kept = {name: data for name, data in found.items() if name not in case.drop}
+    return case.files(kept) if case.files is not None else kept
 
 
 def _solution_outputs(folder: Path) -> dict[str, dict[str, bytes]]:
@@ -386,6 +387,15 @@ def test_feedback_names_the_mistake(graded, name):
     text = _feedback(graded, name)
     for words in BY_NAME[name].says:
         assert words in text, f"{name}: {words!r} not in its feedback"
+
+
+@pytest.mark.imagej
+@pytest.mark.linux
+@pytest.mark.parametrize("name", [c.name for c in CASES if c.avoids])
+def test_feedback_gives_no_wrong_reason(graded, name):
+    text = _feedback(graded, name)
+    for words in BY_NAME[name].avoids:
+        assert words not in text, f"{name}: {words!r} in its feedback"
 
 
 @pytest.mark.imagej
