@@ -68,8 +68,17 @@ def grade_collected(course: Course, assignment: str) -> dict[str, tuple[float, f
 class Learner:
     """A learner on the instructor's machine: a home and a working folder."""
 
-    def __init__(self, name: str, folder: Path, course: Course) -> None:
+    def __init__(
+        self,
+        name: str,
+        folder: Path,
+        course: Course,
+        *,
+        assignment: str = ASSIGNMENT,
+        notebook: str = NOTEBOOK,
+    ) -> None:
         self.name = name
+        self.assignment, self.notebook = assignment, notebook
         self.home = folder / "home"
         self.workdir = folder / "work"
         self.workdir.mkdir(parents=True)
@@ -109,11 +118,11 @@ class Learner:
 
     @property
     def assignment_folder(self) -> Path:
-        return self.workdir / COURSE_ID / ASSIGNMENT
+        return self.workdir / COURSE_ID / self.assignment
 
     def answer(self, answers: dict[str, str]) -> None:
         """Write answers into the fetched notebook, as the learner would."""
-        path = self.assignment_folder / NOTEBOOK
+        path = self.assignment_folder / self.notebook
         notebook = nbformat.read(path, as_version=4)
         nbformat.write(with_answers(notebook, answers), path)
 
