@@ -1072,6 +1072,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your table is tab-delimited, not comma-separated: ImageJ writes tabs "
         "unless the file name ends with .csv. Save the results under a .csv name.",
     ),
+    "imagej.other_objects": (
+        E,
+        "Your files hold {found} objects, the analysis {expected}: it keeps "
+        "objects of {low}-{high} px{detail}{macro}. Your files agree with each "
+        "other; run the analysis as given (Analyze Particles with "
+        "size={low}-{high} pixel) and save them again.",
+    ),
+    "imagej.objects_outside": (N, " (yours include objects of {areas} px)"),
+    "imagej.objects_macro_size": (N, "; your Analyze Particles has size={size}"),
+    "imagej.objects_macro_settings": (N, "; your macro sets {settings}"),
     "imagej.rois_twice": (
         E,
         "Your ROI set holds every outline twice ({found} ROIs for {expected} "

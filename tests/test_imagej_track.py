@@ -479,3 +479,61 @@ def test_grade_refuses_before_it_starts_where_imagej_is_missing(
     with pytest.raises(GradingRefused, match="sudo apt-get install imagej"):
         grade_class(course.root, unsafe=unsafe, progress=False, stream=io.StringIO())
     assert not (course.root / "autograded").exists()
+
+
+def _files_of(labels, folder: Path) -> None:
+    """A count mask TIFF, a tab table and a ROI zip of ``labels``, into ``folder``."""
+    import zipfile
+
+    import tifffile
+
+    from outputsaving import rois_from_labels
+    from outputsaving.analysis import measure_objects
+
+    folder.mkdir(parents=True)
+    tifffile.imwrite(folder / "labels.tif", labels.astype("uint16"))
+    measure_objects(labels).to_csv(folder / "results.txt", sep="\t", index=False)
+    with zipfile.ZipFile(folder / "rois.zip", "w") as archive:
+        for roi in rois_from_labels(labels):
+            archive.writestr(f"{roi.name}.roi", roi.tobytes())
+
+
+def test_a_changed_size_filter_costs_the_objects_once_not_the_saving(tmp_path):
+    """Issue 20 §1: files right in form that agree with each other, of 7 objects."""
+    import tifffile
+
+    from outputsaving.analysis import segment_shapes
+
+    image = tifffile.imread(data_path(RANDOM_SHAPES))
+    labels = segment_shapes(image, min_size=0, max_size=10**9)
+    assert labels.max() == 7
+    output = tmp_path / "output"
+    _files_of(labels, output)
+    (tmp_path / MACRO[A1]).write_text(
+        (REPO / "source" / A1 / SOLUTION[A1])
+        .read_text()
+        .replace(
+            '"size=" + minSize + "-" + maxSize + " pixel', '"size=0-Infinity pixel'
+        )
+    )
+    note = {"outcome": "finished", "written": ["labels.tif", "results.txt", "rois.zip"]}
+    for task, name in (
+        ("mask", "labels.tif"),
+        ("table", "results.txt"),
+        ("rois", "rois.zip"),
+    ):
+        # The handed-in files: one finding, what differs, in Fiji's terms.
+        visible = grader.saved_file_result(task, name, output, variable="X")
+        codes = [c for r in visible for c in r.codes]
+        assert codes == ["imagej.other_objects"], (task, codes)
+        text = visible[-1].findings[0].message
+        for words in ("7 objects", "0-1000 px", "1288 px", "size=0-Infinity"):
+            assert words in text, (task, text)
+        # The re-run judges the saving: the macro's own objects, right in form.
+        assert all(r.passed for r in grader.rerun_task_result(task, note, output))
+    # An object that is not one whole shape of the input is no count mask of it.
+    broken = labels.copy()
+    broken[labels == 1] = 2
+    _files_of(broken, tmp_path / "broken")
+    rerun = grader.rerun_task_result("mask", note, tmp_path / "broken")
+    assert not all(r.passed for r in rerun)

@@ -219,7 +219,9 @@ def grade_output_dir(output_dir, /) -> None:
 # -- tasks 2 to 5: the saved files ----------------------------------------------------
 
 
-def label_mask_result(path, /, output_dir=None, *, name="save_label_mask"):
+def label_mask_result(
+    path, /, output_dir=None, *, name="save_label_mask", reference=None
+):
     """Check a saved label mask: lossless TIFF, the reference's objects.
 
     Parameters
@@ -230,22 +232,25 @@ def label_mask_result(path, /, output_dir=None, *, name="save_label_mask"):
         The folder it was given; the file must be inside it.
     name : str, optional
         The function's name, for messages.
+    reference : ndarray, optional
+        The objects to compare with (default the analysis's reference labels).
 
     Returns
     -------
     list of CheckResult
         The task-level result, then the checker's (when there is a file).
     """
+    reference = _reference() if reference is None else reference
     task = task_result("label mask", path)
     path = saved_file(task, path, output_dir, name=name)
     if path is None:
         return [task]
-    check = check_label_mask(path, reference=_reference())
+    check = check_label_mask(path, reference=reference)
     if check.passed:
         fmt = sniff_format(path)
         if fmt != "tiff":
             task.add("activity1.mask_not_tiff", found=FORMAT_NAMES.get(fmt, fmt))
-        _check_numbering(task, check.content, _reference())
+        _check_numbering(task, check.content, reference)
     return [task, check]
 
 
@@ -263,23 +268,25 @@ def _check_numbering(result: CheckResult, labels, reference: np.ndarray) -> None
         )
 
 
-def table_result(path, /, output_dir=None, *, name="save_table"):
+def table_result(path, /, output_dir=None, *, name="save_table", reference=None):
     """Check a saved table: tab-delimited, no index, the reference's areas."""
+    reference = _reference() if reference is None else reference
     task = task_result("table", path)
     path = saved_file(task, path, output_dir, name=name)
     if path is None:
         return [task]
-    return [task, check_table(path, sep="tab", labels=_reference())]
+    return [task, check_table(path, sep="tab", labels=reference)]
 
 
-def rois_result(path, /, output_dir=None, *, name="save_rois"):
+def rois_result(path, /, output_dir=None, *, name="save_rois", reference=None):
     """Check a saved ROI set: an ImageJ ROI zip with one ROI per object."""
+    reference = _reference() if reference is None else reference
     task = task_result("ROI set", path)
     path = saved_file(task, path, output_dir, name=name)
     if path is None:
         return [task]
-    check = check_rois(path, labels=_reference())
-    expected = int(_reference().max())
+    check = check_rois(path, labels=reference)
+    expected = len(np.unique(reference[reference > 0]))
     content = check.content
     if check.passed and isinstance(content, list) and len(content) != expected:
         task.add("activity1.rois_count", found=len(content), expected=expected)

@@ -165,7 +165,9 @@ def _expect_format(result: CheckResult, path: Path, expected: str) -> bool:
     return False
 
 
-def table_csv_result(path, /, output_dir=None, *, name="save_table_csv"):
+def table_csv_result(
+    path, /, output_dir=None, *, name="save_table_csv", reference=None
+):
     """Check a saved table: comma-separated, no index, the reference's areas.
 
     Parameters
@@ -186,10 +188,13 @@ def table_csv_result(path, /, output_dir=None, *, name="save_table_csv"):
     path = saved_file(task, path, output_dir, name=name)
     if path is None:
         return [task]
-    return [task, check_table(path, sep="comma", labels=_shapes())]
+    labels = _shapes() if reference is None else reference
+    return [task, check_table(path, sep="comma", labels=labels)]
 
 
-def mask_format_result(path, /, output_dir=None, *, fmt: str, name=None):
+def mask_format_result(
+    path, /, output_dir=None, *, fmt: str, name=None, reference=None
+):
     """Check the label mask saved in one of task 3's formats.
 
     Parameters
@@ -218,7 +223,7 @@ def mask_format_result(path, /, output_dir=None, *, fmt: str, name=None):
     expected = "jpeg" if fmt == "jpeg" else "png"
     if path is None or not _expect_format(task, path, expected):
         return [task]
-    labels = _shapes()
+    labels = _shapes() if reference is None else reference
     if fmt == "png16":
         check = check_label_mask(path, reference=labels)
         with Image.open(path) as image:

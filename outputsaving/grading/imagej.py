@@ -731,25 +731,176 @@ def _special_finding(result: CheckResult, task: str):
 
 
 def file_result(task: str, path, /) -> list[CheckResult]:
-    """The course's check of one file for a task of :data:`TASKS`, worded for Fiji."""
+    """The course's check of one file for a task of :data:`TASKS`, worded for Fiji.
+
+    The handed-in files (the visible tests, the audit's re-check of them): they
+    must hold the analysis's objects. When they hold other objects of the input
+    image, consistently (a changed size filter), one finding says so.
+    """
     return _check(task, path, None)
 
 
-def _check(task: str, path, folder) -> list[CheckResult]:
-    """The course's check of one file for ``task``, worded for Fiji."""
+#: Tasks whose file holds the random-shapes objects (judged as one analysis).
+_OBJECT_TASKS = frozenset({"mask", "table", "rois", "table_csv", "png16"})
+
+
+def _check_against(task: str, path, folder, reference) -> list[CheckResult]:
+    """The checkers' results for ``task`` against ``reference`` (None: the
+    analysis's objects)."""
     if task == "mask":
-        results = activity1.label_mask_result(path, folder, name="macro")
-    elif task == "table":
-        results = activity1.table_result(path, folder, name="macro")
-    elif task == "rois":
-        results = activity1.rois_result(path, folder, name="macro")
-    elif task == "table_csv":
-        results = activity2.table_csv_result(path, folder, name="macro")
-    elif task == "nuclei":
-        results = activity2.nuclei_mask_result(path, folder, name="macro")
-    else:
-        results = activity2.mask_format_result(path, folder, fmt=task, name="macro")
+        return activity1.label_mask_result(
+            path, folder, name="macro", reference=reference
+        )
+    if task == "table":
+        return activity1.table_result(path, folder, name="macro", reference=reference)
+    if task == "rois":
+        return activity1.rois_result(path, folder, name="macro", reference=reference)
+    if task == "table_csv":
+        return activity2.table_csv_result(
+            path, folder, name="macro", reference=reference
+        )
+    if task == "nuclei":
+        return activity2.nuclei_mask_result(path, folder, name="macro")
+    return activity2.mask_format_result(
+        path, folder, fmt=task, name="macro", reference=reference
+    )
+
+
+def _check(task: str, path, folder, *, own_objects: bool = False) -> list[CheckResult]:
+    """The course's check of one file for ``task``, worded for Fiji.
+
+    ``own_objects`` (the re-run): the file is judged against the objects of
+    the count mask the macro itself saved, when that is a count mask of the
+    input image (each object one whole connected component): the re-run judges
+    the saving, the visible tests the analysis's objects.
+    """
+    if task not in _OBJECT_TASKS:
+        return _fiji(_check_against(task, path, folder, None), task=task)
+    here = Path(folder) if folder is not None else Path(path).parent
+    objects = _own_objects(here)
+    if own_objects and objects is not None:
+        return _fiji(_check_against(task, path, folder, objects), task=task)
+    results = _check_against(task, path, folder, None)
+    if (
+        objects is not None
+        and not all(r.passed for r in results)
+        and all(r.passed for r in _check_against(task, path, folder, objects))
+    ):
+        result = CheckResult(kind=results[0].kind, path=results[0].path)
+        result.add("imagej.other_objects", **_objects_words(objects, here))
+        return [result]
     return _fiji(results, task=task)
+
+
+def _count_mask_of_input(labels) -> bool:
+    """Whether ``labels`` is a count mask of the random-shapes image: each
+    object exactly one whole connected component of its white shapes."""
+    import numpy as np
+
+    components = _input_components()
+    if not isinstance(labels, np.ndarray) or labels.shape != components.shape:
+        return False
+    if labels.ndim != 2 or labels.dtype.kind not in "iub" or not labels.any():
+        return False
+    inside = labels > 0
+    if (inside & (components == 0)).any():
+        return False
+    pairs = np.unique(np.stack([labels[inside], components[inside]]), axis=1)
+    if len(np.unique(pairs[0])) != pairs.shape[1]:
+        return False  # an object over two components
+    if len(np.unique(pairs[1])) != pairs.shape[1]:
+        return False  # a component split among objects
+    whole = np.isin(components, pairs[1])
+    return bool(np.array_equal(whole, inside))
+
+
+def _input_components():
+    import numpy as np
+
+    global _COMPONENTS
+    if _COMPONENTS is None:
+        import tifffile
+        from skimage import measure
+
+        image = tifffile.imread(data_path(RANDOM_SHAPES))
+        _COMPONENTS = measure.label(np.asarray(image) > 0, connectivity=2)
+    return _COMPONENTS
+
+
+_COMPONENTS = None
+
+
+def _own_objects(folder: Path):
+    """The labels of a count mask of the input image in ``folder``, or None.
+
+    A TIFF first, then other images; None when none is one, or when it holds
+    the analysis's objects (nothing to tell apart).
+    """
+    import numpy as np
+
+    from outputsaving.labels import check_label_mask
+
+    try:
+        files = sorted(
+            p for p in folder.iterdir() if p.is_file() and not p.is_symlink()
+        )
+    except OSError:
+        return None
+    formats = {p: sniff_format(p) for p in files}
+    images = [p for p in files if formats[p] in ("tiff", "png")]
+    images.sort(key=lambda p: formats[p] != "tiff")
+    reference = activity1.reference_labels()
+    for path in images[:20]:
+        labels = check_label_mask(path).content
+        if _count_mask_of_input(labels):
+            if np.array_equal(labels > 0, reference > 0):
+                return None
+            return labels
+    return None
+
+
+def _objects_words(objects, folder: Path) -> dict:
+    """What differs between the files' objects and the analysis's, in Fiji's terms."""
+    import numpy as np
+
+    areas = np.bincount(objects[objects > 0].ravel())
+    areas = areas[areas > 0]
+    low, high = activity1.MIN_SIZE, activity1.MAX_SIZE
+    outside = [int(a) for a in areas if not low <= a <= high]
+    detail = ""
+    if outside:
+        detail = fill("imagej.objects_outside", areas=", ".join(map(str, outside[:3])))
+    return {
+        "found": len(areas),
+        "expected": int(activity1.reference_labels().max()),
+        "low": low,
+        "high": high,
+        "detail": detail,
+        "macro": _size_words(folder),
+    }
+
+
+_SIZE = re.compile(r"size=([0-9.]+-(?:[0-9.]+|Infinity))")
+_SETTING = re.compile(r"^\s*(minSize|maxSize)\s*=\s*([^;/\n]+)", re.MULTILINE)
+
+
+def _size_words(folder: Path) -> str:
+    """The size filter the macro next to ``folder`` gives Analyze Particles."""
+    for name in MACRO_NAMES.values():
+        macro = folder.parent / name
+        text, _ = _read_macro(macro) if macro.is_file() else (None, "")
+        if text is None:
+            continue
+        code = "\n".join(_code_lines(text))
+        found = _SIZE.search(code)
+        if found:
+            return fill("imagej.objects_macro_size", size=found.group(1))
+        settings = {k: v.strip() for k, v in _SETTING.findall(code)}
+        given = {"minSize": str(activity1.MIN_SIZE), "maxSize": str(activity1.MAX_SIZE)}
+        changed = [f"{k} = {v}" for k, v in settings.items() if v != given.get(k)]
+        if changed:
+            return fill("imagej.objects_macro_settings", settings=", ".join(changed))
+    return ""
 
 
 # -- the re-run's verdict per task (hidden tests and the audit) -----------------------
@@ -855,7 +1006,7 @@ def rerun_task_result(
     candidates = [p for p in files if formats[p] in CANDIDATE_FORMATS[task]]
     closest = None
     for path in candidates:
-        checked = _check(task, path, folder)
+        checked = _check(task, path, folder, own_objects=True)
         if all(r.passed for r in checked):
             return [result]
         # Closest: a file of the format asked for, then the fewest errors.
