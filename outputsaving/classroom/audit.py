@@ -408,33 +408,11 @@ _IMAGEJ_TASKS = {
 
 
 def _imagej_flags(assignment: str, workdir: Path, result: AuditResult) -> None:
-    """Flag handed-in files that pass while the macro, re-run, writes nothing."""
-    from outputsaving.classroom.evidence_audit import _notes
+    """Flag handed-in files that are not the macro's own (see :mod:`.imagej_review`)."""
+    from outputsaving.classroom.imagej_review import review_reasons
 
-    visible = [
-        grade_id
-        for task in _FILE_TASKS[assignment]
-        if task.key != "upload"
-        for grade_id in task.visible
-    ]
-    if not any(result.verdicts.get(grade_id) for grade_id in visible):
-        return
-    key = "ij2_run" if assignment == "activity2_imagej" else "ij1_run"
-    root = workdir / EVIDENCE_FOLDER
-    for _, note in _notes(root, key) if root.is_dir() else []:
-        hints = note.get("hints") if isinstance(note.get("hints"), dict) else {}
-        idle = (
-            note.get("outcome") == "finished"
-            and not note.get("written")
-            and not note.get("stray")
-            and not hints.get("absolute")
-        )
-        if idle:
-            result.flags.append(
-                "handed-in files pass, but the macro handed in, run again, writes "
-                "no file: were the files made by this macro?"
-            )
-            return
+    for reason in review_reasons(assignment, workdir):
+        result.flags.append(f"handed-in files: {reason}")
 
 
 # -- what each assignment's cells test -----------------------------------------------
