@@ -147,6 +147,23 @@ def _add_grade_parser(commands) -> None:
         metavar="GB",
         help=f"memory cap per kernel (default {memory_gb:g})",
     )
+    disk_mb = limits.DEFAULT_DISK_BYTES // 2**20
+    grade.add_argument(
+        "--disk-mb",
+        type=_positive_int,
+        default=disk_mb,
+        metavar="MB",
+        help="what a submission's notebooks may save in their working folder, in "
+        f"MiB (default {disk_mb}); past it the notebook is stopped",
+    )
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        msg = f"must be a whole number above 0, not {text}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _grade(args) -> int:
@@ -181,6 +198,7 @@ def _grade(args) -> int:
             progress=not args.no_progress,
             time_floor=args.time_floor,
             memory_bytes=int(args.memory_gb * 2**30),
+            disk_bytes=args.disk_mb * 2**20,
             fork_kernels=not args.fresh_kernels,
             scheduler=args.scheduler,
         )

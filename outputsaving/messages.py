@@ -1216,6 +1216,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "were not run and score 0. Remove the code that stops Python, then run "
         "the whole notebook to check it.",
     ),
+    "classroom.disk_quota": (
+        E,
+        "Your notebook saved more than the {limit} of files it is given when "
+        "graded, so it was stopped: this cell and the ones after it were not run "
+        "and score 0. Save only the files the task asks for, and save each one "
+        "once, not a new copy in a loop.",
+    ),
     # -- class grading (outputsaving.classroom) ---------------------------------
     # classroom.audit_*: the audit of a graded notebook (outputsaving.classroom.audit).
     "classroom.audit_no_files": (

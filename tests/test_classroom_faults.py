@@ -312,6 +312,162 @@ def test_a_full_disk_in_a_run_loses_nothing_and_the_next_run_grades_it(
     assert marker_path(course.root, "ann", QUIZ).exists()
 
 
+# -- fault 6: a learner's share of the disk is capped ---------------------------------
+
+
+def _mib(folder: Path, name: str, count: int = 1) -> Path:
+    """A file of ``count`` MiB of real blocks (not sparse)."""
+    path = folder / name
+    path.write_bytes(b"x" * (count * 2**20))
+    return path
+
+
+def test_disk_usage_counts_blocks_on_disk_once_and_follows_no_link(tmp_path):
+    from outputsaving.classroom.diskwatch import ENTRY_BYTES, disk_usage
+
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    work.mkdir()
+    outside.mkdir()
+    empty = disk_usage(work)
+    assert empty >= ENTRY_BYTES
+    big = _mib(outside, "big.bin", 4)
+    (work / "link").symlink_to(big)  # a link costs its entry, not its target
+    assert disk_usage(work) - empty < 2**20
+    (work / "sub").mkdir()
+    two = _mib(work, "two.bin", 2)
+    os.link(two, work / "sub" / "same.bin")  # one file, two names: counted once
+    grown = disk_usage(work) - empty
+    assert 2 * 2**20 <= grown < 3 * 2**20
+    with (work / "sparse.bin").open("wb") as sparse:  # 1 GiB long, holds nothing
+        sparse.truncate(2**30)
+    assert disk_usage(work) - empty < 3 * 2**20
+    many = work / "many"
+    many.mkdir()
+    for n in range(1000):
+        (many / str(n)).touch()
+    assert disk_usage(work) - empty >= 2 * 2**20 + 1000 * ENTRY_BYTES
+
+
+def test_disk_usage_opens_a_folder_the_learner_locked(tmp_path):
+    """``chmod 000`` does not hide files from the watch (the grader owns them)."""
+    from outputsaving.classroom.diskwatch import disk_usage
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _mib(locked, "hidden.bin", 3)
+    locked.chmod(0)
+    assert disk_usage(tmp_path) >= 3 * 2**20
+
+
+def test_a_disk_watch_counts_growth_only_and_calls_back_once_past_the_limit(tmp_path):
+    import threading
+
+    from outputsaving.classroom.diskwatch import DiskWatch
+
+    _mib(tmp_path, "handed_in.bin", 5)  # there before: not the learner's writing
+    calls: list[int] = []
+    called = threading.Event()
+
+    def over(grown: int) -> None:
+        calls.append(grown)
+        called.set()
+
+    with DiskWatch(tmp_path, 2 * 2**20, over, interval=0.01) as watch:
+        assert watch.measure() == 0
+        _mib(tmp_path, "one.bin")
+        assert 2**20 <= watch.measure() <= 2 * 2**20
+        assert not watch.over
+        _mib(tmp_path, "two.bin", 2)
+        assert called.wait(PATIENCE), "the watch never called back"
+    assert watch.over
+    assert len(calls) == 1
+    assert calls[0] > 2 * 2**20
+
+
+def test_the_disk_cap_is_a_grade_option(tmp_path, monkeypatch):
+    from outputsaving.classroom import engine
+    from outputsaving.classroom.limits import DEFAULT_DISK_BYTES
+
+    seen = {}
+
+    def grade_class(*args, **kwargs):
+        seen.update(kwargs)
+        return ClassResult(tmp_path, [])
+
+    monkeypatch.setattr(engine, "grade_class", grade_class)
+    assert cli.main(["grade", "--course", str(tmp_path), "--no-progress"]) == 0
+    assert seen["disk_bytes"] == DEFAULT_DISK_BYTES == 512 * 2**20
+    cli.main(["grade", "--course", str(tmp_path), "--no-progress", "--disk-mb", "64"])
+    assert seen["disk_bytes"] == 64 * 2**20
+    with pytest.raises(SystemExit):
+        cli.main(["grade", "--course", str(tmp_path), "--disk-mb", "0"])
+
+
+#: A learner's answer that saves 1 MiB files, far more than the test's cap,
+#: then says how many it saved (it must never get there).
+DISK_HOG = """import os
+os.makedirs("copies/deeper", exist_ok=True)
+for n in range({count}):
+    with open(f"copies/deeper/copy_{{n}}.bin", "wb") as copy:
+        copy.write(b"x" * 2**20)
+print("saved", {count}, "copies")
+"""
+HOG_COPIES = 200
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+@pytest.mark.sandbox
+def test_a_notebook_saving_past_the_disk_cap_is_stopped_as_the_learner_s_fault(
+    tmp_path, unsafe
+):
+    """The hog is stopped inside its cell, long before its loop ends; its
+    question 1 (run before) keeps its points; another learner is graded as
+    ever; the run's work folder is gone."""
+    from answer_catalogue import Q2
+
+    from outputsaving.classroom.engine import grade_class
+    from outputsaving.classroom.outcomes import STOP_ENAMES
+    from outputsaving.messages import MESSAGES
+
+    course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
+    (released,) = (REPO / "notebooks" / QUIZ).glob("*.ipynb")
+    student = nbformat.read(released, as_version=4)
+    course.submit("ann", QUIZ, with_answers(student, RIGHT))
+    hog = {**RIGHT, Q2: DISK_HOG.format(count=HOG_COPIES)}
+    course.submit("hog", QUIZ, with_answers(student, hog))
+    cap_mib = 8
+    result = grade_class(
+        course.root,
+        workers=2,
+        unsafe=unsafe,
+        disk_bytes=cap_mib * 2**20,
+        feedback=False,
+        progress=False,
+        stream=io.StringIO(),
+    )
+    outcomes = {o.student: o for o in result.outcomes}
+    assert outcomes["ann"].outcome == "graded"
+    assert outcomes["ann"].score == outcomes["ann"].max_score == 6
+    stopped = outcomes["hog"]
+    assert stopped.outcome == "stopped"
+    assert "classroom.disk_quota" in stopped.mistakes
+    message = fill("classroom.disk_quota", limit=f"{cap_mib:.1f} MiB")
+    assert message in stopped.reasons
+    assert "8.0 MiB of files" in message
+    assert MESSAGES["classroom.disk_quota"][0] == "error"
+    assert stopped.score == 3  # question 1 ran before the hog's cell
+    notebook = course.autograded_notebook("hog", QUIZ)
+    outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
+    assert STOP_ENAMES["classroom.disk_quota"] in {o.get("ename") for o in outputs}
+    assert not any("saved" in o.get("text", "") for o in outputs)  # stopped in time
+    saved = list((course.root / "autograded" / "hog" / QUIZ).rglob("copy_*.bin"))
+    print(f"the hog saved {len(saved)} MiB past a cap of {cap_mib} MiB")
+    assert cap_mib < len(saved) < HOG_COPIES
+    work = course.root / STATE_DIR / "work"
+    assert not work.exists() or not any(work.iterdir())
+
+
 # -- fault 7: course messages, not tracebacks ------------------------------------
 
 

@@ -68,6 +68,7 @@ from outputsaving.classroom.gradebook import (
 )
 from outputsaving.classroom.kernels import check_sandbox
 from outputsaving.classroom.limits import (
+    DEFAULT_DISK_BYTES,
     DEFAULT_MEMORY_BYTES,
     DEFAULT_TIME_FACTOR,
     DEFAULT_TIME_FLOOR,
@@ -126,6 +127,7 @@ def grade_class(
     time_floor: float = DEFAULT_TIME_FLOOR,
     time_factor: float = DEFAULT_TIME_FACTOR,
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
+    disk_bytes: int = DEFAULT_DISK_BYTES,
     fork_kernels: bool = True,
     scheduler=None,
     stream: TextIO | None = None,
@@ -166,6 +168,9 @@ def grade_class(
         solution's run time)``.
     memory_bytes : int
         The memory cap of each kernel.
+    disk_bytes : int
+        What a submission's notebooks may add to their working folder (the
+        learner's share of the grader's disk; 0: no cap).
     fork_kernels : bool
         Fork each sandboxed kernel from a per-worker process that has already
         imported the course's packages (:mod:`outputsaving.classroom.forkserver`)
@@ -322,6 +327,7 @@ def grade_class(
                     ),
                     budgets=budgets[s.assignment],
                     memory_bytes=memory_bytes,
+                    disk_bytes=disk_bytes,
                     unsafe=unsafe,
                     timestamp=timestamp_text(s.timestamp),
                     extension_seconds=granted.get((s.student, s.assignment)),

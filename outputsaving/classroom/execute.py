@@ -3,11 +3,13 @@
 :class:`BudgetedExecute` takes the place of nbgrader's Execute preprocessor in
 ``Autograde.autograde_preprocessors``: a whole-notebook time budget, the
 memory cap named in its message, a size cap on each cell's outputs. When the
-budget is spent, or the memory cap is hit (a ``MemoryError``), or the kernel
-dies, the kernel is killed and every cell not run gets an error output naming
-the reason (an ename of :data:`~outputsaving.classroom.outcomes.STOP_ENAMES`),
-so its tests score 0. :func:`no_follow` makes a converter write its notebooks
-with :class:`NoFollowFilesWriter`, never through a link the learner's code made.
+budget is spent, or the memory cap is hit (a ``MemoryError``), or the
+notebook's files pass the disk cap (:mod:`~outputsaving.classroom.diskwatch`),
+or the kernel dies, the kernel is killed and every cell not run gets an
+error output naming the reason (an ename of
+:data:`~outputsaving.classroom.outcomes.STOP_ENAMES`), so its tests score 0.
+:func:`no_follow` makes a converter write its notebooks with
+:class:`NoFollowFilesWriter`, never through a link the learner's code made.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import stat
 import time
 from pathlib import Path
@@ -26,8 +29,9 @@ import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert.writers import FilesWriter
 from nbgrader.preprocessors import Execute
-from traitlets import Dict, Float, Integer
+from traitlets import Dict, Float, Integer, Unicode
 
+from outputsaving.classroom.diskwatch import DiskWatch
 from outputsaving.classroom.limits import DEFAULT_MAX_OUTPUT_BYTES
 from outputsaving.classroom.outcomes import STOP_ENAMES
 from outputsaving.files import chmod_tree_no_follow
@@ -41,9 +45,11 @@ class BudgetedExecute(Execute):
 
     Every code cell's timeout is the smaller of the configured per-cell
     ``timeout`` and what is left of the budget. When the budget is spent, a
-    cell raises ``MemoryError`` (the kernel's memory cap) or the kernel dies,
-    the kernel is killed and that cell and every later code cell get an error
-    output naming the reason, without being run, so their tests score 0.
+    cell raises ``MemoryError`` (the kernel's memory cap), the files in
+    ``disk_path`` grow by more than ``disk_bytes`` (watched while the kernel
+    runs, from its first code cell) or the kernel dies, the kernel is killed
+    and that cell and every later code cell get an error output naming the
+    reason, without being run, so their tests score 0.
     Outputs beyond ``max_output_bytes`` per cell are dropped (errors are kept),
     with a note where they were cut (``classroom.output_cut``).
     The stops of the process are appended to :attr:`stops`.
@@ -59,9 +65,24 @@ class BudgetedExecute(Execute):
         0, help="The kernel's memory cap in bytes, for the messages (0: none)."
     ).tag(config=True)
     max_output_bytes = Integer(DEFAULT_MAX_OUTPUT_BYTES).tag(config=True)
+    disk_path = Unicode(
+        "", help="The kernel's working folder, whose growth is capped ('': none)."
+    ).tag(config=True)
+    disk_bytes = Integer(
+        0, help="Bytes the notebooks of disk_path may add to it (0: no cap)."
+    ).tag(config=True)
 
     #: ``(notebook, code, message)`` of every stop in this process.
     stops: ClassVar[list[tuple[str, str, str]]] = []
+    #: Bytes each ``disk_path`` grew by in this process's earlier runs: the
+    #: notebooks of one submission share its cap.
+    disk_written: ClassVar[dict[str, int]] = {}
+
+    @classmethod
+    def reset(cls) -> None:
+        """Forget the stops and disk use of earlier submissions."""
+        cls.stops.clear()
+        cls.disk_written.clear()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,7 +100,12 @@ class BudgetedExecute(Execute):
         self._deadline = None
         self._stop = None
         self._output_bytes = {}
-        return super().preprocess(nb, resources, km)
+        self._watch = None
+        try:
+            result = super().preprocess(nb, resources, km)
+        finally:
+            self._end_watch()
+        return result
 
     # per cell -----------------------------------------------------------------
 
@@ -101,6 +127,9 @@ class BudgetedExecute(Execute):
             and time.monotonic() >= self._deadline
         ):
             self._halt("classroom.time_budget")
+        self._start_watch()
+        if self._stop is None and self._disk_over():
+            self._halt("classroom.disk_quota")
         if self._stop is not None:
             self._mark(cell)
             return cell, resources
@@ -116,11 +145,16 @@ class BudgetedExecute(Execute):
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            self._halt("classroom.kernel_died")
+            died = "classroom.disk_quota" if self._disk_over() else ""
+            self._halt(died or "classroom.kernel_died")
             self._mark(cell, keep=True)
             return cell, resources
         except CellTimeoutError:
             self._halt("classroom.time_budget" if budget_bound else "")
+            self._mark(cell, keep=True)
+            return cell, resources
+        if self._disk_over():  # killed as the cell ended
+            self._halt("classroom.disk_quota")
             self._mark(cell, keep=True)
             return cell, resources
         enames = {
@@ -151,21 +185,55 @@ class BudgetedExecute(Execute):
                 return None
         return super().output(outs, msg, display_id, cell_index)
 
+    # the disk cap ---------------------------------------------------------------
+
+    def _start_watch(self) -> None:
+        """Watch ``disk_path`` from the first code cell (the kernel runs)."""
+        if self._watch is not None or not (self.disk_bytes and self.disk_path):
+            return
+        already = type(self).disk_written.get(self.disk_path, 0)
+        self._watch = DiskWatch(
+            self.disk_path,
+            max(0, self.disk_bytes - already),
+            lambda _grown: _kill_now(self.km),
+        ).start()
+
+    def _disk_over(self) -> bool:
+        return self._watch is not None and self._watch.over
+
+    def _end_watch(self) -> None:
+        """Stop the watch; a notebook that passed the cap as it ended is stopped too."""
+        watch, self._watch = self._watch, None
+        if watch is None:
+            return
+        grown = watch.stop()
+        written = type(self).disk_written
+        written[self.disk_path] = written.get(self.disk_path, 0) + grown
+        if self._stop is None and (watch.over or grown > watch.limit):
+            code = "classroom.disk_quota"
+            self._stop = (code, self._message(code))
+            type(self).stops.append((self._notebook_name, *self._stop))
+            self.log.warning("The notebook passed the disk cap: %s", code)
+
     # stopping -----------------------------------------------------------------
 
     def _halt(self, code: str) -> None:
         """Kill the kernel and remember why; later cells are not run."""
         code = code or "classroom.time_budget"
-        if code == "classroom.time_budget":
-            message = fill(code, budget=f"{self._budget:.0f} s")
-        elif code == "classroom.memory_limit":
-            message = fill(code, limit=_size(self.memory_bytes))
-        else:
-            message = fill(code)
+        message = self._message(code)
         self._stop = (code, message)
         type(self).stops.append((self._notebook_name, code, message))
         self.log.warning("Stopping the notebook: %s", code)
         self._kill_kernel()
+
+    def _message(self, code: str) -> str:
+        if code == "classroom.time_budget":
+            return fill(code, budget=f"{self._budget:.0f} s")
+        if code == "classroom.memory_limit":
+            return fill(code, limit=_size(self.memory_bytes))
+        if code == "classroom.disk_quota":
+            return fill(code, limit=_size(self.disk_bytes))
+        return fill(code)
 
     def _kill_kernel(self) -> None:
         if self.km is None:
@@ -187,6 +255,31 @@ class BudgetedExecute(Execute):
             "error", ename=STOP_ENAMES[code], evalue=message, traceback=[message]
         )
         cell.outputs = [*cell.get("outputs", []), error] if keep else [error]
+
+
+def _kill_now(km) -> None:
+    """Kill ``km``'s kernel at once, from any thread (the disk watch's).
+
+    nbclient then finds the kernel dead (within a second) and the running
+    cell ends with ``DeadKernelError``. A forked kernel's whole pid namespace
+    ends; a kernel started afresh is killed with its process group (with the
+    sandbox, bubblewrap takes the namespace with it).
+    """
+    provisioner = getattr(km, "provisioner", None)
+    server = getattr(provisioner, "server", None)
+    reference = getattr(provisioner, "kernel_ref", None)
+    with contextlib.suppress(Exception):
+        if server is not None and reference is not None:
+            server.kill(reference)
+            return
+        pgid = getattr(provisioner, "pgid", None)
+        if pgid:
+            with contextlib.suppress(OSError):
+                os.killpg(pgid, signal.SIGKILL)
+                return
+        process = getattr(provisioner, "process", None)
+        if process is not None:
+            process.kill()
 
 
 def _size(n: float) -> str:

@@ -8,6 +8,7 @@ Constants only: importing this module imports nothing else, on any platform.
 from __future__ import annotations
 
 __all__ = [
+    "DEFAULT_DISK_BYTES",
     "DEFAULT_MAX_FILE_BYTES",
     "DEFAULT_MAX_OUTPUT_BYTES",
     "DEFAULT_MAX_PROCESSES",
@@ -47,6 +48,10 @@ DEFAULT_MAX_PROCESSES = 64
 DEFAULT_MAX_FILE_BYTES = 64 * 2**20
 #: Size of a sandbox's private ``/tmp`` (it lives in memory).
 DEFAULT_TMP_BYTES = 256 * 2**20
+#: What a submission's notebooks may add to their working folder, on the
+#: grader's disk (``outputsaving grade --disk-mb``; see
+#: :mod:`outputsaving.classroom.diskwatch`).
+DEFAULT_DISK_BYTES = 512 * 2**20
 
 #: Smallest time budget of a notebook, in seconds.
 DEFAULT_TIME_FLOOR = 30.0

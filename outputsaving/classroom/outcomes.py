@@ -21,6 +21,7 @@ STOP_ENAMES = {
     "classroom.time_budget": "TimeBudgetExceeded",
     "classroom.memory_limit": "MemoryLimitExceeded",
     "classroom.kernel_died": "KernelDied",
+    "classroom.disk_quota": "DiskQuotaExceeded",
 }
 
 
@@ -33,8 +34,8 @@ class SubmissionOutcome:
     """What grading one submission gave.
 
     ``outcome`` is ``"graded"`` (every cell ran), ``"stopped"`` (a time budget,
-    the memory cap or a dead kernel stopped the notebook; the cells not run
-    scored 0), ``"refused"`` (intake refused it: not run, every test 0) or
+    the memory cap, the disk cap or a dead kernel stopped the notebook; the
+    cells not run scored 0), ``"refused"`` (intake refused it: not run, every test 0) or
     ``"failed"`` (nbgrader could not grade it: nothing recorded, graded again
     on the next run). ``fresh`` is False for a submission graded by an earlier
     run (read back from its marker).

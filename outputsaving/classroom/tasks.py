@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from outputsaving.classroom.limits import DEFAULT_DISK_BYTES
 from outputsaving.classroom.outcomes import SubmissionOutcome
 
 __all__ = [
@@ -72,6 +73,8 @@ class GradeTask:
     unsafe: bool
     timestamp: str | None = None
     extension_seconds: float | None = None
+    #: Bytes the notebooks may add to the working folder (0: no cap).
+    disk_bytes: int = DEFAULT_DISK_BYTES
     #: Intake's notes for the learner (which notebook was graded), shown at
     #: the top of each graded notebook.
     notes: tuple[str, ...] = ()

@@ -141,7 +141,7 @@ def grade_submission(task: GradeTask) -> GradeResult:
                     extension=dt.timedelta(seconds=task.extension_seconds),
                 )
         config = _autograde_config(task, root, db_path)
-        BudgetedExecute.stops.clear()
+        BudgetedExecute.reset()
         app = no_follow(Autograde)(
             coursedir=CourseDirectory(config=config), config=config
         )
@@ -206,6 +206,8 @@ def _autograde_config(task: GradeTask, root: Path, db_path: Path):
     config.BudgetedExecute.kernel_manager_class = manager
     config.BudgetedExecute.budgets = task.budgets
     config.BudgetedExecute.memory_bytes = task.memory_bytes
+    config.BudgetedExecute.disk_path = str(workdir)
+    config.BudgetedExecute.disk_bytes = task.disk_bytes
     for section, values in sections.items():
         for key, value in values.items():
             config[section][key] = value
