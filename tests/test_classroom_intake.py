@@ -1624,6 +1624,13 @@ def test_the_intake_table_lists_every_moodle_entry_with_its_fate(
     ann = by_entry[moodle("Ann Other", 444)]
     assert ann[1:3] == ["skipped", ""]
     assert "not in the worksheet ws.csv" in ann[4]
+    # Each Kim Lee's participant id of a1, kept for Moodle's feedback upload.
+    from outputsaving.classroom.lms import read_moodle_folders
+
+    assert read_moodle_folders(reports, "a1") == {
+        "klee1": ("111", "Kim Lee"),
+        "klee2": ("222", "Kim Lee"),
+    }
 
 
 def test_grade_refuses_a_worksheet_without_a_zip_and_an_unreadable_one(

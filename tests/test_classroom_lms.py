@@ -180,3 +180,146 @@ def test_the_lms_files_hold_the_score_that_counts_for_everyone_on_the_roster(tmp
     with zipfile.ZipFile(paths["feedback_zip_quiz"]) as archive:
         assert archive.namelist() == ["ben/quiz.html"]
     assert "feedback_zip_activity1" not in paths
+
+
+# -- Moodle's feedback upload: the participant ids of the download (§2) -------
+
+
+def moodle_import_match(path: str, participants: set[int]) -> tuple[int, str] | None:
+    """What Moodle's feedback upload makes of a zip entry: (participant, file).
+
+    ``assignfeedback_file_zip_importer::is_valid_filename_for_import``
+    (moodle/moodle ``mod/assign/feedback/file/importziplib.php``, 3769c65a),
+    line for line: each path part split at ``_`` into at most 5; at least 4
+    parts; a numeric participant id of the assignment; a plugin it has
+    (``assignsubmission_file`` or ``assignfeedback_file`` here); the rest of
+    the part and the path after it is the file's name. Hidden files (``.``,
+    ``~``) are ignored.
+    """
+    plugins = {("assignsubmission", "file"), ("assignfeedback", "file")}
+    parts = path.split("/")
+    if parts[-1].startswith((".", "~")):
+        return None
+    while parts:
+        info = parts.pop(0).split("_", 4)
+        if len(info) < 4 or not info[1].isdigit() or int(info[1]) not in participants:
+            continue
+        if (info[2], info[3]) not in plugins:
+            continue
+        rest = info[4] if len(info) == 5 else ""
+        return int(info[1]), "/".join([rest, *parts])
+    return None
+
+
+def test_the_moodle_importer_replica_reads_moodles_own_test_names():
+    """The replica agrees with Moodle's importziplib_test.php cases."""
+    ok = "Student Name_7_assignsubmission_file_"
+    assert moodle_import_match(f"{ok}My_cool_filename.txt", {7}) == (
+        7,
+        "My_cool_filename.txt",
+    )
+    assert moodle_import_match(f"some_path_here/{ok}/some_path/My File.txt", {7}) == (
+        7,
+        "/some_path/My File.txt",
+    )
+    for bad in (
+        "Student Name_StringID_assignsubmission_file_x.txt",
+        "Student Name_107_assignsubmission_file_x.txt",  # not a participant
+        "Student Name_7_assignsubmission_noplugin_x.txt",
+        "some_path_here/RandomFile.txt",
+        f"{ok}/.hiddenfile",
+    ):
+        assert moodle_import_match(bad, {7}) is None
+
+
+def _fate(entry: str, student: str = "", fate: str = "imported"):
+    from outputsaving.classroom.intake import EntryFate
+
+    return EntryFate(entry, fate, student)
+
+
+def test_moodle_folders_come_from_the_downloads_entries():
+    from outputsaving.classroom.lms import moodle_folders
+
+    ledger = [
+        _fate("Kim Lee_111_assignsubmission_file/quiz.ipynb", "klee1"),
+        _fate("Kim Lee_111_assignsubmission_file/output/x.tif", "klee1"),
+        _fate("Kim Lee_222_assignsubmission_file_quiz.ipynb", "klee2"),  # flat
+        _fate("Zed Unknown_555_assignsubmission_file/quiz.ipynb", fate="skipped"),
+        _fate("ana_quiz.ipynb", "ana"),  # not Moodle's name
+    ]
+    assert moodle_folders(ledger) == {
+        "klee1": ("111", "Kim Lee"),
+        "klee2": ("222", "Kim Lee"),
+    }
+
+
+def test_moodle_folders_from_the_worksheet_for_learners_not_in_the_download():
+    from outputsaving.classroom.lms import moodle_folders
+    from outputsaving.classroom.lms_owners import MoodleParticipants, WorksheetRow
+
+    participants = MoodleParticipants("ws.csv")
+    participants.students = {
+        "111": ("klee1", "by email"),
+        "333": ("dsmith", "by email"),
+        "444": ("twice", "by email"),
+        "445": ("twice", "by email"),  # two ids for one student: neither
+    }
+    worksheet = {
+        "111": WorksheetRow("111", "Kim Lee"),
+        "333": WorksheetRow("333", "Dan_Smith  Jr"),  # '_' would split the id off
+    }
+    ledger = [_fate("Kim Lee_999_assignsubmission_file/quiz.ipynb", "klee1")]
+    assert moodle_folders(ledger, participants, worksheet) == {
+        "klee1": ("999", "Kim Lee"),  # the download's own id first
+        "dsmith": ("333", "Dan Smith Jr"),
+    }
+
+
+def test_moodle_folders_are_remembered_per_assignment_and_merged(tmp_path):
+    from outputsaving.classroom.lms import (
+        read_moodle_folders,
+        remember_moodle_folders,
+    )
+
+    assert remember_moodle_folders(tmp_path, "quiz", {}) is None
+    remember_moodle_folders(tmp_path, "quiz", {"ana": ("1", "Ana Silva")})
+    remember_moodle_folders(
+        tmp_path, "quiz", {"ben": ("2", "Ben Okafor"), "ana": ("3", "Ana Silva")}
+    )
+    assert read_moodle_folders(tmp_path, "quiz") == {
+        "ana": ("3", "Ana Silva"),
+        "ben": ("2", "Ben Okafor"),
+    }
+    assert read_moodle_folders(tmp_path, "activity1") == {}
+
+
+def test_the_feedback_zip_names_moodle_learners_as_its_upload_matches_them(tmp_path):
+    from outputsaving.classroom.lms import remember_moodle_folders, write_lms_exports
+
+    feedback = tmp_path / "feedback"
+    for student in ("klee1", "klee2", "ana"):
+        folder = feedback / student / "quiz"
+        folder.mkdir(parents=True)
+        (folder / "quiz_output_saving.html").write_text(f"<p>{student}</p>")
+    reports = tmp_path / "reports"
+    remember_moodle_folders(
+        reports, "quiz", {"klee1": ("111", "Kim Lee"), "klee2": ("222", "Kim Lee")}
+    )
+    submissions = _submissions([(s, "quiz", 1.0) for s in ("klee1", "klee2", "ana")])
+    paths = write_lms_exports(reports, submissions, [], feedback_dir=feedback)
+    with zipfile.ZipFile(paths["feedback_zip_quiz"]) as archive:
+        names = sorted(archive.namelist())
+        assert names == [
+            "Kim Lee_111_assignfeedback_file/quiz_output_saving.html",
+            "Kim Lee_222_assignfeedback_file/quiz_output_saving.html",
+            "ana/quiz_output_saving.html",
+        ]
+        # Moodle gives each Kim Lee her own page, and leaves ana's alone.
+        matched = {name: moodle_import_match(name, {111, 222}) for name in names}
+        assert matched == {
+            names[0]: (111, "/quiz_output_saving.html"),
+            names[1]: (222, "/quiz_output_saving.html"),
+            names[2]: None,
+        }
+        assert archive.read(names[1]) == b"<p>klee2</p>"

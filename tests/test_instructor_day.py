@@ -220,9 +220,12 @@ def test_the_grade_files_have_a_row_for_everyone_on_the_roster(day):
     assert "no submission" in ned
 
 
-def test_the_feedback_zip_holds_every_page(day):
+def test_the_feedback_zip_holds_every_page_kim_lees_as_moodle_matches_it(day):
+    """Kim Lee's page in the folder Moodle's feedback upload matches her by:
+    her participant id of the quiz, from the download's folder name."""
     course, _, _ = day
+    moodle = f"Kim Lee_111_assignfeedback_file/{PAGE}"
     with zipfile.ZipFile(course.root / "reports" / f"feedback_{QUIZ}.zip") as archive:
         names = sorted(archive.namelist())
-        assert names == [f"ada/{PAGE}", f"grace/{PAGE}", f"klee/{PAGE}"]
-        assert "BEGIN HIDDEN TESTS" not in archive.read(f"klee/{PAGE}").decode()
+        assert names == [moodle, f"ada/{PAGE}", f"grace/{PAGE}"]
+        assert "BEGIN HIDDEN TESTS" not in archive.read(moodle).decode()

@@ -73,7 +73,12 @@ from outputsaving.classroom.limits import (
     DEFAULT_TIME_FACTOR,
     DEFAULT_TIME_FLOOR,
 )
-from outputsaving.classroom.lms import RosterStudent, read_roster
+from outputsaving.classroom.lms import (
+    RosterStudent,
+    moodle_folders,
+    read_roster,
+    remember_moodle_folders,
+)
 from outputsaving.classroom.lms_owners import (
     MOODLE_ENTRY,
     map_participants,
@@ -387,7 +392,7 @@ def _import_zip(
     the gradebook is left alone, so that a refused zip leaves none behind.
     """
     ledger: list[intake.EntryFate] = []
-    participants = None
+    participants, rows = None, None
     if worksheet is not None:
         try:
             rows = read_worksheet(worksheet)
@@ -430,6 +435,10 @@ def _import_zip(
             "classroom.zip_empty",
             zip=str(zip_path),
             assignment=assignment,
+    # Moodle's participant ids of this assignment, for its feedback upload.
+    remember_moodle_folders(
+        reports, assignment, moodle_folders(ledger, participants, rows)
+    )
             count=len(ledger),
             table=str(table),
         )

@@ -26,9 +26,25 @@ lms_user_id``):
   ``Username`` (the nbgrader id), ``ID number`` (``lms_user_id``), ``Email
   address``, then a column per assignment. Moodle stops the whole import at a
   row whose user it cannot find, so map from a column every row fills.
-- ``feedback_<assignment>.zip``: the feedback pages of an assignment,
-  ``<student>/<page>.html``, to hand back through the LMS to the learners who
-  did not submit through nbgrader's exchange.
+- ``feedback_<assignment>.zip``: the feedback pages of an assignment, to hand
+  back through the LMS to the learners who did not submit through nbgrader's
+  exchange: ``<student>/<page>.html``, or, for a learner whose Moodle
+  participant id of that assignment is known (``moodle_folders_<assignment>
+  .tsv``, written when a Moodle download is imported), in the folder Moodle's
+  "Upload multiple feedback files in a zip" matches them by.
+
+Moodle's upload (``assignfeedback_file_zip_importer::is_valid_filename_for_
+import`` in ``mod/assign/feedback/file/importziplib.php`` of moodle/moodle,
+commit 3769c65a) splits each folder of a file's path at ``_`` into at most
+five parts, ``<full name>_<participant id>_<plugin type>_<plugin name>[_rest]``,
+and takes the first part list with a numeric participant id of this
+assignment (``get_uniqueid_for_user``) and a plugin the assignment has; the
+rest of the path is the feedback file's name. Its test
+(``tests/importziplib_test.php``) imports ``Student Name_<id>_assignsubmission
+_file_/some_path/My File.txt``. Here every page goes into
+``<full name>_<participant id>_assignfeedback_file/<page>.html``: the file
+feedback plugin, which an assignment that takes feedback files always has,
+and the full name without ``_`` (Moodle's download writes it so).
 """
 
 from __future__ import annotations
@@ -43,6 +59,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from outputsaving.classroom.lms_owners import MOODLE_ENTRY
 from outputsaving.files import write_atomically
 
 __all__ = [
@@ -51,8 +68,11 @@ __all__ = [
     "RosterStudent",
     "canvas_grades",
     "feedback_zip",
+    "moodle_folders",
     "moodle_grades",
+    "read_moodle_folders",
     "read_roster",
+    "remember_moodle_folders",
     "write_lms_exports",
 ]
 
@@ -171,20 +191,123 @@ def moodle_grades(submissions, roster: Sequence[RosterStudent]) -> str:
     return _csv([*MOODLE_STUDENT_COLUMNS, *assignments], rows)
 
 
-def feedback_zip(feedback_dir: Path, assignment: str, path: Path) -> Path | None:
-    """Zip ``<student>/<page>.html`` of every feedback folder of ``assignment``.
+# -- Moodle's participant ids, for its feedback upload ---------------------------
 
-    Only regular files (never through a link) named ``*.html`` go in. Written
-    beside ``path`` under a hidden name, then renamed over it; None (and no
-    file) when the assignment has no feedback page.
+#: The feedback upload's plugin part: Moodle's file feedback plugin.
+MOODLE_FEEDBACK_PLUGIN = "assignfeedback_file"
+
+
+def _moodle_name(name: str) -> str:
+    """A full name as a part of Moodle's folder: no ``_`` (nor ``/``), one space."""
+    return " ".join(name.replace("_", " ").replace("/", " ").split()) or "Participant"
+
+
+def moodle_folders(
+    ledger: Sequence, participants=None, worksheet: dict | None = None
+) -> dict[str, tuple[str, str]]:
+    """Student -> ``(participant id, full name)`` of one assignment in Moodle.
+
+    From the entries of a Moodle download (``ledger``: the
+    :class:`~outputsaving.classroom.intake.EntryFate` of each entry; an entry
+    named ``<full name>_<participant id>_assignsubmission_...`` that went to a
+    student), else from the grading worksheet (``participants``: its ids
+    mapped to roster students by
+    :func:`~outputsaving.classroom.lms_owners.map_participants`;
+    ``worksheet``: its rows, for the full names). A student with two
+    participant ids is left out: Moodle could give the page to the wrong one.
+    """
+    found: dict[str, set[tuple[str, str]]] = {}
+    for fate in ledger:
+        named = MOODLE_ENTRY.match(fate.entry)
+        if named is not None and fate.student:
+            found.setdefault(fate.student, set()).add(
+                (named["participant"], _moodle_name(named["name"]))
+            )
+    downloaded = set(found)
+    if participants is not None:
+        for participant, (student, _) in participants.students.items():
+            if student in downloaded:
+                continue  # the download's own name
+            row = (worksheet or {}).get(participant)
+            name = _moodle_name(getattr(row, "full_name", "") or "")
+            found.setdefault(student, set()).add((participant, name))
+    return {s: next(iter(ids)) for s, ids in sorted(found.items()) if len(ids) == 1}
+
+
+def _moodle_table(reports: Path, assignment: str) -> Path:
+    return Path(reports) / f"moodle_folders_{assignment}.tsv"
+
+
+def read_moodle_folders(reports: Path, assignment: str) -> dict[str, tuple[str, str]]:
+    """The table :func:`remember_moodle_folders` wrote ({} when there is none).
+
+    A row whose participant id is not a number is ignored.
+    """
+    path = _moodle_table(reports, assignment)
+    if not path.is_file():
+        return {}
+    found = {}
+    with path.open(encoding="utf-8", newline="") as stream:
+        for row in csv.DictReader(stream, delimiter="\t"):
+            participant = (row.get("participant") or "").strip()
+            student = (row.get("student") or "").strip()
+            if student and participant.isdigit():
+                found[student] = (participant, _moodle_name(row.get("full_name") or ""))
+    return found
+
+
+def remember_moodle_folders(
+    reports: Path, assignment: str, folders: dict[str, tuple[str, str]]
+) -> Path | None:
+    """Add ``folders`` (:func:`moodle_folders`) to ``moodle_folders_<A>.tsv``.
+
+    Moodle's participant ids stay the same within an assignment, so a later
+    download (some learners again, or others) updates the rows of its
+    students and keeps the rest. Nothing is written when there is nothing to
+    add. Columns: ``student``, ``participant``, ``full_name``.
+    """
+    if not folders:
+        return None
+    table = {**read_moodle_folders(reports, assignment), **folders}
+    rows = [[s, p, name] for s, (p, name) in sorted(table.items())]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(["student", "participant", "full_name"])
+    writer.writerows(rows)
+    path = _moodle_table(reports, assignment)
+    write_atomically(path, buffer.getvalue())
+    return path
+
+
+def feedback_zip(
+    feedback_dir: Path,
+    assignment: str,
+    path: Path,
+    moodle: dict[str, tuple[str, str]] | None = None,
+) -> Path | None:
+    """Zip the pages of every feedback folder of ``assignment``.
+
+    Each page is ``<student>/<page>.html``, or for a student of ``moodle``
+    (student -> ``(participant id, full name)``, :func:`moodle_folders`)
+    ``<full name>_<participant id>_assignfeedback_file/<page>.html``, as
+    Moodle's feedback upload matches it. Only regular files (never through
+    a link) named ``*.html`` go in. Written beside ``path`` under a hidden
+    name, then renamed over it; None (and no file) when the assignment has
+    no feedback page.
     """
     pages = []
     for folder in sorted(Path(feedback_dir).glob(f"*/{assignment}")):
         if folder.is_symlink() or not folder.is_dir():
             continue
+        student = folder.parent.name
+        if student in (moodle or {}):
+            participant, name = moodle[student]
+            top = f"{_moodle_name(name)}_{participant}_{MOODLE_FEEDBACK_PLUGIN}"
+        else:
+            top = student
         for page in sorted(folder.glob("*.html")):
             if stat.S_ISREG(page.lstat().st_mode):
-                pages.append((f"{folder.parent.name}/{page.name}", page))
+                pages.append((f"{top}/{page.name}", page))
     if not pages:
         return None
     path = Path(path)
@@ -214,7 +337,9 @@ def write_lms_exports(
 ) -> dict[str, Path]:
     """Write the Canvas and Moodle grade files, and a feedback zip per assignment.
 
-    Returns their paths: ``canvas_csv``, ``moodle_csv`` and
+    A feedback zip names the pages of the learners in ``folder``'s
+    ``moodle_folders_<assignment>.tsv`` as Moodle's feedback upload matches
+    them (:func:`feedback_zip`). Returns their paths: ``canvas_csv``, ``moodle_csv`` and
     ``feedback_zip_<assignment>``.
     """
     folder = Path(folder)
@@ -228,6 +353,7 @@ def write_lms_exports(
     if feedback_dir is not None:
         for assignment in sorted({str(a) for a in submissions["assignment"]}):
             target = folder / f"feedback_{assignment}.zip"
-            if feedback_zip(feedback_dir, assignment, target) is not None:
+            moodle = read_moodle_folders(folder, assignment)
+            if feedback_zip(feedback_dir, assignment, target, moodle) is not None:
                 paths[f"feedback_zip_{assignment}"] = target
     return paths
