@@ -947,36 +947,87 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "imagej.folder_holds": (N, " (it holds: {names})"),
     "imagej.folder_empty": (N, " (it is empty)"),
     "imagej.note_absolute": (
-        N,
-        "Your macro names {path}, a place on your own computer only: where your "
-        "macro is graded again, it must save into outputDir.",
+        E,
+        "Grading will fail: your macro saves to {path}, a place on your own "
+        "computer only. That folder does not exist where the grader runs your "
+        "macro again, so the tests that re-run it score 0. Build every output "
+        "path from outputDir.",
+    ),
+    "imagej.note_folders": (
+        E,
+        "Grading will fail: your macro builds a path from {call}, a folder of "
+        "ImageJ's own, not the output folder the grader gives it, so the tests "
+        "that re-run it find no file. Build every output path from outputDir.",
+    ),
+    "imagej.note_waits": (
+        E,
+        "Grading will fail: your macro waits at waitForUser for a click that "
+        "nobody gives when the grader runs it again, so it is stopped there. "
+        "Remove the waitForUser line.",
     ),
     "imagej.note_dialogs": (
-        N,
-        "Your macro opens dialogs ({calls}): nobody answers them when the grader "
-        "runs it again, so it will wait until it is stopped.",
+        E,
+        "Grading will fail: your macro opens dialogs ({calls}), which nobody "
+        "answers when the grader runs it again, so it waits until it is stopped. "
+        "Build every path from outputDir instead.",
     ),
     "imagej.note_parameters": (
-        N,
-        "Your macro uses Fiji's script parameters (#@), which the plain ImageJ "
-        "that grades it does not know: it will stop there.",
+        E,
+        "Grading will fail: your macro uses Fiji's script parameters (#@), which "
+        "the plain ImageJ that grades it does not know: it stops there.",
     ),
     "imagej.did_not_finish": (
         E,
-        "Your macro did not finish when the grader ran it again: it may be "
-        "waiting for a dialog or stopped on an error{detail}. {hint}",
+        "Your macro did not finish when the grader ran it again{detail}. {hint}",
     ),
     "imagej.window_macro_error": (
         N,
-        " (ImageJ showed its 'Macro Error' window: a typo, or a command or name "
-        "it does not know)",
+        ": it stopped on an error (ImageJ showed its 'Macro Error' window: a typo, "
+        "or a command or name it does not know)",
     ),
     "imagej.window_roi_manager": (
         N,
-        " (ImageJ showed an error of the ROI Manager: it may have been empty when "
+        ": it stopped on an error of the ROI Manager (it may have been empty when "
         "your macro saved it)",
     ),
-    "imagej.window_other": (N, " (ImageJ showed a window titled '{title}')"),
+    "imagej.window_other": (
+        N,
+        ": it waited for a dialog (ImageJ showed a window titled '{title}')",
+    ),
+    "imagej.window_none": (
+        N,
+        ": it may be waiting for a dialog or stopped on an error",
+    ),
+    "imagej.waits_for_user": (
+        E,
+        "Your macro did not finish within {seconds} s when the grader ran it "
+        "again: it waits at waitForUser, whose window nobody clicks there. Remove "
+        "the waitForUser line (it is for looking at an image in Fiji) and run the "
+        "macro again.",
+    ),
+    "imagej.timeout_loop": (
+        E,
+        "Your macro did not finish within {seconds} s when the grader ran it "
+        "again, and ImageJ showed no window: it was still running, as in a loop "
+        "that never ends. Check that each while loop "
+        "changes what its condition tests (for example i++), then run the macro "
+        "again in Fiji.",
+    ),
+    "imagej.ended_quietly": (
+        E,
+        "ImageJ ended before your macro finished, without an error window: run "
+        "as the grader runs it (in batch mode), ImageJ ends when a command fails, "
+        "such as a save into a folder that does not exist. Build every output "
+        "path from outputDir, then run the macro again in Fiji from the start.",
+    ),
+    "imagej.folder_of_imagej": (
+        E,
+        "Your macro builds its output folder from {call}, a folder of ImageJ's "
+        "own, not the output folder the grader gives it{files}. "
+        "Build every output path from outputDir, the folder the macro sets at "
+        "the top.",
+    ),
+    "imagej.and_more": (N, "{names} and {more} more"),
     "imagej.hint_dialogs": (
         N,
         "The grader cannot answer dialogs ({calls}): build every path from "

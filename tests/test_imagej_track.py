@@ -98,7 +98,19 @@ def test_the_macro_hints_name_what_plain_imagej_cannot_do():
         "dialogs": [],
         "parameters": [],
         "absolute": [],
+        "folders": [],
+        "waits": [],
+        "quits": False,
     }
+    # Folders of ImageJ's own are no dialogs; waitForUser and quitting are named.
+    hints = grader.macro_hints(
+        'a = getDirectory("home");\nb = getDir("image");\nc = getDirectory("Pick");\n'
+        'waitForUser("Look");\nrun("Quit");\n'
+    )
+    assert hints["dialogs"] == ["getDirectory"]
+    assert hints["folders"] == ['getDirectory("home")', 'getDir("image")']
+    assert hints["waits"] == ["waitForUser"]
+    assert hints["quits"] is True
 
 
 def test_file_names_typed_as_windows_paths_get_a_note_and_count(tmp_path):
@@ -537,3 +549,78 @@ def test_a_changed_size_filter_costs_the_objects_once_not_the_saving(tmp_path):
     _files_of(broken, tmp_path / "broken")
     rerun = grader.rerun_task_result("mask", note, tmp_path / "broken")
     assert not all(r.passed for r in rerun)
+
+
+def _rerun_text(task: str, note: dict, folder=None) -> str:
+    results = grader.rerun_task_result(task, note, folder)
+    assert not all(r.passed for r in results)
+    return " ".join(f.message for r in results for f in r.findings)
+
+
+def test_every_reason_of_a_failed_rerun_is_the_true_one(tmp_path):
+    """Issue 20 §3, on the run's notes (what real ImageJ gave, see the catalogue)."""
+    hints = grader.macro_hints(
+        (REPO / "source" / A1 / SOLUTION[A1])
+        .read_text()
+        .replace(
+            "File.makeDirectory(outputDir);",
+            'outputDir = "/Users/anna/Desktop/output/";\n'
+            "File.makeDirectory(outputDir);",
+        )
+    )
+    # A failing save into a folder of the learner's computer ends ImageJ (exit 0).
+    text = _rerun_text("output_folder", {"outcome": "ended", "hints": hints})
+    assert "/Users/anna/Desktop/output/" in text
+    assert "closed ImageJ" not in text
+    # Ended without a quit command and without a path: no invented command.
+    text = _rerun_text("mask", {"outcome": "ended", "hints": {}})
+    assert "quits" not in text
+    assert "folder that does not exist" in text
+    # waitForUser is named, with the advice to remove it.
+    waits = grader.macro_hints('waitForUser("Check");')
+    for windows in ([], ["Action Required"]):
+        note = {"outcome": "timeout", "hints": waits, "windows": windows}
+        text = _rerun_text("output_folder", note)
+        assert "waitForUser" in text
+        assert "Remove" in text
+        assert "build every path" not in text.lower()
+    # An endless loop (no window, nothing asked) is told apart from a dialog.
+    text = _rerun_text("output_folder", {"outcome": "timeout", "hints": {}})
+    assert "loop" in text
+    assert "dialog" not in text
+    dialog = grader.macro_hints('d = getDirectory("Choose");')
+    note = {"outcome": "timeout", "hints": dialog, "windows": ["Choose"]}
+    assert "dialog" in _rerun_text("output_folder", note)
+    # getDirectory("home") is no dialog: the folder is named.
+    home = grader.macro_hints('o = getDirectory("home") + "output/";')
+    text = _rerun_text("output_folder", {"outcome": "finished", "hints": home})
+    assert 'getDirectory("home")' in text
+    assert "dialog" not in text
+    # A cut list of stray files says how many more.
+    stray = [f"output/f{i}.tif" for i in range(5)]
+    note = {"outcome": "finished", "hints": {}, "stray": stray}
+    assert "and 2 more" in _rerun_text("output_folder", note)
+
+
+def test_the_self_check_says_grading_will_fail_for_what_the_rerun_cannot_do(tmp_path):
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / "labels.tif").write_bytes(b"II*\x00")
+    solution = (REPO / "source" / A1 / SOLUTION[A1]).read_text()
+    for change, words in (
+        ('outputDir = "/Users/anna/Desktop/output/";', "/Users/anna/Desktop/output/"),
+        ('outputDir = getDirectory("home");', 'getDirectory("home")'),
+        ('waitForUser("Look");', "waitForUser"),
+    ):
+        macro = tmp_path / MACRO[A1]
+        macro.write_text(
+            solution.replace("File.makeDirectory", change + "\nFile.makeDirectory")
+        )
+        (result,) = grader.upload_result(macro, output, activity=1, notes=True)
+        assert not result.passed, change
+        text = " ".join(f.message for f in result.findings)
+        assert "Grading will fail" in text
+        assert words in text
+    # The visible test itself judges the files only.
+    (result,) = grader.upload_result(macro, output, activity=1)
+    assert result.passed

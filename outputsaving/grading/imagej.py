@@ -175,8 +175,32 @@ CANDIDATE_FORMATS = {
 
 #: Dialog calls the grader cannot answer (found in a macro's text).
 _DIALOG = re.compile(
-    r"(?<![\w.])(getDirectory|getDir|getNumber|getString|getBoolean|waitForUser|"
+    r"(?<![\w.])(getDirectory|getDir|getNumber|getString|getBoolean|"
     r"showMessageWithCancel|showMessage|Dialog\.create|File\.openDialog)\s*\("
+    r"(\s*[\"'](\w+)[\"']\s*\))?"
+)
+#: getDirectory's keys that name a folder of ImageJ's own, with no dialog.
+_FOLDER_KEYS = frozenset(
+    {
+        "home",
+        "image",
+        "imagej",
+        "startup",
+        "plugins",
+        "macros",
+        "luts",
+        "temp",
+        "current",
+        "cwd",
+        "file",
+        "downloads",
+        "preferences",
+        "default",
+    }
+)
+_WAIT = re.compile(r"(?<![\w.])waitForUser\s*\(")
+_QUIT = re.compile(
+    r"""(?<![\w.])(run\s*\(\s*["']Quit["']|System\.exit|eval\s*\(\s*["']script)"""
 )
 _ABSOLUTE = re.compile(
     r"""["']((?:[A-Za-z]:[\\/]|\\\\|/Users/|/home/|/mnt/|/media/|/Volumes/|~/)"""
@@ -256,10 +280,19 @@ def macro_hints(text: str) -> dict[str, list[str]]:
         ``"dialogs"``: dialog calls (the grader cannot answer them);
         ``"parameters"``: Fiji script parameters (``#@`` lines, unknown to
         plain ImageJ); ``"absolute"``: absolute paths of a learner's own
-        computer (a Windows drive, ``/Users/...``).
+        computer (a Windows drive, ``/Users/...``); ``"folders"``: folders of
+        ImageJ's own (``getDirectory("home")``: no dialog, not the output
+        folder); ``"waits"``: ``waitForUser`` (a window waiting for a click);
+        ``"quits"``: whether it quits ImageJ.
     """
     code = "\n".join(_code_lines(text))
-    dialogs = list(dict.fromkeys(m.group(1) for m in _DIALOG.finditer(code)))
+    dialogs, folders = [], []
+    for found in _DIALOG.finditer(code):
+        call, key = found.group(1), found.group(3)
+        if call in ("getDirectory", "getDir") and key and key.lower() in _FOLDER_KEYS:
+            folders.append(f'{call}("{key}")')
+        else:
+            dialogs.append(call)
     parameters = [
         line.strip()[:80]
         for line in code.splitlines()
@@ -270,9 +303,12 @@ def macro_hints(text: str) -> dict[str, list[str]]:
         path = found.group(1).replace("\\\\", "\\")
         absolute.append(path[:120])
     return {
-        "dialogs": dialogs,
+        "dialogs": list(dict.fromkeys(dialogs)),
         "parameters": parameters,
         "absolute": list(dict.fromkeys(absolute)),
+        "folders": list(dict.fromkeys(folders)),
+        "waits": ["waitForUser"] if _WAIT.search(code) else [],
+        "quits": bool(_QUIT.search(code)),
     }
 
 
@@ -906,11 +942,24 @@ def _size_words(folder: Path) -> str:
 # -- the re-run's verdict per task (hidden tests and the audit) -----------------------
 
 
+def _names(names: list[str], limit: int = 3) -> str:
+    """``a, b, c and N more``."""
+    shown = ", ".join(names[:limit])
+    more = len(names) - limit
+    return fill("imagej.and_more", names=shown, more=more) if more > 0 else shown
+
+
 def _not_finished(result: CheckResult, note: dict) -> None:
     outcome = note.get("outcome")
     hints = note.get("hints") or {}
-    if outcome in ("timeout", "error"):
-        windows = [w for w in note.get("windows") or [] if isinstance(w, str)]
+    windows = [w for w in note.get("windows") or [] if isinstance(w, str)]
+    if outcome == "timeout" and (
+        "Action Required" in windows or (hints.get("waits") and not windows)
+    ):
+        result.add("imagej.waits_for_user", seconds=int(MACRO_TIMEOUT))
+    elif outcome == "timeout" and not windows and not _asks(hints):
+        result.add("imagej.timeout_loop", seconds=int(MACRO_TIMEOUT))
+    elif outcome in ("timeout", "error"):
         if "Macro Error" in windows:
             detail = fill("imagej.window_macro_error")
         elif "ROI Manager" in windows:
@@ -918,17 +967,22 @@ def _not_finished(result: CheckResult, note: dict) -> None:
         elif windows:
             detail = fill("imagej.window_other", title=windows[0][:60])
         else:
-            detail = ""
+            detail = fill("imagej.window_none")
         if hints.get("parameters"):
             hint = fill("imagej.hint_parameters")
-        elif hints.get("dialogs"):
+        elif hints.get("dialogs") and "Macro Error" not in windows:
             calls = ", ".join(hints["dialogs"][:3])
             hint = fill("imagej.hint_dialogs", calls=calls)
         else:
             hint = fill("imagej.hint_error")
         result.add("imagej.did_not_finish", detail=detail, hint=hint)
     elif outcome == "ended":
-        result.add("imagej.ended_early")
+        if hints.get("absolute"):
+            result.add("imagej.absolute_path", path=hints["absolute"][0])
+        elif hints.get("quits"):
+            result.add("imagej.ended_early")
+        else:
+            result.add("imagej.ended_quietly")
     elif outcome == "no_macro":
         result.add("imagej.rerun_no_macro")
     elif outcome == "no_imagej":
@@ -940,6 +994,11 @@ def _not_finished(result: CheckResult, note: dict) -> None:
         )
 
 
+def _asks(hints: dict) -> bool:
+    """Whether the macro's text asks something (a dialog, a parameter)."""
+    return bool(hints.get("dialogs") or hints.get("parameters"))
+
+
 def _absolute_or_outside(result: CheckResult, note: dict) -> bool:
     hints = note.get("hints") or {}
     absolute = hints.get("absolute") or []
@@ -947,8 +1006,15 @@ def _absolute_or_outside(result: CheckResult, note: dict) -> bool:
     if absolute:
         result.add("imagej.absolute_path", path=absolute[0])
         return True
+    if hints.get("folders"):
+        result.add(
+            "imagej.folder_of_imagej",
+            call=hints["folders"][0],
+            files=fill("imagej.written_list", names=_names(stray)) if stray else "",
+        )
+        return True
     if stray:
-        result.add("imagej.wrote_outside", files=", ".join(stray[:3]))
+        result.add("imagej.wrote_outside", files=_names(stray))
         return True
     return False
 
@@ -1025,7 +1091,7 @@ def rerun_task_result(
     if outcome != "finished":
         _not_finished(result, note)
     elif not _absolute_or_outside(result, note):
-        names = ", ".join(written[:4])
+        names = _names(written, 4)
         result.add(
             "imagej.rerun_none",
             what=TASK_WORDS[task],
@@ -1186,9 +1252,14 @@ def upload_result(macro_file, output_dir, /, *, activity: int = 1, notes: bool =
     if not present:
         result.add("imagej.outputs_missing", folder=folder)
     if notes and text is not None:
+        # What will fail when the grader runs the macro again (the self-check).
         hints = macro_hints(text)
         if hints["absolute"]:
             result.add("imagej.note_absolute", path=hints["absolute"][0])
+        if hints["folders"]:
+            result.add("imagej.note_folders", call=hints["folders"][0])
+        if hints["waits"]:
+            result.add("imagej.note_waits")
         if hints["parameters"]:
             result.add("imagej.note_parameters")
         elif hints["dialogs"]:
