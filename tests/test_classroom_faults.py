@@ -418,12 +418,14 @@ HOG_COPIES = 200
 @pytest.mark.slow
 @pytest.mark.nbgrader
 @pytest.mark.sandbox
+@pytest.mark.parametrize("kernels", ["forked", "fresh", "unsafe"])
 def test_a_notebook_saving_past_the_disk_cap_is_stopped_as_the_learner_s_fault(
-    tmp_path, unsafe
+    tmp_path, unsafe, kernels
 ):
     """The hog is stopped inside its cell, long before its loop ends; its
     question 1 (run before) keeps its points; another learner is graded as
-    ever; the run's work folder is gone."""
+    ever; the run's work folder is gone. Kernels forked from the fork
+    server, started afresh in the sandbox, or run without it (--unsafe)."""
     from answer_catalogue import Q2
 
     from outputsaving.classroom.engine import grade_class
@@ -440,7 +442,8 @@ def test_a_notebook_saving_past_the_disk_cap_is_stopped_as_the_learner_s_fault(
     result = grade_class(
         course.root,
         workers=2,
-        unsafe=unsafe,
+        unsafe=unsafe or kernels == "unsafe",
+        fork_kernels=kernels == "forked",
         disk_bytes=cap_mib * 2**20,
         feedback=False,
         progress=False,
