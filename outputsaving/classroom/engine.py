@@ -37,7 +37,7 @@ from __future__ import annotations
 import os
 import shlex
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -91,6 +91,7 @@ from outputsaving.classroom.pool import Failure, Job, run_jobs
 from outputsaving.classroom.progress import Progress
 from outputsaving.classroom.report import write_intake_table, write_report
 from outputsaving.classroom.runlock import one_run_per_course, work_folder
+from outputsaving.classroom.secret import course_seed
 from outputsaving.classroom.tasks import (
     CourseFiles,
     GradeResult,
@@ -137,6 +138,7 @@ def grade_class(
     scheduler=None,
     stream: TextIO | None = None,
     moodle_worksheet: Path | str | None = None,
+    grade_one: Callable[[GradeTask], GradeResult] | None = None,
 ) -> ClassResult:
     """Grade every submission of a course; resumable, in parallel.
 
@@ -191,6 +193,14 @@ def grade_class(
         ids are mapped to roster students by email (or username / ID number);
         without it a Moodle entry whose full name has a space is skipped and
         listed (:func:`~outputsaving.classroom.intake.import_lms_zip`).
+    grade_one : callable, optional
+        What grades one submission in a worker: a :class:`GradeTask` in, a
+        :class:`GradeResult` out (default
+        :func:`~outputsaving.classroom.worker.grade_submission`, nbgrader's
+        autograder). Sent to the workers by pickle: a module-level function
+        or an instance of a module-level class. Tests give canned results
+        here to check everything around grading (intake, gradebook, markers,
+        feedback, reports) without running a notebook.
 
     Returns
     -------
@@ -227,6 +237,7 @@ def grade_class(
         else "; each kernel starts a new Python"
     )
     workers = max(1, workers or os.cpu_count() or 1)
+    grade_one = grade_one or worker.grade_submission
     reports = Path(report_dir) if report_dir else course_dir / "reports"
     imported, ledger = [], []
     if zip_path is not None:
@@ -246,7 +257,11 @@ def grade_class(
     created = _prepared_gradebook(config, coursedir, names)
     layout = structure(coursedir, names)
     course = CourseFiles(
-        coursedir.course_id, config, template_gradebook(coursedir.course_id, layout)
+        coursedir.course_id,
+        config,
+        template_gradebook(coursedir.course_id, layout),
+        # From the course's secret, which stays here: kernels get the seed.
+        unseen_seed=course_seed(course_dir),
     )
 
     # Learners refused inside the zip are refused here too, never left out.
@@ -339,7 +354,7 @@ def grade_class(
                     notes=tuple(s.notes),
                 )
                 timeout = sum(task.budgets.values()) + limits.STUCK_MARGIN
-                jobs.append(Job(task.key, worker.grade_submission, task, timeout))
+                jobs.append(Job(task.key, grade_one, task, timeout))
             run(
                 jobs,
                 recorder.graded,
@@ -420,6 +435,10 @@ def _import_zip(
         refused = fill("classroom.zip_refused", zip=str(zip_path), error=words)
         raise GradingRefused(refused) from e
     table = write_intake_table(reports, ledger)
+    # Moodle's participant ids of this assignment, for its feedback upload.
+    remember_moodle_folders(
+        reports, assignment, moodle_folders(ledger, participants, rows)
+    )
     moodle = [f for f in ledger if MOODLE_ENTRY.match(f.entry)]
     if not imported and moodle and worksheet is None:
         unmapped = fill(
@@ -435,10 +454,6 @@ def _import_zip(
             "classroom.zip_empty",
             zip=str(zip_path),
             assignment=assignment,
-    # Moodle's participant ids of this assignment, for its feedback upload.
-    remember_moodle_folders(
-        reports, assignment, moodle_folders(ledger, participants, rows)
-    )
             count=len(ledger),
             table=str(table),
         )
