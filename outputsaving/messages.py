@@ -1144,6 +1144,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "You have not answered {name} yet: it is still None. Write your answer "
         "where the cell says # YOUR CODE HERE, and run the cell again.",
     ),
+    "quiz.empty": (
+        E,
+        "Your {name} is {found}, which names nothing yet. Write your answer "
+        "where the cell says # YOUR CODE HERE, and run the cell again.",
+    ),
     "quiz.not_text": (
         E,
         "Your {name} is {found}, but this blank needs text in quotes. Write your "
@@ -1380,6 +1385,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your answer cell for {name} holds {found}, but only answers typed in "
         "as plain values (text in quotes, True or False) are graded. Type the "
         "answer itself into the cell, with nothing else but comments.",
+    ),
+    "literals.not_literal": (
+        E,
+        "Your answer cell for {name} holds {found} (in the line {code}). Only "
+        "answers typed in as plain values (text in quotes, True or False) are "
+        "graded. Type the answer itself into the cell, as one line "
+        "{name} = your answer; comments and lines that only show it may stay.",
+    ),
+    "literals.changed": (
+        E,
+        "Another cell changes {name} (in the line {code}). Only answers typed "
+        "in as plain values (text in quotes, True or False) are graded, so "
+        "only the value typed into the cell that sets {name} counts. Type the "
+        "whole answer into its answer cell, as one line {name} = your answer.",
+    ),
+    "literals.not_set": (
+        E,
+        "{name} is not answered: no cell sets it. Type your answer into its "
+        "answer cell, as one line {name} = your answer, and run the cell.",
     ),
     "classroom.audit_tampering": (
         E,

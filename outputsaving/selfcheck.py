@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from outputsaving.findings import CheckResult
 from outputsaving.messages import fill
+from outputsaving.stopped import stopped
 
 __all__ = [
     "compare_labels",
@@ -37,6 +38,7 @@ __all__ = [
     "rois",
     "settings",
     "show",
+    "stopped",
     "table",
     "table_csv",
 ]
@@ -144,16 +146,21 @@ def compare_labels(function, /) -> None:
 
 
 def _form_problems(*names: str) -> CheckResult:
-    """The grader reads answers from their cell's source: is it plain values?"""
-    from outputsaving.grading.literals import answer_cell_problem
+    """The grader reads answers from their cells' source: are they plain values?
 
-    result = CheckResult(kind="literal", path="")
+    The same reading and words as the class grader's
+    (:func:`outputsaving.grading.literals.read_answer`), on the cells this
+    kernel ran, this one too: the first answer that breaks the rule.
+    """
+    from outputsaving.grading.literals import form_result, kernel_answer
+
     for name in names:
-        problem = answer_cell_problem(name)
-        if problem is not None:
-            result.add("classroom.audit_not_literal", name=name, found=problem)
-            break
-    return result
+        answer = kernel_answer(name)
+        if answer is not None:
+            form = form_result(answer)
+            if not form.passed:
+                return form
+    return CheckResult(kind="literal", path="")
 
 
 def format_choices(png16, jpeg, colour_png, /) -> None:

@@ -624,6 +624,10 @@ def test_output_dir_set_again_elsewhere_gives_no_opinion(tmp_path):
         ('"""Notes."""\npass\nQ = -1', {"Q": -1}),
         ("Q = True\nraise NotImplementedError()\nR = compute()", {"Q": True}),
         ("# YOUR CODE HERE\nraise NotImplementedError()", {}),
+        # Lines that only show something (issue 26 §2).
+        ('Q = "a"\nselfcheck.quiz_answer(Q, question="q1")', {"Q": "a"}),
+        ('Q = "a"\n%whos\n!echo done\nQ?', {"Q": "a"}),
+        ('Q = "a"\nprint(Q)\ndisplay(Q)\npprint(Q)\nQ', {"Q": "a"}),
     ],
 )
 def test_literal_answers_reads_plain_values(source, values):
@@ -646,7 +650,12 @@ def test_literal_answers_reads_plain_values(source, values):
         ("Q = [i for i in range(3)]", "code other than a plain value"),
         ("Q = b'bytes'", "a bytes value"),
         ("Q, R = 1, 2", "code other than a plain value"),
-        ("%time Q = 1", "code Python cannot read"),
+        ("%time Q = 1", "the magic %time"),
+        ("%%capture\nQ = 1", "the cell magic %%capture"),
+        ("Q = !ls", "a shell command"),
+        ("Q = []\nQ.append(1)", "a function call"),
+        ("Q += 1", "a calculation"),
+        ("class A(str):\n    pass\n\n\nQ = A()", "a class definition"),
         ("Q = (", "code Python cannot read"),
     ],
 )

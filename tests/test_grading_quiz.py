@@ -102,10 +102,11 @@ def test_feedback_names_the_learners_item_but_not_the_answer():
 @pytest.mark.parametrize(
     ("answer", "code"),
     [
-        ("", "quiz.not_answered"),
-        ("   ", "quiz.not_answered"),
+        ("", "quiz.empty"),
+        ("   ", "quiz.empty"),
+        ([], "quiz.empty"),
         (None, "quiz.not_answered"),
-        (..., "quiz.not_answered"),
+        (..., "quiz.empty"),
         (3, "quiz.not_text"),
         (True, "quiz.not_text"),
         (["tables", 2], "quiz.not_text"),
@@ -150,7 +151,7 @@ def test_format_property_accepts_tolerant_answers(answer):
         ("proprietary", "quiz.format_wrong"),
         ("closed", "quiz.format_wrong"),
         ("interoperable, lossless", "quiz.format_wrong"),
-        ("", "quiz.not_answered"),
+        ("", "quiz.empty"),
         (["interoperable"], "quiz.not_text"),
     ],
 )
@@ -250,7 +251,7 @@ def test_normalise_answer(text, normalised):
         ("results tables, ROI sets", "q1", ["quiz.items_count"]),
         ("a, b, c", "q1", []),
         ("anything", "q2", []),
-        ("", "q2", ["quiz.not_answered"]),
+        ("", "q2", ["quiz.empty"]),
         ("maybe", "q3", ["quiz.not_true_false"]),
         ("no", "q4", []),
     ],
@@ -287,3 +288,40 @@ def test_images_are_the_input_and_the_feedback_says_so():
     assert result.codes[0] == "quiz.types_input"
     assert "the image is its input" in result.errors[0].message
     assert "label mask" in result.errors[0].message
+
+
+class _Answer(str):
+    """A learner's own str subclass, whose methods say something else."""
+
+    def __str__(self) -> str:
+        return ""
+
+    def strip(self, chars=None) -> str:
+        return ""
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        ("", 'is the text ""'),
+        ([], "is list []"),
+        (..., "is the placeholder ..."),
+        (_Answer(""), 'is the text "" of type _Answer'),
+    ],
+)
+def test_still_none_is_said_only_of_none(answer, words):
+    """An answer that is not None is named as it is (issue 26 §2)."""
+    for result in (
+        quiz.check_output_types(answer),
+        quiz.answer_form_result(answer, question="q1"),
+    ):
+        message = " ".join(f.message for f in result.findings)
+        assert "still None" not in message
+        assert words in message
+    assert "still None" in quiz.check_output_types(None).findings[0].message
+
+
+def test_a_str_subclass_is_read_by_its_own_text():
+    """A str subclass is graded by the text it holds, not by its methods."""
+    assert quiz.check_format_property(_Answer("interoperable")).passed
+    assert quiz.check_output_types(_Answer("results tables, ROI sets, label masks"))

@@ -89,3 +89,78 @@ def test_self_checks_take_every_sentence_from_the_message_catalogue():
         and " " in node.value.strip()
     ]
     assert sentences == []
+
+
+# -- the quiz's self-checks and the class grader agree (issue 26 §2) -----------------
+
+_QUIZ_FIRST_TEST = {
+    "q1": "quiz_q1_one_type",
+    "q2": "quiz_q2_format",
+    "q3": "quiz_q3_jpeg",
+    "q4": "quiz_q4_tab",
+}
+
+
+def _selfcheck_outputs(notebook, tmp_path, monkeypatch, capsys) -> dict[str, str]:
+    """Run the notebook's code cells in one IPython shell, top to bottom, as a
+    learner does; question -> what its self-check printed."""
+    import re
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.chdir(tmp_path)
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell.instance(config=config)
+    outputs = {}
+    try:
+        for cell in notebook.cells:
+            if cell.cell_type != "code":
+                continue
+            capsys.readouterr()
+            shell.run_cell(cell.source, store_history=True)
+            printed = capsys.readouterr().out
+            for question in re.findall(r'question="(q\d)"', cell.source):
+                outputs[question] = printed
+    finally:
+        InteractiveShell.clear_instance()
+    return outputs
+
+
+def _quiz_case(name: str):
+    from catalogue_class import release
+    from nbgrader_course import REPO, Course
+    from quizform_catalogue import BY_NAME, build_case
+
+    answers = Course(REPO).solution_answers("quiz")
+    return build_case(BY_NAME[name], release("quiz"), answers)[0]
+
+
+def _quizform_names() -> list[str]:
+    from quizform_catalogue import BY_NAME
+
+    return list(BY_NAME)
+
+
+@pytest.mark.parametrize("name", _quizform_names())
+def test_quiz_selfcheck_says_what_the_grader_says(name, tmp_path, monkeypatch, capsys):
+    """Each self-check prints the grader's own words for its answer, or "can be
+    graded" where the grader gives full marks (every answer here is right
+    but for its form)."""
+    from outputsaving.classroom.audit import audit_notebook
+
+    notebook = _quiz_case(name)
+    printed = _selfcheck_outputs(notebook, tmp_path, monkeypatch, capsys)
+    audit = audit_notebook("quiz", notebook, tmp_path)
+    assert sorted(printed) == ["q1", "q2", "q3", "q4"]
+    for question, grade_id in _QUIZ_FIRST_TEST.items():
+        out = printed[question]
+        if audit.verdicts[grade_id]:
+            assert "can be graded" in out, (question, out)
+        else:
+            message = audit.messages[grade_id]
+            assert "does not pass yet" in out, (question, out)
+            assert message in out, (question, message, out)
+        assert "still None" not in out + " ".join(audit.messages.values())

@@ -26,12 +26,17 @@ Output folder (task 1 of both activities)
     relative and inside ``workdir`` without being ``workdir`` itself. Anything
     else: no opinion (None).
 Literal answers (the quiz, activity 2's task 5)
-    The answer cell is parsed, never executed. It may hold only comments and
-    assignments of literals (text, True/False, None, numbers, lists, tuples or
-    sets of them) to plain names; a ``raise`` ends it, as it would end the run.
-    Anything else (calls, names, imports, f-strings, attributes, loops...)
-    scores 0 with a message. The literal is then scored with the in-kernel
-    tests' own matching (:mod:`outputsaving.grading.quiz`,
+    The learner's cells are parsed, never executed, by the reading the
+    self-checks use too (:func:`outputsaving.grading.literals.read_answer`):
+    the last cell that sets an answer may hold only comments, assignments of
+    literals (text, True/False, None, numbers, lists, tuples or sets of them)
+    to plain names, and lines that only show something (``print``,
+    ``display``, a self-check call, ``%whos``, ``!echo``); a ``raise`` ends
+    it, as it would end the run. Anything else (calls, names, imports,
+    f-strings, attributes, loops...), or a later cell that changes the
+    answer, scores 0, unflagged, with the self-check's own words. The literal
+    is then scored with the in-kernel tests' own matching
+    (:mod:`outputsaving.grading.quiz`,
     :func:`outputsaving.grading.activity2.check_format_choice`).
 Tampering
     The cells learners can edit (every code cell except the test cells, which
@@ -91,7 +96,13 @@ from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, imagej, quiz
 from outputsaving.grading.common import failure_message, task_result
 from outputsaving.grading.evidence import EVIDENCE_FOLDER
-from outputsaving.grading.literals import MAX_ANSWER_CHARS, literal_answers
+from outputsaving.grading.literals import (
+    MAX_ANSWER_CHARS,
+    AnswerSource,
+    form_result,
+    literal_answers,
+    read_answer,
+)
 from outputsaving.messages import fill
 
 __all__ = [
@@ -592,13 +603,6 @@ _LITERAL_TASKS: dict[str, dict[str, list[tuple[str, str, Callable]]]] = {
     },
 }
 
-_NOT_ANSWERED = {
-    "quiz": "quiz.not_answered",
-    "activity2": "activity2.choice_missing",
-    "activity2_imagej": "activity2.choice_missing",
-}
-
-
 # -- reading literal answers ---------------------------------------------------------
 
 
@@ -611,28 +615,33 @@ def _cells_by_grade_id(notebook) -> dict[str, nbformat.NotebookNode]:
     return cells
 
 
-def _audit_literals(assignment: str, cells, result: AuditResult) -> None:
+def _audit_literals(assignment: str, notebook, cells, result: AuditResult) -> None:
+    """Re-score literal answers from the cells that set them, as the self-checks
+    read them (:func:`~outputsaving.grading.literals.read_answer`): the
+    learner's cells in notebook order; a form the rule refuses scores 0,
+    unflagged, with the self-check's own words."""
     exact = set(result.exact)
+    learner = [c for c in notebook.get("cells", []) if _is_learner_cell(c)]
+    sources = [_source(c) for c in learner]
+    read: dict[str, AnswerSource] = {}
     for answer_id, questions in _LITERAL_TASKS[assignment].items():
         cell = cells.get(answer_id)
-        if cell is None:
-            values, problem = {}, None
-        else:
-            values, problem = literal_answers(_source(cell))
+        index = next((i for i, c in enumerate(learner) if c is cell), None)
         for variable, grade_id, check in questions:
             exact.add(grade_id)
+            if variable not in read:
+                read[variable] = read_answer(variable, sources, answer_cell=index)
+            answer = read[variable]
+            form = form_result(answer)
             if cell is None:
                 text = fill("classroom.audit_cell_missing", name=variable)
                 passed = False
-            elif problem is not None:
-                text = fill("classroom.audit_not_literal", name=variable, found=problem)
+            elif not form.passed:
+                text = failure_message(form)
                 passed = False
                 result.unflagged = result.unflagged | {grade_id}
-            elif variable not in values:
-                text = fill(_NOT_ANSWERED[assignment], name=variable)
-                passed = False
             else:
-                checked = check(values[variable])
+                checked = check(answer.value)
                 passed = checked.passed
                 text = failure_message(checked)
             result.verdicts[grade_id] = passed
@@ -986,7 +995,7 @@ def audit_notebook(
         raise ValueError(msg)
     result = AuditResult(verdicts={}, messages={}, flags=[])
     cells = _cells_by_grade_id(executed_notebook)
-    _audit_literals(assignment, cells, result)
+    _audit_literals(assignment, executed_notebook, cells, result)
     if assignment in _OUTPUT_DIR_TASKS:
         _audit_output_dir(assignment, executed_notebook, workdir, result)
     if _FILE_TASKS[assignment]:

@@ -144,6 +144,8 @@ _NOT_DONE = frozenset(
         "task.not_implemented",
         "activity1.output_dir_not_set",
         "quiz.not_answered",
+        "quiz.empty",
+        "literals.not_set",
         "activity2.choice_missing",
     }
 )

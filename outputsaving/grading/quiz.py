@@ -265,7 +265,8 @@ def normalise_answer(text: str, /) -> str:
         without spaces (so ``"pear trees"`` and ``"PearTree"`` agree):
         ``"peartree"``. Empty when nothing is left.
     """
-    text = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2,})", " ", str(text))
+    text = str.__str__(text) if isinstance(text, str) else str(text)
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2,})", " ", text)
     text = unicodedata.normalize("NFKD", text).casefold()
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
@@ -355,10 +356,16 @@ def parse_true_false(answer, /) -> bool | None:
 
 
 def _describe(answer) -> str:
+    """What the learner's value is, in words: its own text, never its methods'."""
     if answer is None:
         return "None"
+    if answer is Ellipsis:
+        return "the placeholder ..."
     if isinstance(answer, str):
-        return f'the text "{answer}"'
+        text = str.__str__(answer)
+        if type(answer) is str:
+            return f'the text "{text}"'
+        return f'the text "{text}" of type {type(answer).__name__}'
     return f"{type(answer).__name__} {answer!r}"
 
 
@@ -371,14 +378,17 @@ def _is_text_list(answer) -> bool:
 def _check_text(result: CheckResult, answer, question: str, *, lists: bool) -> bool:
     """Add a finding and return False when ``answer`` is not usable text."""
     name = QUESTION_NAMES[question]
-    if answer is None or answer is Ellipsis:
+    if answer is None:
         result.add("quiz.not_answered", name=name)
+        return False
+    if answer is Ellipsis:
+        result.add("quiz.empty", name=name, found=_describe(answer))
         return False
     if not (isinstance(answer, str) or (lists and _is_text_list(answer))):
         result.add("quiz.not_text", name=name, found=_describe(answer))
         return False
     if not (split_items(answer) if lists else normalise_answer(answer)):
-        result.add("quiz.not_answered", name=name)
+        result.add("quiz.empty", name=name, found=_describe(answer))
         return False
     return True
 
@@ -464,7 +474,7 @@ def check_true_false(answer, /, *, question: str) -> CheckResult:
         raise ValueError(msg)
     name = QUESTION_NAMES[question]
     result = CheckResult(kind="quiz", path=name)
-    if answer is None or answer is Ellipsis:
+    if answer is None:
         result.add("quiz.not_answered", name=name)
         return result
     value = parse_true_false(answer)
@@ -506,7 +516,7 @@ def answer_form_result(answer, /, *, question: str) -> CheckResult:
     name = QUESTION_NAMES[question]
     result = CheckResult(kind="quiz", path=name)
     if question in _TRUE_FALSE:
-        if answer is None or answer is Ellipsis:
+        if answer is None:
             result.add("quiz.not_answered", name=name)
         elif parse_true_false(answer) is None:
             result.add("quiz.not_true_false", name=name, found=_describe(answer))
