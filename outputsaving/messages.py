@@ -1226,13 +1226,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "selfcheck.note": (N, "Note: {text}"),
     "selfcheck.answers_gradable": (
         N,
-        "Your three answers are True or False, so they can be graded; whether "
-        "they are right shows when your notebook is graded.",
+        "Your three answers are True or False, so they can be graded. Whether "
+        "they are right is judged after you hand in the notebook (Validate's "
+        "\"Success!\" does not say it either).",
     ),
     "selfcheck.quiz_gradable": (
         N,
-        "Your answer to question {number} can be graded; whether it is right "
-        "shows when your notebook is graded.",
+        "Your answer to question {number} can be graded. Whether it is right is "
+        "judged after you hand in the notebook (Validate's \"Success!\" does not "
+        "say it either).",
     ),
     "selfcheck.what.output_folder": (N, "output folder"),
     "selfcheck.what.label_mask": (N, "label mask"),

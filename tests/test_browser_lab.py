@@ -101,6 +101,7 @@ def course(tmp_path_factory, chromium) -> Course:
     )
     course.generate(ASSIGNMENT)
     course.generate(ACTIVITY2)
+    course.generate("quiz")
     course.nbgrader("release_assignment", ASSIGNMENT)
     student = course.student_notebook(ASSIGNMENT)
     solution = course.solution_answers(ASSIGNMENT)
@@ -609,3 +610,48 @@ def test_formgrader_releases_what_is_generated_not_what_was_tried(page, lab, cou
     text = (outbound / NOTEBOOKS["quiz"]).read_text(encoding="utf-8")
     assert "TRIED IN MAKE LAB" not in text
     assert "BEGIN SOLUTION" not in text
+
+
+#: Wrong answers to the quiz, in a form that can be graded (issue 21 §1).
+QUIZ_WRONG = {
+    "quiz_q2_answer": 'Q2_FORMAT_PROPERTY = "lossless"',
+    "quiz_q3_answer": "Q3_JPEG_FOR_LABEL_MASKS = True",
+}
+#: What the quiz says where the learner answers and before Validate.
+QUIZ_NOTE = (
+    'its "Success!" means that your answers can be graded, not that they are right'
+)
+JUDGED_LATER = "judged after you hand in the notebook"
+
+
+def test_quiz_says_that_validate_success_is_not_right_answers(page, lab, course):
+    """Wrong answers pass Validate: the quiz says so before and in the self-check."""
+    student = course.student_notebook("quiz")
+    path = _learner_copy(course, "quiz-wrong", "quiz")
+    cells = _open_notebook(page, lab, path, student)
+    for grade_id, answer in QUIZ_WRONG.items():
+        cell = cells.nth(_cell_index(student, grade_id=grade_id))
+        placeholder = cell.locator(".cm-content").text_content()
+        assert "YOUR CODE HERE" in placeholder
+        name = answer.split(" = ")[0]
+        _type_into_cell(page, cell, f"{name} = None\n{answer}")
+    _run_all(page, student)
+    intro = cells.nth(0).locator(".jp-RenderedMarkdown").text_content()
+    assert QUIZ_NOTE in " ".join(intro.split())
+    for grade_id in QUIZ_WRONG:
+        question = grade_id.split("_")[1]
+        check = cells.nth(_cell_index(student, cell_id=f"quiz-{question}-selfcheck"))
+        verdict = " ".join(_output_text(check).split())
+        assert "can be graded" in verdict, verdict
+        assert JUDGED_LATER in verdict, verdict
+    _show(page, cells.first)
+    _screenshot(page, "quiz-before-validate")
+    result = _validate(page)
+    # nbgrader's dialog says "Success!" for wrong answers: the note above, in
+    # view as the learner presses Validate, says what it means.
+    assert "Success! Your notebook passes all the tests." in result
+    _screenshot(page, "quiz-validate-wrong-answers")
+    page.keyboard.press("Escape")
+    check = cells.nth(_cell_index(student, cell_id="quiz-q3-selfcheck"))
+    _show(page, check)
+    _screenshot(page, "quiz-selfcheck-judged-later")
