@@ -1143,6 +1143,112 @@ MESSAGES: dict[str, tuple[str, str]] = {
         E,
         "You have not answered {name} yet: it is still None. Write your answer "
         "where the cell says # YOUR CODE HERE, and run the cell again.",
+    # imagej.advice_*: Fiji's advice after what a checker found (imagej_words.py).
+    "imagej.advice_file_again": (
+        N,
+        "Run the macro again in Fiji, check that it finishes without an error, "
+        "and upload the new file.",
+    ),
+    "imagej.advice_one_file": (
+        N,
+        "Name one file your macro saved, in quotes, in the cell above.",
+    ),
+    "imagej.advice_save_tiff": (
+        N,
+        'Save the count mask with saveAs("Tiff", outputDir + "labels.tif") '
+        "(File > Save As > Tiff...), which ImageJ writes without loss.",
+    ),
+    "imagej.advice_not_rgb": (
+        N,
+        ": a copy made for viewing (Image > Type > RGB Color, or Image > Overlay > "
+        "Flatten) holds colours, not labels. Save the count mask itself; its "
+        "lookup table only changes how it looks.",
+    ),
+    "imagej.advice_count_masks": (
+        N,
+        "In Analyze Particles choose Show: Count Masks (show=[Count Masks]) and "
+        "save that count mask: it gives each object its own number.",
+    ),
+    "imagej.advice_background": (
+        N,
+        "Check that Process > Binary > Options... has Black background ticked "
+        '(setOption("BlackBackground", true)) before Analyze Particles, and '
+        "save its count mask.",
+    ),
+    "imagej.advice_analysis": (
+        N,
+        "Check that you saved the count mask Analyze Particles made "
+        "(show=[Count Masks]) with the analysis as given in the macro.",
+    ),
+    "imagej.advice_table_empty": (
+        N,
+        "Check that Analyze Particles runs with display (Display results) before "
+        "the macro saves the Results table.",
+    ),
+    "imagej.advice_headers": (
+        N,
+        "Tick Edit > Options > Input/Output... > Save column headers (in a "
+        'macro: save_column in run("Input/Output...", ...)), then save the '
+        "results again.",
+    ),
+    "imagej.advice_row_numbers": (
+        N,
+        "ImageJ's row numbers, not a measurement. Untick Edit > Options > "
+        "Input/Output... > Save row numbers, then save the results again.",
+    ),
+    "imagej.advice_table_rows": (
+        N,
+        "Check that the macro clears the Results table before Analyze Particles "
+        '(run("Clear Results")) and saves it right after.',
+    ),
+    "imagej.advice_area": (
+        N,
+        "Tick Area in Analyze > Set Measurements... (area in "
+        'run("Set Measurements...", ...)), then run the macro again.',
+    ),
+    "imagej.advice_pixels": (
+        N,
+        "Measure in pixels: give Analyze Particles the pixel option, or set "
+        "Image > Properties... to 1 pixel per unit.",
+    ),
+    "imagej.advice_rois_save": (
+        N,
+        "Save the ROI Manager's outlines as one ROI set with "
+        'roiManager("Save", outputDir + "rois.zip") (ROI Manager > More >> '
+        "> Save...).",
+    ),
+    "imagej.advice_rois_add": (
+        N,
+        "Check that Analyze Particles runs with add (Add to Manager) before the "
+        "macro saves the ROI Manager.",
+    ),
+    "imagej.advice_rois_reset": (
+        N,
+        ": the ROI Manager kept the outlines of earlier runs. Add "
+        'roiManager("reset") at the start of the macro, before Analyze '
+        "Particles, and run it again.",
+    ),
+    "imagej.advice_rois_this_image": (
+        N,
+        "Check that the macro resets the ROI Manager at its start "
+        '(roiManager("reset")), so that it holds only the outlines Analyze '
+        "Particles added for this image.",
+    ),
+    "imagej.advice_png16": (
+        N,
+        "Save the count mask as it is (16-bit), shown with Grays, with "
+        'saveAs("PNG", ...); do not convert it with Image > Type > 8-bit.',
+    ),
+    "imagej.advice_colour_lut": (
+        N,
+        "Show the count mask with a colour lookup table (Image > Lookup Tables, "
+        "such as glasbey or 3-3-2 RGB), then save it as PNG.",
+    ),
+    "imagej.advice_image": (
+        N,
+        "Save the count mask image itself, not a snapshot or a flattened copy of "
+        "the window.",
+    ),
     ),
     "quiz.empty": (
         E,

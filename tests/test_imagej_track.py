@@ -624,3 +624,88 @@ def test_the_self_check_says_grading_will_fail_for_what_the_rerun_cannot_do(tmp_
     # The visible test itself judges the files only.
     (result,) = grader.upload_result(macro, output, activity=1)
     assert result.passed
+
+
+# -- Fiji's words (issue 20 §4) -------------------------------------------------------
+
+#: Checker codes that judge no handed-in file of the ImageJ track (the Python
+#: track's functions, settings and notebooks).
+_PYTHON_ONLY = re.compile(
+    r"activity1\.(output_dir|settings|unseen|rerun)|activity2\.(unseen|compare)"
+)
+
+
+def _has_fiji_words(code: str) -> bool:
+    from outputsaving.grading import imagej_words
+
+    return (
+        code.startswith("imagej.")
+        or code in imagej_words.FIJI_WORDING
+        or code in imagej_words.FIJI_ADVICE
+        or code in imagej_words.REVIEWED
+    )
+
+
+def test_every_checker_code_for_a_handed_in_file_has_fiji_words():
+    from outputsaving.messages import MESSAGES
+
+    prefixes = ("labels.", "table.", "rois.", "file.", "activity1.", "activity2.")
+    codes = [
+        c for c in MESSAGES if c.startswith(prefixes) and not _PYTHON_ONLY.match(c)
+    ]
+    assert len(codes) > 100
+    missing = [c for c in codes if not _has_fiji_words(c)]
+    assert not missing, missing
+
+
+def test_fiji_advice_replaces_the_python_tracks_advice_only():
+    from outputsaving.findings import Finding
+    from outputsaving.grading import imagej_words
+    from outputsaving.messages import MESSAGES
+
+    python_words = ("saving cell", "run the cell", "roifile", "pandas", "function")
+    for code, (marker, _advice) in imagej_words.FIJI_ADVICE.items():
+        template = MESSAGES[code][1]
+        assert template.count(marker) == 1, (code, marker)
+        assert template.index(marker) > 10, code  # what was found stays
+        finding = Finding(code, "error", template)
+        text = imagej_words.fiji_finding(finding).message
+        assert text.startswith(template[: template.index(marker)])
+        tail = text[template.index(marker) :].lower()
+        assert not [w for w in python_words if w in tail], (code, tail)
+
+
+@pytest.mark.imagej
+@pytest.mark.linux
+def test_every_code_the_track_shows_over_the_catalogue_has_fiji_words(graded):
+    """The codes the ImageJ-track checks emit on every case's files and re-run."""
+    import json
+
+    from outputsaving.classroom.audit import _IMAGEJ_TASKS
+
+    emitted = {}
+    for case in CASES:
+        work = graded["course"].root / "autograded" / case.name / case.assignment
+        tasks = _IMAGEJ_TASKS[case.assignment]
+        activity = 2 if case.assignment == A2 else 1
+        found = grader.upload_result(
+            work / MACRO[case.assignment],
+            work / "output",
+            activity=activity,
+            notes=True,
+        )
+        for path in sorted((work / "output").glob("*")):
+            for task in tasks:
+                found += grader.file_result(task, path)
+        for note_path in (work / ".outputsaving-evidence").glob("ij*_run-*.json"):
+            note = json.loads(note_path.read_text())
+            folder = note_path.with_suffix("")
+            for task in ("output_folder", *tasks):
+                found += grader.rerun_task_result(task, note, folder)
+        for result in found:
+            for code in result.codes:
+                emitted.setdefault(code, case.name)
+    assert "labels.binary" in emitted
+    assert "table.no_header" in emitted
+    missing = {c: n for c, n in emitted.items() if not _has_fiji_words(c)}
+    assert not missing, missing

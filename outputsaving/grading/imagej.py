@@ -10,7 +10,8 @@ Visible tests (``grade_upload``, ``grade_saved_*``) check the handed-in files
 with the course's checkers, against the references of the Python track
 (:mod:`~outputsaving.grading.activity1`, :mod:`~outputsaving.grading.activity2`):
 an ImageJ count mask is numbered like those labels, and ImageJ's areas are
-pixel counts. Messages are worded for what Fiji does (:data:`FIJI_WORDING`).
+pixel counts. Messages are worded for what Fiji does
+(:mod:`~outputsaving.grading.imagej_words`).
 
 Hidden tests (``grade_rerun_*``) run the learner's macro again with real
 ImageJ, ``xvfb-run -a java -jar ij.jar -batch MACRO ARG``, in the kernel's own
@@ -51,6 +52,7 @@ from outputsaving.files import copy_regular, sniff_format, walk_no_follow
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, evidence, monitor
 from outputsaving.grading.common import assert_passes, task_result
+from outputsaving.grading.imagej_words import FIJI_WORDING, fiji_finding
 from outputsaving.messages import fill
 
 __all__ = [
@@ -705,14 +707,6 @@ def rerun(macro_file, /, *, activity: int) -> MacroRun:
 
 # -- messages worded for what Fiji does ---------------------------------------------
 
-#: Checker findings, and the words for what Fiji did instead.
-FIJI_WORDING = {
-    "labels.lossy_jpeg": "imagej.mask_jpeg",
-    "labels.palette": "imagej.mask_lut_png",
-    "labels.too_many_for_8bit": "imagej.mask_8bit",
-    "labels.wrapped_8bit": "imagej.mask_8bit",
-}
-
 
 def _fiji(results: list[CheckResult], *, task: str) -> list[CheckResult]:
     """The checkers' results, with findings worded for what Fiji does."""
@@ -731,7 +725,7 @@ def _fiji(results: list[CheckResult], *, task: str) -> list[CheckResult]:
                     else "imagej.table_commas"
                 )
             if code is None:
-                new.findings.append(finding)
+                new.findings.append(fiji_finding(finding))
             elif code not in new.codes:
                 new.add(code, count=_expected_count(task))
         if special is not None:
@@ -954,7 +948,7 @@ def _not_finished(result: CheckResult, note: dict) -> None:
     hints = note.get("hints") or {}
     windows = [w for w in note.get("windows") or [] if isinstance(w, str)]
     if outcome == "timeout" and (
-        "Action Required" in windows or (hints.get("waits") and not windows)
+        "Action Required" in windows or (hints.get("waits") and not _asks(hints))
     ):
         result.add("imagej.waits_for_user", seconds=int(MACRO_TIMEOUT))
     elif outcome == "timeout" and not windows and not _asks(hints):
