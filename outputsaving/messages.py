@@ -881,6 +881,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         E,
         "For {case}, your compare_labels gave '{key}' = {found}, but {expected} "
         "was expected. Re-read the definition of '{key}' in the task.",
+    "activity2.unseen_image_differs": (
+        E,
+        "Your {name} saved an image that is not the one it was given ({found}, "
+        "where it was given {expected}): does it use its `{parameter}` parameter, "
+        "or a variable of the notebook?",
+    ),
     ),
     "activity2.choice_missing": (
         E,

@@ -229,3 +229,56 @@ def test_the_feedback_zip_holds_every_page_kim_lees_as_moodle_matches_it(day):
         names = sorted(archive.namelist())
         assert names == [moodle, f"ada/{PAGE}", f"grace/{PAGE}"]
         assert "BEGIN HIDDEN TESTS" not in archive.read(moodle).decode()
+
+
+#: What the README tells a JupyterHub whose servers run as one shared user
+#: (not ``jovyan``) to put in the learners' nbgrader config.
+HUB_CONFIG = (
+    "import os\n"
+    'if os.environ.get("JUPYTERHUB_USER"):\n'
+    '    c.CourseDirectory.student_id = os.environ["JUPYTERHUB_USER"]\n'
+)
+
+
+class HubLearner(Learner):
+    """A learner on a JupyterHub server that runs as a shared OS user."""
+
+    def __init__(self, hub_user: str, *args, config: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.hub_user = hub_user
+        path = self.home / ".jupyter" / "nbgrader_config.py"
+        path.write_text(path.read_text(encoding="utf-8") + config, encoding="utf-8")
+
+    def environment(self) -> dict[str, str]:
+        return {**super().environment(), "JUPYTERHUB_USER": self.hub_user}
+
+
+def test_a_jupyterhub_learner_submits_as_the_hub_user_with_the_readmes_config(
+    day, tmp_path
+):
+    """nbgrader names a submission after the OS user unless that user is
+    ``jovyan``: on a hub whose servers run as another shared user, the
+    README's config lines make it the hub user."""
+    import getpass
+
+    course, _, _ = day
+    inbound = course.root / "exchange" / COURSE_ID / "inbound"
+    os_user = getpass.getuser()
+    if os_user == "jovyan":
+        pytest.skip("nbgrader takes JupyterHub's user for jovyan itself")
+    for name, config in (("plain", ""), ("configured", HUB_CONFIG)):
+        learner = HubLearner(
+            f"hub-{name}",
+            name,
+            tmp_path / name,
+            course,
+            assignment=QUIZ,
+            notebook=NOTEBOOK,
+            config=config,
+        )
+        learner.nbgrader("fetch_assignment", QUIZ)
+        learner.nbgrader("submit", QUIZ)
+    # Without the lines, the submission is the shared OS user's.
+    assert not list(inbound.glob(f"hub-plain+{QUIZ}+*"))
+    assert list(inbound.glob(f"{os_user}+{QUIZ}+*"))
+    assert list(inbound.glob(f"hub-configured+{QUIZ}+*"))

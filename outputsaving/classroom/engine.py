@@ -91,6 +91,7 @@ from outputsaving.classroom.pool import Failure, Job, run_jobs
 from outputsaving.classroom.progress import Progress
 from outputsaving.classroom.report import write_intake_table, write_report
 from outputsaving.classroom.runlock import one_run_per_course, work_folder
+from outputsaving.classroom.secret import course_seed
 from outputsaving.classroom.tasks import (
     CourseFiles,
     GradeResult,
@@ -256,7 +257,11 @@ def grade_class(
     created = _prepared_gradebook(config, coursedir, names)
     layout = structure(coursedir, names)
     course = CourseFiles(
-        coursedir.course_id, config, template_gradebook(coursedir.course_id, layout)
+        coursedir.course_id,
+        config,
+        template_gradebook(coursedir.course_id, layout),
+        # From the course's secret, which stays here: kernels get the seed.
+        unseen_seed=course_seed(course_dir),
     )
 
     # Learners refused inside the zip are refused here too, never left out.

@@ -16,14 +16,18 @@ must be as listed (:func:`~outputsaving.grading.evidence.changes_result`):
 anything else fails the test, and :func:`writer_findings` names it for a
 flag and the feedback. A note without a listing is no evidence.
 
-The hidden function tests of activity 1 also call the function on data it
-has never seen (note ``<key>_unseen``). The audit makes those data again
-here (:func:`outputsaving.grading.activity1.unseen_labels`, from its own
-seed; the note's ``"unseen"`` must name the same), never trusting an array
-of the kernel's, and judges the file the call saved against them; a file
-byte for byte the same as the reference call's is named by
-:func:`unseen_findings` for a flag, unless the note says the function reads
-a notebook variable of that data (an honest mistake, told in the feedback).
+The hidden function tests of activities 1 and 2 also call the function on
+data it has never seen (note ``<key>_unseen``). The audit makes those data
+again here (:func:`outputsaving.grading.activity1.unseen_labels`,
+:mod:`outputsaving.grading.activity2_unseen`, from its own seed; the note's
+``"unseen"`` must name the same), never trusting an array of the kernel's,
+and judges the file the call saved against them; a file byte for byte the
+same as the reference call's is named by :func:`unseen_findings` for a flag,
+unless the note says the function reads a notebook variable of that data (an
+honest mistake, told in the feedback). ``compare_labels``' hidden test is
+judged on the shipped example cases, then on the cases made from the seed;
+a function right on every shipped case and wrong on one made at grading
+time is named by :func:`compare_findings` for a flag.
 
 The learner's kernel wrote the evidence folder, so it is read as untrusted
 input: notes are small JSON files read without following links, arrays are
@@ -43,7 +47,7 @@ import numpy as np
 
 from outputsaving.files import read_regular
 from outputsaving.findings import CheckResult, Finding
-from outputsaving.grading import activity1, activity2, imagej
+from outputsaving.grading import activity1, activity2, activity2_unseen, imagej
 from outputsaving.grading.common import failure_message, task_result
 from outputsaving.grading.evidence import (
     EVIDENCE_FOLDER,
@@ -55,6 +59,7 @@ from outputsaving.grading.evidence import (
 __all__ = [
     "EVIDENCE_CELLS",
     "audit_evidence",
+    "compare_findings",
     "unseen_findings",
     "visible_paths",
     "writer_findings",
@@ -190,23 +195,35 @@ UNSEEN_CALLS = {
     "a1_mask": "save_label_mask",
     "a1_table": "save_table",
     "a1_rois": "save_rois",
+    **{key: name for name, (key, _) in activity2_unseen.SAVE_FUNCTIONS.items()},
 }
 
 
 def _unseen_results(name: str, note: dict, folder: Path) -> list[CheckResult]:
     """The unseen call's file, judged against unseen data made here."""
-    if note.get("unseen") != activity1.unseen_params():
+    if name in activity2_unseen.SAVE_FUNCTIONS:
+        params = activity2_unseen.unseen_params(name)
+    else:
+        params = activity1.unseen_params()
+    if note.get("unseen") != params:
         return [_no_evidence()]
     parameter = note.get("parameter")
     if not (isinstance(parameter, str) and parameter.isidentifier()):
         parameter = "the first"
+    returned = _returned_file(note, folder)
+    if name in activity2_unseen.SAVE_FUNCTIONS:
+        return [
+            *_written_results(note, folder),
+            *activity2_unseen.unseen_file_result(
+                returned, folder, name=name, parameter=parameter
+            ),
+        ]
     if name == "save_table":
         check, expected = activity1.unseen_table_result, activity1.unseen_table()
     elif name == "save_rois":
         check, expected = activity1.unseen_rois_result, activity1.unseen_labels()
     else:
         check, expected = activity1.unseen_mask_result, activity1.unseen_labels()
-    returned = _returned_file(note, folder)
     return [
         *_written_results(note, folder),
         *check(returned, expected, folder, name=name, parameter=parameter),
@@ -313,17 +330,20 @@ def _settings_judge(notes, root: Path) -> list[CheckResult]:
 
 
 def _compare_judge(cases: int | None):
+    unseen = cases is None
+
     def judge(notes, _root):
         if not notes:
             return [_no_evidence()]
-        expected = len(activity2.compare_cases()[:cases])
+        expected = activity2.compare_case_count(cases)
         results = []
         for _, note in notes:
             returns = note.get("returns")
-            if not isinstance(returns, list):
+            made = note.get("unseen") == activity1.unseen_params() or not unseen
+            if not isinstance(returns, list) or not made:
                 results.append(_no_evidence())
                 continue
-            judged = activity2.compare_returns_result(returns)
+            judged = activity2.compare_returns_result(returns, unseen=unseen)
             if judged.passed and len(returns) < expected:
                 judged = _no_evidence()
             results.append(judged)
@@ -377,17 +397,23 @@ EVIDENCE_CELLS: dict[str, dict[str, tuple[str, Callable]]] = {
     "activity2": {
         "a2_task2_table_csv_hidden": (
             "a2_table_csv",
-            _file_judge(activity2.table_csv_result),
+            _with_unseen(_file_judge(activity2.table_csv_result), "a2_table_csv"),
         ),
-        "a2_task3_png16_hidden": ("a2_png16", _file_judge(_mask_format("png16"))),
-        "a2_task3_jpeg_hidden": ("a2_jpeg", _file_judge(_mask_format("jpeg"))),
+        "a2_task3_png16_hidden": (
+            "a2_png16",
+            _with_unseen(_file_judge(_mask_format("png16")), "a2_png16"),
+        ),
+        "a2_task3_jpeg_hidden": (
+            "a2_jpeg",
+            _with_unseen(_file_judge(_mask_format("jpeg")), "a2_jpeg"),
+        ),
         "a2_task3_colour_png_hidden": (
             "a2_colour_png",
-            _file_judge(_mask_format("colour_png")),
+            _with_unseen(_file_judge(_mask_format("colour_png")), "a2_colour_png"),
         ),
         "a2_task6_nuclei_mask_hidden": (
             "a2_nuclei",
-            _file_judge(activity2.nuclei_mask_result),
+            _with_unseen(_file_judge(activity2.nuclei_mask_result), "a2_nuclei"),
         ),
         "a2_task4_compare_visible": ("a2_compare_visible", _compare_judge(3)),
         "a2_task4_compare_hidden": ("a2_compare", _compare_judge(None)),
@@ -528,6 +554,33 @@ def unseen_findings(assignment: str, workdir: Path, /) -> dict[str, Finding]:
             if result.errors:
                 found[grade_id] = result.errors[0]
                 break
+    return found
+
+
+def compare_findings(assignment: str, workdir: Path, /) -> dict[str, Finding]:
+    """``{grade_id: finding}`` when ``compare_labels`` gave the expected counts
+    for every example case shipped with the course, but not for a case of the
+    same kind made at grading time: answers kept for the shipped cases.
+
+    For a flag, whatever the test's score (its verdict is the evidence's).
+    """
+    root = Path(workdir) / EVIDENCE_FOLDER
+    found: dict[str, Finding] = {}
+    if assignment != "activity2" or not root.is_dir():
+        return found
+    shipped = len(activity2.compare_cases())
+    for _, note in _notes(root, "a2_compare"):
+        returns = note.get("returns")
+        if not isinstance(returns, list) or len(returns) <= shipped:
+            continue
+        if note.get("unseen") != activity1.unseen_params():
+            continue
+        if not activity2.compare_returns_result(returns[:shipped]).passed:
+            continue
+        judged = activity2.compare_returns_result(returns, unseen=True)
+        if judged.errors:
+            found["a2_task4_compare_hidden"] = judged.errors[0]
+            break
     return found
 
 

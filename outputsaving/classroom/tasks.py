@@ -34,12 +34,16 @@ class CourseFiles:
 
     ``config``: nbgrader's configuration of the course (its
     ``nbgrader_config.py``, loaded); ``template``: a SQLite gradebook holding
-    the assignments' structure and no submission, as bytes.
+    the assignments' structure and no submission, as bytes; ``unseen_seed``:
+    the seed the kernels and the audit make the unseen data from.
     """
 
     course_id: str
     config: Any
     template: bytes
+    #: The seed of the hidden tests' unseen data (from the course's secret,
+    #: :mod:`outputsaving.classroom.secret`); None: the worker's own.
+    unseen_seed: int | None = None
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from outputsaving.classroom.execute import BudgetedExecute, no_follow, not_run
 from outputsaving.classroom.kernels import kernel_config
 from outputsaving.classroom.limits import DEFAULT_MAX_FILE_BYTES, MAX_RESULT_BYTES
 from outputsaving.classroom.outcomes import one_line
+from outputsaving.classroom.secret import seed_in_environment
 from outputsaving.classroom.tasks import GradeResult, GradeTask, SolutionTask
 from outputsaving.files import remove_no_follow, write_atomically, write_tree
 from outputsaving.grading.activity1 import GRADER_VARIABLE
@@ -109,7 +110,15 @@ def _scratch() -> Path:
 
 
 def grade_submission(task: GradeTask) -> GradeResult:
-    """Autograde one submission; return its scores, notes and graded folder."""
+    """Autograde one submission; return its scores, notes and graded folder.
+
+    Its kernel and the audit make the unseen data from the course's seed.
+    """
+    with seed_in_environment(task.course.unseen_seed):
+        return _grade_submission(task)
+
+
+def _grade_submission(task: GradeTask) -> GradeResult:
     from nbgrader.api import Gradebook
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
@@ -432,6 +441,11 @@ def _graded_files(
 
 def measure_solution(task: SolutionTask) -> dict[str, float]:
     """Run the source notebooks (solutions) once; seconds per notebook."""
+    with seed_in_environment(task.course.unseen_seed):
+        return _measure_solution(task)
+
+
+def _measure_solution(task: SolutionTask) -> dict[str, float]:
     from nbgrader.preprocessors import Execute
 
     out = {}

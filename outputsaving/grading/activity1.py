@@ -518,17 +518,19 @@ def unseen_table() -> pd.DataFrame:
     return measure_objects(_unseen(unseen_seed())[1])
 
 
-def notebook_variables(function, name: str, /) -> list[str]:
+def notebook_variables(function, name: str, /, looks_like=None) -> list[str]:
     """Global names ``function``'s code reads that hold data like its argument.
 
-    ``name``: the save function's name (a key of ``_UNSEEN_DATA``). A function
+    ``name``: the save function's name (a key of ``_UNSEEN_DATA``), unless
+    ``looks_like`` (value -> bool) says what its data look like. A function
     that saves the notebook's ``table`` instead of its parameter reads it here.
     """
     code = getattr(function, "__code__", None)
     namespace = getattr(function, "__globals__", None)
     if code is None or not isinstance(namespace, dict):
         return []
-    _, looks_like = _UNSEEN_DATA[name]
+    if looks_like is None:
+        _, looks_like = _UNSEEN_DATA[name]
     names: set[str] = set()
     stack = [code]
     while stack:
@@ -673,14 +675,22 @@ def _table_difference(found: pd.DataFrame, given: pd.DataFrame):
 
 
 def unseen_table_result(
-    path, table, output_dir=None, /, *, name="save_table", parameter="table"
+    path,
+    table,
+    output_dir=None,
+    /,
+    *,
+    name="save_table",
+    parameter="table",
+    sep="tab",
 ) -> list[CheckResult]:
-    """The saved table holds ``table``'s columns and values, tab-delimited."""
+    """The saved table holds ``table``'s columns and values, delimited by
+    ``sep`` (as :func:`~outputsaving.table.check_table` takes it)."""
     task = task_result("table", path)
     path = saved_file(task, path, output_dir, name=name)
     if path is None:
         return [task]
-    check = check_table(path, sep="tab")
+    check = check_table(path, sep=sep)
     content = check.content
     if check.passed and isinstance(content, pd.DataFrame):
         differs = _table_difference(content, table)

@@ -30,7 +30,7 @@ from outputsaving.analysis import measure_objects, segment_shapes
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
 from outputsaving.files import FORMAT_NAMES, sniff_format
 from outputsaving.findings import CheckResult
-from outputsaving.grading import activity1, evidence, monitor
+from outputsaving.grading import activity1, activity2_unseen, evidence, monitor
 from outputsaving.grading.common import (
     assert_passes,
     call_learner_function,
@@ -152,7 +152,7 @@ def grade_output_dir(output_dir, /) -> None:
 # -- tasks 2, 3 and 6: the saved files -----------------------------------------------
 
 
-def _expect_format(result: CheckResult, path: Path, expected: str) -> bool:
+def expect_format(result: CheckResult, path: Path, expected: str) -> bool:
     """Add a finding and return False when ``path`` is not of format ``expected``."""
     found = sniff_format(path)
     if found == expected:
@@ -221,7 +221,7 @@ def mask_format_result(
     task = task_result(_FORMAT_WORDS[fmt], path)
     path = saved_file(task, path, output_dir, name=name or f"save_mask_{fmt}")
     expected = "jpeg" if fmt == "jpeg" else "png"
-    if path is None or not _expect_format(task, path, expected):
+    if path is None or not expect_format(task, path, expected):
         return [task]
     labels = _shapes() if reference is None else reference
     if fmt == "png16":
@@ -229,7 +229,7 @@ def mask_format_result(
         with Image.open(path) as image:
             mode = image.mode
         if check.passed and not (mode.startswith("I;16") or mode == "I"):
-            task.add("activity2.png_not_16bit", mode=_mode_words(mode))
+            task.add("activity2.png_not_16bit", mode=mode_words(mode))
         return [task, check]
     if not _expect_shape(task, path, labels.shape) or fmt == "jpeg":
         return [task]
@@ -237,7 +237,7 @@ def mask_format_result(
         mode = image.mode
         rgb = np.asarray(image.convert("RGB"))
     if mode not in ("RGB", "RGBA", "P", "PA"):
-        task.add("activity2.png_not_colour", mode=_mode_words(mode))
+        task.add("activity2.png_not_colour", mode=mode_words(mode))
     elif len(np.unique(rgb[labels > 0], axis=0)) < 2:
         task.add("activity2.png_one_colour")
     return [task]
@@ -273,7 +273,7 @@ def _expect_shape(result: CheckResult, path: Path, shape) -> bool:
     return False
 
 
-def _mode_words(mode: str) -> str:
+def mode_words(mode: str) -> str:
     words = {
         "1": "1-bit black and white",
         "L": "8-bit greyscale",
@@ -334,6 +334,7 @@ def grade_table_csv(save_table_csv, /) -> None:
     assert_passes(
         evidence.written_result(written, returned=path), *table_csv_result(path, folder)
     )
+    assert_passes(*activity2_unseen.unseen_call(save_table_csv, path, "save_table_csv"))
 
 
 def grade_mask_format(save_function, /, *, fmt: str) -> None:
@@ -350,6 +351,7 @@ def grade_mask_format(save_function, /, *, fmt: str) -> None:
         evidence.written_result(written, returned=path),
         *mask_format_result(path, folder, fmt=fmt, name=name),
     )
+    assert_passes(*activity2_unseen.unseen_call(save_function, path, name))
 
 
 def grade_nuclei_mask(save_nuclei_mask, /) -> None:
@@ -365,6 +367,9 @@ def grade_nuclei_mask(save_nuclei_mask, /) -> None:
     assert_passes(
         evidence.written_result(written, returned=path),
         *nuclei_mask_result(path, folder),
+    )
+    assert_passes(
+        *activity2_unseen.unseen_call(save_nuclei_mask, path, "save_nuclei_mask")
     )
 
 
@@ -450,7 +455,8 @@ def compare_labels_result(compare_labels, /, *, cases: int | None = None):
     cases : int, optional
         Use only the first ``cases`` of :func:`compare_cases` (the visible test
         and the self-check use the first three, one of them re-read as 8-bit);
-        all by default.
+        by default all of them, then one case of each of their kinds made at
+        grading time (:mod:`~outputsaving.grading.activity2_unseen`).
 
     Returns
     -------
@@ -458,7 +464,8 @@ def compare_labels_result(compare_labels, /, *, cases: int | None = None):
         Names the first case, in words, where a count is not the expected
         one; never raises for a failing function. Its ``content`` is what the
         function returned for each case tried (:func:`compare_returns_result`
-        judges it again, for the class grader's audit).
+        judges it again, for the class grader's audit). The expected counts
+        are worked out only after the function returned.
     """
     result = task_result("compare_labels")
     if not callable(compare_labels):
@@ -466,7 +473,8 @@ def compare_labels_result(compare_labels, /, *, cases: int | None = None):
         result.add("task.not_callable", name="compare_labels", found=found)
         return result
     returns: list = []
-    for _description, original, reread, _expected in compare_cases()[:cases]:
+    unseen = cases is None
+    for original, reread in _compare_arrays(cases):
         try:
             found = compare_labels(original.copy(), reread.copy())
         except NotImplementedError:
@@ -477,23 +485,52 @@ def compare_labels_result(compare_labels, /, *, cases: int | None = None):
             returns.append(["raised", type(error).__name__, detail])
             break
         returns.append(_returned(found))
-        if not compare_returns_result(returns[-1:], first=len(returns) - 1).passed:
+        last = len(returns) - 1
+        if not compare_returns_result(returns[-1:], first=last, unseen=unseen).passed:
             break
-    judged = compare_returns_result(returns)
+    judged = compare_returns_result(returns, unseen=unseen)
     judged.content = returns
     return judged
 
 
-def compare_returns_result(returns: list, /, *, first: int = 0) -> CheckResult:
+def _compare_arrays(cases: int | None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``(original, reread)`` arrays ``compare_labels`` is given, in order."""
+    arrays = [(original, reread) for _, original, reread, _ in compare_cases()[:cases]]
+    if cases is None:
+        arrays += [(o, r) for _, o, r in activity2_unseen.unseen_compare_cases()]
+    return arrays
+
+
+def compare_case_count(cases: int | None = None, /) -> int:
+    """How many cases :func:`compare_labels_result` tries with ``cases``."""
+    return len(_compare_arrays(cases))
+
+
+def _compare_expected(unseen: bool) -> list[tuple[str, dict[str, int]]]:
+    """``(description, expected counts)`` of the shipped cases, then of the
+    unseen ones when ``unseen``."""
+    expected = [(d, e) for d, _, _, e in compare_cases()]
+    if unseen:
+        expected += [
+            (description, activity2_unseen.expected_counts(original, reread))
+            for description, original, reread in activity2_unseen.unseen_compare_cases()
+        ]
+    return expected
+
+
+def compare_returns_result(
+    returns: list, /, *, first: int = 0, unseen: bool = False
+) -> CheckResult:
     """Judge what ``compare_labels`` returned for the cases, from case ``first`` on.
 
-    ``returns`` holds, per case of :func:`compare_cases`, plain data:
-    ``["dict", {key: value}]`` for a returned mapping, ``["raised", name,
-    detail]`` for an exception, ``["other", value]`` for anything else.
+    ``returns`` holds, per case of :func:`compare_cases` (then, when
+    ``unseen``, of the unseen cases), plain data: ``["dict", {key: value}]``
+    for a returned mapping, ``["raised", name, detail]`` for an exception,
+    ``["other", value]`` for anything else.
     """
     result = task_result("compare_labels")
-    for (description, _, _, expected), found in zip(
-        compare_cases()[first:], returns, strict=False
+    for (description, expected), found in zip(
+        _compare_expected(unseen)[first:], returns, strict=False
     ):
         kind = found[0] if isinstance(found, list) and found else "other"
         if kind == "raised":
@@ -567,7 +604,8 @@ def grade_compare_labels(compare_labels, /, *, cases: int | None = None) -> None
     __tracebackhide__ = True
     result = compare_labels_result(compare_labels, cases=cases)
     key = "a2_compare" if cases is None else "a2_compare_visible"
-    evidence.record(key, cases=cases, returns=result.content or [])
+    unseen = activity1.unseen_params() if cases is None else None
+    evidence.record(key, cases=cases, returns=result.content or [], unseen=unseen)
     assert_passes(result)
 
 
