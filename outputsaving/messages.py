@@ -881,12 +881,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         E,
         "For {case}, your compare_labels gave '{key}' = {found}, but {expected} "
         "was expected. Re-read the definition of '{key}' in the task.",
+    ),
     "activity2.unseen_image_differs": (
         E,
         "Your {name} saved an image that is not the one it was given ({found}, "
         "where it was given {expected}): does it use its `{parameter}` parameter, "
         "or a variable of the notebook?",
-    ),
     ),
     "activity2.choice_missing": (
         E,
@@ -1149,6 +1149,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         E,
         "You have not answered {name} yet: it is still None. Write your answer "
         "where the cell says # YOUR CODE HERE, and run the cell again.",
+    ),
     # imagej.advice_*: Fiji's advice after what a checker found (imagej_words.py).
     "imagej.advice_file_again": (
         N,
@@ -1254,7 +1255,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         N,
         "Save the count mask image itself, not a snapshot or a flattened copy of "
         "the window.",
-    ),
     ),
     "quiz.empty": (
         E,
