@@ -1525,6 +1525,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "tests the grader could not re-check on its own score 0. Remove that "
         "code; your instructor will review this submission.",
     ),
+    "classroom.audit_builtins": (
+        E,
+        "Your notebook patches Python's built-ins ({detail}), which the tests "
+        "use too, so the tests the grader could not re-check on its own score 0. "
+        "Remove that code; your instructor will review this submission.",
+    ),
+    "classroom.audit_frames": (
+        E,
+        "Your notebook reads the grader's call frames ({detail}), where the tests "
+        "keep what they expect, so the tests the grader could not re-check on its "
+        "own score 0. Remove that code; your instructor will review this "
+        "submission.",
+    ),
+    "classroom.audit_reads_frames": (
+        E,
+        "Your notebook reads the grader's call frames while a test runs ({detail}), "
+        "where the test keeps what it expects, so the tasks it concerns score 0. "
+        "Work out the answers from what your functions are given; your instructor "
+        "will review this submission.",
+    ),
     # classroom.audit_recheck*: the note under a test cell of the feedback whose
     # score the audit changed (outputsaving.classroom.engine).
     "classroom.audit_header": (

@@ -87,6 +87,7 @@ import numpy as np
 
 from outputsaving.classroom.evidence_audit import (
     audit_evidence,
+    compare_findings,
     unseen_findings,
     visible_paths,
     writer_findings,
@@ -888,14 +889,76 @@ def tampering_evidence(notebook, /) -> list[str]:
     modules.discard("*")
     found: list[str] = []
 
-    def add(text: str) -> None:
-        if text not in found:
+    def add(text: str, *, kind: str = "") -> None:
+        # One finding per text; one in all for a kind (a chain of frame reads).
+        if text not in found and not (kind and any(f.startswith(kind) for f in found)):
             found.append(text)
 
+    builtins_names = {"__builtins__"}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                builtins_names.update(
+                    alias.asname or alias.name
+                    for alias in node.names
+                    if alias.name == "builtins"
+                )
     for tree in trees:
         for node in ast.walk(tree):
             _scan_node(node, modules, add)
+            _scan_runtime(node, builtins_names, add)
+    if any(text.startswith(PATCHES_BUILTINS) for text in found):
+        # Named for what it does, not for the import it needed.
+        found = [text for text in found if text != "it imports builtins"]
     return found
+
+
+#: How a finding of :func:`tampering_evidence` begins for a patch of Python's
+#: built-ins, and for code that reads call frames.
+PATCHES_BUILTINS = "it patches Python's built-ins"
+READS_FRAMES = "it reads the grader's call frames"
+#: Attributes that give code the frames of its callers (the grader's, in a test).
+_FRAME_ATTRIBUTES = frozenset(
+    {"_getframe", "_current_frames", "f_back", "f_locals", "f_globals", "tb_frame"}
+)
+#: Functions of inspect and traceback that walk the live stack.
+_FRAME_FUNCTIONS = {
+    "inspect": frozenset(
+        {"stack", "currentframe", "getouterframes", "getinnerframes", "trace"}
+    ),
+    "traceback": frozenset({"walk_stack", "extract_stack", "print_stack"}),
+    "sys": frozenset({"_getframe", "_current_frames"}),
+}
+
+
+def _scan_runtime(
+    node: ast.AST, builtins_names: set[str], add: Callable[..., None]
+) -> None:
+    """Findings about Python itself: patched built-ins, call frames read."""
+    patched = None
+    if isinstance(node, ast.Attribute | ast.Subscript) and isinstance(
+        node.ctx, ast.Store | ast.Del
+    ):
+        patched = node.value
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("setattr", "delattr")
+        and node.args
+    ):
+        patched = node.args[0]
+    if isinstance(patched, ast.Name) and patched.id in builtins_names:
+        add(f"{PATCHES_BUILTINS} ({_dotted(node)})")
+    if isinstance(node, ast.Attribute):
+        owner = node.value.id if isinstance(node.value, ast.Name) else None
+        if node.attr in _FRAME_ATTRIBUTES or node.attr in _FRAME_FUNCTIONS.get(
+            owner or "", ()
+        ):
+            add(f"{READS_FRAMES} ({_dotted(node)})", kind=READS_FRAMES)
+    elif isinstance(node, ast.ImportFrom) and node.module in _FRAME_FUNCTIONS:
+        for alias in node.names:
+            if alias.name in _FRAME_FUNCTIONS[node.module]:
+                add(f"{READS_FRAMES} ({node.module}.{alias.name})", kind=READS_FRAMES)
 
 
 def _scan_node(node: ast.AST, modules: set[str], add: Callable[[str], None]) -> None:
@@ -1041,6 +1104,12 @@ def audit_notebook(
         result.flags.append(
             f"{grade_id}: the same file whatever it was given: {finding.message}"
         )
+    for grade_id, finding in compare_findings(assignment, workdir).items():
+        # Right for the shipped example cases only: answers kept for them.
+        result.flags.append(
+            f"{grade_id}: right for the example cases shipped with the course, "
+            f"not for one made at grading time: {finding.message}"
+        )
     if assignment in imagej.ASSIGNMENTS:
         _imagej_flags(assignment, workdir, result)
     _audit_events(read_events(workdir), _graded_ids(executed_notebook), result)
@@ -1050,14 +1119,30 @@ def audit_notebook(
     if evidence:
         detail = "; ".join(dict.fromkeys(evidence[:3]))
         result.flags.append(f"possible tampering with the grader: {detail}")
-        result.notes.append(fill("classroom.audit_tampering", detail=detail))
+        text = _tampering_text(evidence)
+        result.notes.append(text)
         if distrust_on_tampering:
-            text = fill("classroom.audit_tampering", detail=detail)
             for grade_id in _graded_ids(executed_notebook):
                 if result.verdicts.get(grade_id) is None:
                     result.verdicts[grade_id] = False
                     result.messages[grade_id] = text
     return result
+
+
+def _tampering_text(evidence: list[str]) -> str:
+    """The learner's note for the tampering scan's findings, named for what
+    they are: a patch of Python's built-ins, call frames read, or the course's
+    grading code reached into."""
+    for kind, code in (
+        (PATCHES_BUILTINS, "classroom.audit_builtins"),
+        (READS_FRAMES, "classroom.audit_frames"),
+    ):
+        if all(text.startswith(kind) for text in evidence):
+            parts = [text.removeprefix(kind).strip(" ()") for text in evidence]
+            return fill(code, detail=", ".join(dict.fromkeys(parts[:3])))
+    return fill(
+        "classroom.audit_tampering", detail="; ".join(dict.fromkeys(evidence[:3]))
+    )
 
 
 # -- how the notebook used the course's code (the kernel's monitor) -----------------
@@ -1096,7 +1181,7 @@ _A1_WORDS = (
     (("mask", "reference"), "a1_task2"),
 )
 _A2_WORDS = (
-    (("compare",), "a2_task4"),
+    (("compare", "counts"), "a2_task4"),
     (("table_csv",), "a2_task2"),
     (("nuclei",), "a2_task6"),
     (("mask_format", "shapes", "saved_masks"), "a2_task3"),
@@ -1159,7 +1244,7 @@ def _event_tasks(event: dict) -> tuple[str, ...]:
             if any(word in name for word in words):
                 return tasks
         return ("quiz_q",)
-    if module.endswith(".activity2"):
+    if module.endswith((".activity2", ".activity2_unseen")):
         if "choice" in name:
             fmt = re.search(r"fmt\s*=\s*['\"](\w+)['\"]", line)
             return (f"a2_task5_{fmt.group(1)}_",) if fmt else ("a2_task5",)
@@ -1181,9 +1266,14 @@ def _event_tasks(event: dict) -> tuple[str, ...]:
 def _audit_events(events: list[dict], graded_ids: list[str], result) -> None:
     """Give 0 to the tasks whose grading code or saving code a learner used."""
     result.events = events
-    for kind, code in (
-        ("uses", "classroom.audit_grading_use"),
-        ("saves_with", "classroom.audit_course_saving"),
+    for kind, code, flag in (
+        ("uses", "classroom.audit_grading_use", "uses the course's code"),
+        ("saves_with", "classroom.audit_course_saving", "saves with the course's code"),
+        (
+            "reads_frames",
+            "classroom.audit_reads_frames",
+            READS_FRAMES.removeprefix("it "),
+        ),
     ):
         chosen = [e for e in events if e["kind"] == kind]
         if not chosen:
@@ -1192,7 +1282,7 @@ def _audit_events(events: list[dict], graded_ids: list[str], result) -> None:
         detail = ", ".join(names[:3])
         text = fill(code, detail=detail)
         result.notes.append(text)
-        result.flags.append(f"{kind.replace('_', ' ')} the course's code: {detail}")
+        result.flags.append(f"{flag}: {detail}")
         for event in chosen:
             for task in _event_tasks(event):
                 for grade_id in graded_ids:

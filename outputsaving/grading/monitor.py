@@ -24,6 +24,15 @@ writes from the course's own code are not noted; from learners' code
     Reading the course's own saving code (``outputsaving.demo``'s
     ``run_demo``, ``outputsaving.settings.make_settings``): the save tasks
     are the learner's work.
+``reads_frames``
+    Learners' code getting hold of call frames (``sys._getframe``,
+    ``inspect.stack()``/``currentframe()``, ``traceback.walk_stack``,
+    ``sys._current_frames``, a frame's ``f_code``, a traceback's
+    ``tb_frame``, a generator's ``gi_frame``): the grader's frames hold what
+    it expects. The target names the grading function that was running (its
+    ``grade_*`` test when there is one), else ``outputsaving.grading``.
+    ``inspect``'s own read of a module's ``__dict__`` on the way is not
+    noted as a replacement.
 
 The same audit hook sees who writes files: while a hidden test calls a
 learner's function (:func:`watch_writes`), each ``open`` for writing,
@@ -116,6 +125,10 @@ def _is_library(filename: str) -> bool:
     return filename.startswith(("<frozen", *_LIBRARIES)) and not _is_course(filename)
 
 
+def _is_learner(filename: str) -> bool:
+    return not _is_course(filename) and not _is_library(filename)
+
+
 def _learner_frame(depth: int):
     """The frame that caused this access, when it is learners' code; else None.
 
@@ -167,7 +180,11 @@ def _on_read(module_name: str, name: str, value) -> None:
         return
     target = f"{module_name}.{name}"
     if name == "__dict__":
-        _note("replaces", target, frame)
+        # inspect.stack() and getmodule read every module's __dict__ while
+        # looking at frames: that is noted as reading frames, not replacing.
+        reader = sys._getframe(2).f_code.co_filename
+        if os.path.basename(reader) != "inspect.py" or not _is_library(reader):
+            _note("replaces", target, frame)
         return
     if name.startswith("__") and name.endswith("__"):
         return
@@ -208,16 +225,74 @@ class _Watched(types.ModuleType):
         types.ModuleType.__delattr__(self, name)
 
 
+#: Audit events that hand out a frame: ``sys._getframe`` (also behind
+#: ``inspect.currentframe``/``stack`` and ``traceback.walk_stack``),
+#: ``sys._current_frames``, and the reads of a frame's code or of the frame of
+#: a traceback, generator or coroutine (``object.__getattr__``).
+FRAME_EVENTS = frozenset({"sys._getframe", "sys._current_frames"})
+_FRAME_ATTRIBUTES = frozenset(
+    {"f_code", "tb_frame", "gi_frame", "cr_frame", "ag_frame"}
+)
+#: Standard modules that walk the live stack for their caller.
+_FRAME_WALKERS = frozenset({"inspect.py", "traceback.py"})
+#: A thread inside the hook: the hook's own frame reads raise events too.
+_IN_HOOK = threading.local()
+
+
 def _audit_hook(event: str, args) -> None:
     # Called by CPython inside any setattr of a class or a function's code,
-    # and on every file opened, in every library: it must never raise, or
-    # C/C++ extensions abort.
-    if event == "object.__setattr__":
-        with contextlib.suppress(BaseException):
-            _on_setattr(args[0], args[1])
-    elif _WATCHES and event in WRITE_EVENTS:
-        with contextlib.suppress(BaseException):
-            _on_write(event, args)
+    # on every file opened and every frame handed out, in every library: it
+    # must never raise, or C/C++ extensions abort.
+    if getattr(_IN_HOOK, "on", False):
+        return
+    _IN_HOOK.on = True
+    try:
+        if event == "object.__setattr__":
+            with contextlib.suppress(BaseException):
+                _on_setattr(args[0], args[1])
+        elif event in FRAME_EVENTS or (
+            event == "object.__getattr__" and args[1] in _FRAME_ATTRIBUTES
+        ):
+            with contextlib.suppress(BaseException):
+                _on_frame(event)
+        elif _WATCHES and event in WRITE_EVENTS:
+            with contextlib.suppress(BaseException):
+                _on_write(event, args)
+    finally:
+        _IN_HOOK.on = False
+
+
+def _on_frame(event: str) -> None:
+    """Note learners' code that asked for a frame (see ``reads_frames``)."""
+    frame = sys._getframe(2)  # who raised the event (above the hook and this)
+    if event == "sys._getframe":
+        # inspect.stack(), traceback.walk_stack(): their caller asked.
+        while frame is not None and (
+            os.path.basename(frame.f_code.co_filename) in _FRAME_WALKERS
+            and _is_library(frame.f_code.co_filename)
+        ):
+            frame = frame.f_back
+    if frame is None or not _is_learner(frame.f_code.co_filename):
+        return
+    _note("reads_frames", _running_grader(frame), frame)
+
+
+def _running_grader(frame) -> str:
+    """The grading function the stack above ``frame`` is in: its ``grade_*``
+    test when there is one, else the nearest; ``outputsaving.grading`` when
+    no grader runs."""
+    grading = _PACKAGE + "grading" + os.sep
+    nearest = None
+    while frame is not None:
+        code = frame.f_code
+        if code.co_filename.startswith(grading):
+            name = f"{frame.f_globals.get('__name__', 'outputsaving.grading')}."
+            name += code.co_name
+            if code.co_name.startswith("grade_"):
+                return name
+            nearest = nearest or name
+        frame = frame.f_back
+    return nearest or "outputsaving.grading"
 
 
 def _on_setattr(target, name) -> None:
