@@ -931,37 +931,6 @@ def _rerun_result(rerun, reference: np.ndarray) -> CheckResult:
     return result
 
 
-def _rerun_function_result(rerun_from_settings, settings_path: Path) -> CheckResult:
-    """Try ``rerun_from_settings`` on every case; record and judge what it gave."""
-    folder = evidence.test_folder("a1_rerun")
-    cases = rerun_cases(settings_path, folder)
-    if not callable(rerun_from_settings):
-        result = task_result("re-run", "")
-        found = type(rerun_from_settings).__name__
-        result.add("task.not_callable", name="rerun_from_settings", found=found)
-        return result
-    notes = []
-    results = []
-    for name, path in cases:
-        try:
-            returned = rerun_from_settings(Path(path))
-        except NotImplementedError:
-            result = task_result("re-run", "")
-            result.add("task.not_implemented", name="rerun_from_settings")
-            return result
-        except Exception as error:
-            returned = error
-        if isinstance(returned, BaseException):
-            kept = f"raised {type(returned).__name__}"
-        else:
-            kept = evidence.record_array(folder, name, returned)
-        notes.append({"case": name, "settings": Path(path).name, "returned": kept})
-        results.append(rerun_case_result(name, path, returned))
-    evidence.record("a1_rerun", folder, cases=notes)
-    failed = [result for result in results if not result.passed]
-    return failed[0] if failed else results[0]
-
-
 def _rerun(settings_path, /) -> tuple[np.ndarray | None, str]:
     """The hidden test's re-run: in this process only under the class grader.
 
