@@ -1102,9 +1102,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "imagej.mask_lut_png": (
         E,
         "Your mask is a PNG saved while the count mask was shown with a colour "
-        "lookup table, so ImageJ wrote 8-bit colour indices (indexed colour), not "
-        "the labels. Set the lookup table to grey first (Image > Lookup Tables > "
-        "Grays), or save as TIFF.",
+        "lookup table, so ImageJ wrote 8-bit indexed colour: palette indices set "
+        "by the display range, not the labels themselves. They may equal the "
+        "labels (with the range 0-255 Analyze Particles leaves), but every label "
+        "above 255 becomes 255, another display range changes them, and many "
+        "programs read the colours instead. Set the lookup table to grey first "
+        "(Image > Lookup Tables > Grays), or save as TIFF.",
+    ),
+    "imagej.choice_colour_png": (
+        E,
+        "Your COLOUR_PNG_GOOD_FOR_LABELS is not the expected judgement of the "
+        "colour PNG. If Fiji showed the label values in it, look at what they "
+        "depend on: ImageJ wrote palette indices through the count mask's "
+        "display range (Image > Adjust > Brightness/Contrast), here 0-255; with "
+        "another range, or with labels above 255, the values change, and many "
+        "programs read the file as colours.",
     ),
     "imagej.mask_8bit": (
         E,

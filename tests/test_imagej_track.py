@@ -709,3 +709,16 @@ def test_every_code_the_track_shows_over_the_catalogue_has_fiji_words(graded):
     assert "table.no_header" in emitted
     missing = {c: n for c, n in emitted.items() if not _has_fiji_words(c)}
     assert not missing, missing
+
+
+def test_a_wrong_judgement_of_the_colour_png_says_what_its_values_depend_on():
+    """Issue 20 §5: in Fiji the colour PNG may show the labels (display range 0-255)."""
+    result = grader.format_choice_result(True, fmt="colour_png")
+    assert result.codes == ["imagej.choice_colour_png"]
+    text = result.findings[0].message
+    assert "display range" in text
+    assert "above 255" in text
+    assert grader.format_choice_result(False, fmt="colour_png").passed
+    assert grader.format_choice_result(None, fmt="colour_png").codes == [
+        "activity2.choice_missing"
+    ]

@@ -68,6 +68,7 @@ __all__ = [
     "MacroRun",
     "file_result",
     "find_imagej",
+    "format_choice_result",
     "grade_format_choice",
     "grade_rerun_label_mask",
     "grade_rerun_mask_format",
@@ -1315,10 +1316,21 @@ def grade_saved_nuclei_mask(name, output_dir, /) -> None:
     _grade_saved("nuclei", name, output_dir, "NUCLEI_MASK_FILE")
 
 
+def format_choice_result(answer, /, *, fmt: str) -> CheckResult:
+    """Activity 2, task 4: the judgement of a format, as in activity 2; a wrong
+    judgement of the colour PNG says what its values depend on in ImageJ."""
+    result = activity2.check_format_choice(answer, fmt=fmt)
+    if fmt == "colour_png" and "activity2.choice_wrong" in result.codes:
+        new = CheckResult(kind=result.kind, path=result.path)
+        new.add("imagej.choice_colour_png")
+        return new
+    return result
+
+
 def grade_format_choice(answer, /, *, fmt: str) -> None:
     """Test of activity 2, task 4: the judgement of a format (as in activity 2)."""
     __tracebackhide__ = True
-    assert_passes(activity2.check_format_choice(answer, fmt=fmt))
+    assert_passes(format_choice_result(answer, fmt=fmt))
 
 
 monitor.watch(__name__)
