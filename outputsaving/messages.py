@@ -1847,6 +1847,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "submissions not finished are graded again by the next run. Free some "
         "space, then run the same command again.",
     ),
+    "classroom.disk_full_run": (
+        E,
+        "the grader's disk was full while the notebook ran, so a cell failed "
+        "through no fault of the learner ({error}): not graded, nothing recorded; "
+        "the next run grades it again. Free some space first.",
+    ),
     "classroom.zip_refused": (
         E,
         "the zip {zip} was refused, so nothing of it was imported and nothing "

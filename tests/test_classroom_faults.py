@@ -384,6 +384,31 @@ def test_a_disk_watch_counts_growth_only_and_calls_back_once_past_the_limit(tmp_
     assert calls[0] > 2 * 2**20
 
 
+def _failed_on(evalue: str) -> nbformat.NotebookNode:
+    error = nbformat.v4.new_output("error", ename="OSError", evalue=evalue)
+    cell = nbformat.v4.new_code_cell("save()", outputs=[error])
+    return nbformat.v4.new_notebook(cells=[cell])
+
+
+def test_a_cell_failed_on_the_grader_s_full_disk_is_the_grader_s_fault(
+    tmp_path, monkeypatch
+):
+    from outputsaving.classroom import diskwatch
+
+    full = _failed_on("[Errno 28] No space left on device: 'out.png'")
+    quota = _failed_on("[Errno 122] Disk quota exceeded")
+    other = _failed_on("[Errno 2] No such file or directory: 'out/x.png'")
+    share = 512 * 2**20
+    monkeypatch.setattr(diskwatch, "free_bytes", lambda _folder: 3 * 2**20)
+    said = diskwatch.grader_disk_full([other, full], tmp_path, share)
+    assert said == "OSError: [Errno 28] No space left on device: 'out.png' (3 MiB free)"
+    assert diskwatch.grader_disk_full([quota], tmp_path, share)
+    assert diskwatch.grader_disk_full([other], tmp_path, share) == ""
+    # With its share free, a full disk is the learner's own (their /tmp).
+    monkeypatch.setattr(diskwatch, "free_bytes", lambda _folder: share)
+    assert diskwatch.grader_disk_full([full], tmp_path, share) == ""
+
+
 def test_the_disk_cap_is_a_grade_option(tmp_path, monkeypatch):
     from outputsaving.classroom import engine
     from outputsaving.classroom.limits import DEFAULT_DISK_BYTES
@@ -469,6 +494,48 @@ def test_a_notebook_saving_past_the_disk_cap_is_stopped_as_the_learner_s_fault(
     assert cap_mib < len(saved) < HOG_COPIES
     work = course.root / STATE_DIR / "work"
     assert not work.exists() or not any(work.iterdir())
+
+
+#: A learner's answer whose save fails as on a full disk.
+NO_SPACE = """import errno
+raise OSError(errno.ENOSPC, "No space left on device", "out.png")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+@pytest.mark.sandbox
+def test_a_cell_failed_on_the_grader_s_full_disk_is_graded_again_by_the_next_run(
+    tmp_path, monkeypatch, unsafe
+):
+    """The disk of the run's folder is full (1 MiB left): the learner's save
+    failing with ENOSPC is not their fault: not graded, no marker, no grade
+    recorded. With the disk freed, the next run grades it (the same error is
+    then the learner's own: question 2 scores 0)."""
+    from answer_catalogue import Q2
+
+    from outputsaving.classroom import diskwatch
+    from outputsaving.classroom.engine import grade_class
+    from outputsaving.classroom.markers import marker_path
+
+    course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
+    (released,) = (REPO / "notebooks" / QUIZ).glob("*.ipynb")
+    student = nbformat.read(released, as_version=4)
+    course.submit("ann", QUIZ, with_answers(student, {**RIGHT, Q2: NO_SPACE}))
+    options = {"workers": 1, "unsafe": unsafe, "progress": False, "feedback": False}
+    with monkeypatch.context() as patch:
+        patch.setattr(diskwatch, "free_bytes", lambda _folder: 2**20)
+        first = grade_class(course.root, stream=io.StringIO(), **options)
+    (outcome,) = first.outcomes
+    assert outcome.outcome == "failed"
+    assert "the grader's disk was full" in outcome.log_line()
+    assert "No space left on device" in outcome.log_line()
+    assert not marker_path(course.root, "ann", QUIZ).exists()
+    again = grade_class(course.root, stream=io.StringIO(), **options)
+    (outcome,) = again.graded_now
+    assert (outcome.student, outcome.outcome) == ("ann", "graded")
+    assert outcome.score < outcome.max_score
+    assert marker_path(course.root, "ann", QUIZ).exists()
 
 
 # -- fault 7: course messages, not tracebacks ------------------------------------

@@ -16,19 +16,31 @@ its name), so a million empty files count too. A watch measures again every
 the learner's code writes between two measures goes past the limit before
 the kernel is killed. It is a watch, not a wall: at the default per-file cap
 (64 MiB) and the speed of the page cache, some hundred MiB at most.
+
+The other side of it, :func:`grader_disk_full`: a cell that failed because
+the grader's disk was full, with the learner within their share, is the
+grader's fault (the submission is graded again by the next run).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-__all__ = ["ENTRY_BYTES", "INTERVAL", "DiskWatch", "disk_usage"]
+__all__ = [
+    "ENTRY_BYTES",
+    "INTERVAL",
+    "DiskWatch",
+    "disk_usage",
+    "free_bytes",
+    "grader_disk_full",
+]
 
 #: Least bytes charged for one file or folder (a block: its inode and name).
 ENTRY_BYTES = 4096
@@ -156,3 +168,46 @@ class DiskWatch:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+#: What the error of a write to a full disk says (errno 28, 122).
+_FULL_WORDS = tuple(
+    word
+    for number in (errno.ENOSPC, errno.EDQUOT)
+    for word in (f"[Errno {number}]", os.strerror(number))
+)
+
+
+def free_bytes(folder: str | os.PathLike) -> int | None:
+    """Bytes this user may still write on the disk of ``folder`` (None: unknown)."""
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return None
+    return info.f_bavail * info.f_frsize
+
+
+def grader_disk_full(notebooks: Iterable, folder: str | os.PathLike, share: int) -> str:
+    """Why a run's failing cells are the grader's fault: its disk was full.
+
+    A cell that failed with "No space left on device" (or "Disk quota
+    exceeded") while the disk of ``folder`` has less than ``share`` bytes free
+    (the learner's share, ``--disk-mb``) did not fail because of the learner:
+    returns the error and the space left, for the grader's log (the
+    submission is then graded again by the next run). Returns "" otherwise,
+    such as for a learner who filled their own ``/tmp``, with the disk free.
+    """
+    errors = [
+        f"{output.get('ename', '')}: {output.get('evalue', '')}"
+        for notebook in notebooks
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+        and any(word in str(output.get("evalue", "")) for word in _FULL_WORDS)
+    ]
+    if not errors:
+        return ""
+    free = free_bytes(folder)
+    if free is None or free >= share:
+        return ""
+    return f"{errors[0]} ({free // 2**20} MiB free)"

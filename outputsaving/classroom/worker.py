@@ -36,6 +36,7 @@ from typing import Any
 import nbformat
 
 from outputsaving.classroom.course import NBGRADER_FILES
+from outputsaving.classroom.diskwatch import grader_disk_full
 from outputsaving.classroom.execute import BudgetedExecute, no_follow, not_run
 from outputsaving.classroom.kernels import kernel_config
 from outputsaving.classroom.limits import DEFAULT_MAX_FILE_BYTES, MAX_RESULT_BYTES
@@ -168,6 +169,10 @@ def _grade_submission(task: GradeTask) -> GradeResult:
         )
         result.timestamp = task.timestamp or saved
         result.reasons = [*task.notes, *repairs]
+        if full := _disk_full(task, workdir):
+            # The grader's fault, not the learner's: graded again next run.
+            result.outcome, result.error = "failed", full
+            return result
         after_run(task, result, workdir)
         result.files, result.dropped = _graded_files(workdir, task.assignment.notebooks)
     except Exception:
@@ -291,6 +296,20 @@ def _repair_staged(staging: Path, task: GradeTask) -> tuple[list[str], list[str]
         nbformat.write(repaired, path)
         repairs.extend(repair.message for repair in done)
     return repairs, unreadable
+
+
+def _disk_full(task: GradeTask, workdir: Path) -> str:
+    """The grader's message when a cell failed because the grader's disk was
+    full (:func:`~outputsaving.classroom.diskwatch.grader_disk_full`), or ""."""
+    if any(code == "classroom.disk_quota" for _, code, _ in BudgetedExecute.stops):
+        return ""  # the learner passed their share
+    notebooks = [_read_notebook(workdir / name) for name in task.assignment.notebooks]
+    error = grader_disk_full(
+        [nb for nb in notebooks if nb is not None],
+        workdir,
+        task.disk_bytes or DEFAULT_MAX_FILE_BYTES,
+    )
+    return fill("classroom.disk_full_run", error=error) if error else ""
 
 
 def after_run(task: GradeTask, result: GradeResult, workdir: Path) -> None:
