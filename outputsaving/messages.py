@@ -642,6 +642,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your {name} stopped with {error}{detail}. Run its cell and the cell "
         "that calls it to see which line fails.",
     ),
+    # A given cell that calls a learner's function which raised
+    # (outputsaving.stopped): Run All goes on.
+    "given.stopped_at": (
+        E,
+        "{function} stopped with {error}, in its line {line}: {code}. The "
+        "notebook goes on without it: fix that line, run its cell and this "
+        "one again, then the self-check below.",
+    ),
+    "given.function_not_defined": (
+        E,
+        "{function} is not defined: run the cell that defines it (def "
+        "{function}, with this name), then this one again.",
+    ),
+    "given.not_defined": (
+        E,
+        "{name} is not defined, so {function} could not run. Run the cells "
+        "above first (Run > Run All Above Selected Cell), then this one again.",
+    ),
+    "given.stopped": (
+        E,
+        "{function} stopped with {error}. The notebook goes on without it: "
+        "fix your function, run its cell and this one again, then the "
+        "self-check below.",
+    ),
     "task.not_done": (
         E,
         "Your {name} returned None: this task is not done yet. Write its code "

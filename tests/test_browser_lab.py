@@ -655,3 +655,119 @@ def test_quiz_says_that_validate_success_is_not_right_answers(page, lab, course)
     check = cells.nth(_cell_index(student, cell_id="quiz-q3-selfcheck"))
     _show(page, check)
     _screenshot(page, "quiz-selfcheck-judged-later")
+
+
+# -- Run All past a learner's mistake (issue 21 §2) ---------------------------------
+
+#: A raising answer in each task: the functions raise where a given cell calls them.
+A1_RAISING = {
+    # The output folder is never made: every saving function raises.
+    "a1_task1_output_dir": (
+        'from pathlib import Path\n\nOUTPUT_DIR = Path("not_made_yet")'
+    ),
+}
+A2_RAISING = {
+    "a2_task2_save_table_csv": (
+        "def save_table_csv(table, output_dir):\n"
+        '    path = Path(output_dir) / "results.csv"\n'
+        '    table.to_csv(path, sep=",,", index=False)\n'
+        "    return path"
+    ),
+    "a2_task3_save_mask_formats": (
+        "def save_mask_png16(labels, output_dir):\n"
+        '    path = Path(output_dir) / "label_mask_16bit"\n'
+        "    Image.fromarray(labels.astype(np.uint16)).save(path)\n"
+        "    return path\n\n\n"
+        "def save_mask_jpeg(labels, output_dir):\n"
+        '    path = Path(output_dir) / "label_mask.jpg"\n'
+        "    Image.fromarray(labels.astype(np.uint8)).save(path)\n"
+        "    return path\n\n\n"
+        "def save_mask_colour_png(labels, output_dir):\n"
+        '    path = Path(output_dir) / "label_mask_colour.png"\n'
+        "    fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=100)\n"
+        '    ax.imshow(labels, cmap="okabe_ito")\n'
+        "    fig.savefig(path)\n"
+        "    plt.close(fig)\n"
+        "    return path"
+    ),
+    "a2_task4_compare_labels": (
+        "def compare_labels(original, reread):\n"
+        "    counts = {}\n"
+        '    counts["values_before"] += len(np.unique(original))\n'
+        "    return counts"
+    ),
+    "a2_task6_save_nuclei_mask": (
+        "def save_nuclei_mask(labels, output_dir):\n"
+        '    path = Path(output_dir) / "nuclei_labels"\n'
+        "    Image.fromarray(labels.astype(np.uint16)).save(path)\n"
+        "    return path"
+    ),
+}
+RAISING = {ASSIGNMENT: A1_RAISING, ACTIVITY2: A2_RAISING}
+#: The functions that raise, by assignment: each given cell that calls one says so.
+STOPPED = {
+    ASSIGNMENT: ["save_label_mask", "save_table", "save_rois", "save_settings"],
+    ACTIVITY2: [
+        "save_table_csv",
+        "save_mask_png16",
+        "compare_labels",
+        "save_nuclei_mask",
+    ],
+}
+
+
+def _code_cells(notebook: nbformat.NotebookNode) -> list[int]:
+    """Cells with code (a hidden test's cell holds only its comment)."""
+    return [
+        i
+        for i, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code"
+        and any(
+            line.strip() and not line.strip().startswith("#")
+            for line in cell.source.splitlines()
+        )
+    ]
+
+
+@pytest.mark.parametrize("assignment", [ASSIGNMENT, ACTIVITY2])
+def test_run_all_goes_on_past_a_raising_answer_in_each_task(
+    page, lab, course, assignment
+):
+    """Each raising function: one course line, and every later cell still runs."""
+    student = course.student_notebook(assignment)
+    answers = course.solution_answers_with(assignment, RAISING[assignment])
+    path = _learner_copy(course, f"raising-{assignment}", assignment)
+    cells = _open_notebook(page, lab, path, student)
+    for grade_id, code in answers.items():
+        _type_into_cell(page, cells.nth(_cell_index(student, grade_id=grade_id)), code)
+    _run_all(page, student)
+    prompts = [
+        cells.nth(i).locator(".jp-InputPrompt").text_content()
+        for i in _code_cells(student)
+    ]
+    assert all(any(ch.isdigit() for ch in p) for p in prompts), prompts  # all ran
+    outputs = [
+        " ".join(o.split()) for o in cells.locator(".jp-OutputArea").all_text_contents()
+    ]
+    assert not [o for o in outputs if "Traceback" in o or "NameError" in o]
+    for function in STOPPED[assignment]:
+        # The given cell's line (a self-check names a raising function too).
+        lines = [o for o in outputs if f"{function} stopped with" in o]
+        lines = [o for o in lines if "The notebook goes on without it" in o]
+        assert lines, function
+        assert "in its line" in lines[0], lines[0]
+        assert "self-check below" in lines[0], lines[0]
+    checks = [
+        i
+        for i, cell in enumerate(student.cells)
+        if cell.cell_type == "code" and cell.source.startswith("selfcheck.")
+    ]
+    for index in checks:  # every self-check ran and said something
+        assert _output_text(cells.nth(index)).strip(), student.cells[index].source
+    if assignment == ACTIVITY2:
+        comparison = cells.nth(_cell_index(student, cell_id="a2-task4-code-1"))
+        said = " ".join(_output_text(comparison).split())
+        assert "Left out here: your colour PNG is 640 x 480 pixels" in said, said
+    call = {ASSIGNMENT: "task2-call", ACTIVITY2: "a2-task3-code-1"}[assignment]
+    _show(page, cells.nth(_cell_index(student, cell_id=call)))
+    _screenshot(page, f"{assignment}-run-all-past-a-raising-answer")

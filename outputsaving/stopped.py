@@ -1,0 +1,138 @@
+"""One course line for a learner's function that raised in a given cell.
+
+The notebooks' given cells call the learner's functions inside ``try``; when
+one raises, :func:`stopped` prints what happened in one message (the
+function, the exception, the learner's line that raised it) and returns
+``None``, which the cell stores in its result variable: Run All goes on, and
+the later cells say that the task is not done yet instead of raising a
+``NameError``::
+
+    try:
+        label_mask_path = save_label_mask(labels, OUTPUT_DIR)
+        print("Saved", label_mask_path)
+    except Exception as error:
+        label_mask_path = selfcheck.stopped("save_label_mask", error)
+"""
+
+from __future__ import annotations
+
+import io
+import linecache
+import sys
+import textwrap
+import tokenize
+
+from outputsaving.messages import fill
+
+__all__ = ["WIDTH", "stopped", "wrapped"]
+
+#: Width of a printed course line: JupyterLab breaks longer lines mid-word.
+WIDTH = 88
+#: The most characters of an exception's text a course line quotes.
+ERROR_CHARS = 160
+
+
+def wrapped(text: str, /, *, indent: str = "") -> str:
+    """``text`` wrapped at word boundaries to :data:`WIDTH`, paragraph by paragraph.
+
+    The first line starts with ``indent``; the lines after it are indented two
+    spaces more, so that a wrapped message still reads as one item.
+    """
+    lines = []
+    for paragraph in text.splitlines() or [""]:
+        lines += textwrap.wrap(
+            paragraph,
+            WIDTH,
+            initial_indent=indent,
+            subsequent_indent=indent + "  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [indent]
+    return "\n".join(lines)
+
+
+def _error_text(error: BaseException) -> str:
+    """``FileNotFoundError: [Errno 2] No such file ...``, on one short line."""
+    text = " ".join(str(error).split()).rstrip(":")
+    if len(text) > ERROR_CHARS:
+        text = text[: ERROR_CHARS - 3].rstrip() + "..."
+    name = type(error).__name__
+    return f"{name}: {text}" if text else name
+
+
+def _learner_line(function, error: BaseException) -> tuple[int, str] | None:
+    """The deepest line of the traceback in ``function``'s own cell (or file)."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return None
+    found = None
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == code.co_filename:
+            found = tb
+        tb = tb.tb_next
+    if found is None:
+        return None
+    line = _without_comment(linecache.getline(code.co_filename, found.tb_lineno))
+    return (found.tb_lineno, line) if line else None
+
+
+def _without_comment(line: str) -> str:
+    """A line of code without its comment and outer spaces."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(line.strip()).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return line.strip()
+    comments = [token.start[1] for token in tokens if token.type == tokenize.COMMENT]
+    return line.strip()[: comments[0]].rstrip() if comments else line.strip()
+
+
+def stopped(function, error: BaseException, /) -> None:
+    """Print one course line on ``function`` having raised ``error``; return None.
+
+    Parameters
+    ----------
+    function : str or callable
+        The learner's function the given cell called, or its name, looked up
+        among the notebook's names (``__main__``; a name still works when the
+        learner renamed or never defined the function).
+    error : BaseException
+        What the call raised.
+
+    Returns
+    -------
+    None
+        For the cell's result variable: later cells say the task is not done.
+    """
+    name = function if isinstance(function, str) else function.__name__
+    if isinstance(function, str):
+        function = vars(sys.modules["__main__"]).get(name)  # the notebook's names
+    message = _message(name, function, error)
+    print(wrapped(message))
+    return None
+
+
+def _message(name: str, function, error: BaseException) -> str:
+    unset = getattr(error, "name", None) if isinstance(error, NameError) else None
+    if unset is not None and _raised_by_the_caller(error):
+        # The call never ran: a name it needs (or the function) is not defined.
+        if unset == name:
+            return fill("given.function_not_defined", function=name)
+        return fill("given.not_defined", name=unset, function=name)
+    where = _learner_line(function, error) if function is not None else None
+    if where is None:
+        return fill("given.stopped", function=name, error=_error_text(error))
+    line, code = where
+    return fill(
+        "given.stopped_at",
+        function=name,
+        error=_error_text(error),
+        line=line,
+        code=code,
+    )
+
+
+def _raised_by_the_caller(error: BaseException) -> bool:
+    """The error's traceback has one frame: the given cell's own line."""
+    tb = error.__traceback__
+    return tb is not None and tb.tb_next is None
