@@ -205,6 +205,8 @@ def _rewritten(outputs: dict) -> dict:
     }
 
 
+#: What the feedback says about a dialog (the notebook's own text names dialogs too).
+_DIALOG_WORDS = ("waiting for a dialog", "cannot answer dialogs", "opens dialogs")
 _SAVE_1 = "// SAVE 1: the count mask (the active image), as TIFF.\n"
 _ANALYZE = '"size=" + minSize + "-" + maxSize + " pixel'
 
@@ -488,7 +490,7 @@ CASES: tuple[Case, ...] = (
         ),
         outputs="solution",
         says=("loop",),
-        avoids=("dialog",),
+        avoids=_DIALOG_WORDS,
     ),
     Case(
         "ij1_home_dir",
@@ -502,7 +504,7 @@ CASES: tuple[Case, ...] = (
         ),
         outputs="solution",
         says=('getDirectory("home")',),
-        avoids=("dialog",),
+        avoids=_DIALOG_WORDS,
         flagged=True,
     ),
     Case(
@@ -518,7 +520,7 @@ CASES: tuple[Case, ...] = (
         ),
         outputs="solution",
         says=('getDirectory("image")',),
-        avoids=("dialog",),
+        avoids=_DIALOG_WORDS,
         flagged=True,
     ),
     Case(

@@ -201,7 +201,7 @@ def review_reasons(assignment: str, workdir: Path) -> list[str]:
         how = _OUTCOME_WORDS.get(outcome, "")
         run = f"the macro, run again, {how}; " if how else ""
         reasons.append(
-            f"{run}the handed-in files are not the ones it writes: "
-            f"{_names(unmatched)}. Were they made by this macro?"
+            f"{run}the handed-in files are not the ones the macro writes when "
+            f"run again: {_names(unmatched)}. Were they made by this macro?"
         )
     return reasons
