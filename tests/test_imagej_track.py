@@ -722,3 +722,35 @@ def test_a_wrong_judgement_of_the_colour_png_says_what_its_values_depend_on():
     assert grader.format_choice_result(None, fmt="colour_png").codes == [
         "activity2.choice_missing"
     ]
+
+
+@pytest.mark.imagej
+@pytest.mark.parametrize("assignment", [A1, A2])
+def test_the_rehearsal_macro_runs_the_macro_as_the_grader_does(
+    imagej, tmp_path, assignment
+):
+    """Issue 20 §6: rehearse_grading.ijm, released next to the template."""
+    released = REPO / "notebooks" / assignment
+    assert (released / "rehearse_grading.ijm").is_file()
+    for path in released.glob("*.tif"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "rehearse_grading.ijm").write_text(
+        (released / "rehearse_grading.ijm").read_text()
+    )
+    (tmp_path / MACRO[assignment]).write_text(
+        (REPO / "source" / assignment / SOLUTION[assignment]).read_text()
+    )
+    (tmp_path / "rehearsal").mkdir()
+    (tmp_path / "rehearsal" / "left_over.txt").write_text("an earlier rehearsal")
+    lines = imagej.run_lines((tmp_path / "rehearse_grading.ijm").read_text(), tmp_path)
+    made = sorted(p.name for p in (tmp_path / "rehearsal").iterdir())
+    # What the grader's run of the same macro writes, and nothing left over.
+    run = grader.run_macro(
+        tmp_path / MACRO[assignment],
+        activity=2 if assignment == A2 else 1,
+        output_dir=tmp_path / "graded",
+        timeout=PATIENCE,
+    )
+    assert made == sorted(run.written)
+    assert not (tmp_path / "output").exists()
+    assert f"Rehearsal done. rehearsal/ holds: {' '.join(made)}" in lines
