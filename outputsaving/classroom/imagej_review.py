@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from outputsaving.files import read_regular, sniff_format, walk_no_follow
-from outputsaving.grading import imagej
+from outputsaving.grading import imagej, imagej_run
 from outputsaving.grading.evidence import EVIDENCE_FOLDER
 
 __all__ = ["copied_files", "review_reasons", "same_content"]
@@ -48,7 +48,7 @@ _OUTCOME_WORDS = {
 
 def copied_files(text: str) -> list[str]:
     """The calls of a macro's text that copy files or write typed-in text."""
-    code = "\n".join(imagej._code_lines(text))
+    code = "\n".join(imagej_run._code_lines(text))
     found = [f"File.{m.group(1)}" for m in _COPIES.finditer(code)]
     found += [f"File.{m.group(1)} of typed-in text" for m in _TYPED.finditer(code)]
     return list(dict.fromkeys(found))
@@ -84,7 +84,7 @@ def _rois(data: bytes):
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             found = set()
-            for info in archive.infolist()[: imagej.MAX_FILES * 50]:
+            for info in archive.infolist()[: imagej_run.MAX_FILES * 50]:
                 roi = roifile.ImagejRoi.frombytes(archive.read(info))
                 coordinates = roi.coordinates()
                 found.add((int(roi.roitype), np.asarray(coordinates).tobytes()))
@@ -170,7 +170,7 @@ def review_reasons(assignment: str, workdir: Path) -> list[str]:
 
     reasons = []
     macro = workdir / imagej.MACRO_NAMES[assignment]
-    text, _ = imagej._read_macro(macro) if macro.is_file() else (None, "")
+    text, _ = imagej_run._read_macro(macro) if macro.is_file() else (None, "")
     copies = copied_files(text) if text else []
     if copies:
         reasons.append(

@@ -19,6 +19,7 @@ catalogue.
 from __future__ import annotations
 
 from outputsaving.findings import CheckResult, Finding
+from outputsaving.grading import monitor
 from outputsaving.messages import fill
 
 __all__ = ["FIJI_ADVICE", "FIJI_WORDING", "REVIEWED", "fiji_finding"]
@@ -168,3 +169,6 @@ def fiji_result(result: CheckResult) -> CheckResult:
     new = CheckResult(kind=result.kind, path=result.path, content=result.content)
     new.findings = [fiji_finding(f) for f in result.findings]
     return new
+
+
+monitor.watch(__name__)
