@@ -312,20 +312,33 @@ def _own_objects(folder: Path):
     try:
         files = sorted(
             p for p in folder.iterdir() if p.is_file() and not p.is_symlink()
-        )
+        )[:MAX_LISTED]
+        key = (str(folder), tuple((p.name, p.stat().st_size) for p in files))
+        key += tuple(p.stat().st_mtime_ns for p in files)
     except OSError:
         return None
+    if key in _OWN_OBJECTS:
+        return _OWN_OBJECTS[key]
     formats = {p: sniff_format(p) for p in files}
     images = [p for p in files if formats[p] in ("tiff", "png")]
     images.sort(key=lambda p: formats[p] != "tiff")
     reference = activity1.reference_labels()
+    found = None
     for path in images[:20]:
         labels = check_label_mask(path).content
         if _count_mask_of_input(labels):
-            if np.array_equal(labels > 0, reference > 0):
-                return None
-            return labels
-    return None
+            if not np.array_equal(labels > 0, reference > 0):
+                found = labels
+            break
+    if len(_OWN_OBJECTS) > 16:
+        _OWN_OBJECTS.clear()
+    _OWN_OBJECTS[key] = found
+    return found
+
+
+#: Files of a folder looked at for its count mask, at most.
+MAX_LISTED = 200
+_OWN_OBJECTS: dict = {}
 
 
 def _objects_words(objects, folder: Path) -> dict:
