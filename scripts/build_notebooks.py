@@ -120,11 +120,40 @@ def _environment() -> dict[str, str]:
     return env
 
 
+#: Paragraphs of the notebooks' markdown that are for the student version only
+#: (how to work in it, Validate, hand-in): a solution leaves them out.
+STUDENT_ONLY = (
+    "**How this notebook works.**",
+    "**How to answer.**",
+    "After each answer, run its **self-check** cell",
+    "**Validate**",
+    "Save the notebook and hand it in.",
+)
+#: A placeholder line above an answer (``OUTPUT_DIR = None``): student-only.
+_PLACEHOLDER = re.compile(r"^\s*[A-Za-z_]\w*\s*=\s*None\s*$")
+#: The banner at the top of every solution.
+BANNER = (
+    "> **Solution.** This is the solution of `{student}`, run from top to "
+    "bottom: each answer says *why* it is done this way, in its comments. Try "
+    "the tasks in your own notebook first; Validate and hand-in are for that one, "
+    "not for this one."
+)
+
+
 def solution_version(source: Path) -> nbformat.NotebookNode:
-    """Return the source notebook without hidden tests and solution markers."""
+    """Return the source notebook without hidden tests and solution markers.
+
+    It is dressed as a solution (:func:`dressed_as_solution`): a banner and a
+    title that say so, without the student version's instructions and the
+    placeholders above the answers.
+    """
     notebook = nbformat.read(source, as_version=4)
     notebook, _ = ClearHiddenTests().preprocess(notebook, {})
     for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get(
+            "solution"
+        ):
+            cell.source = _without_placeholders(cell.source)
         marker = _SOLUTION_MARKER if cell.cell_type == "code" else _MARKDOWN_MARKER
         lines = cell.source.splitlines()
         cell.source = "\n".join(line for line in lines if not marker.match(line))
@@ -132,6 +161,52 @@ def solution_version(source: Path) -> nbformat.NotebookNode:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+    return dressed_as_solution(notebook, source.name)
+
+
+def _without_placeholders(code: str) -> str:
+    """An answer cell's code without the placeholders above its solution."""
+    lines = code.splitlines()
+    begin = next((i for i, line in enumerate(lines) if _SOLUTION_MARKER.match(line)), 0)
+    kept = [
+        line
+        for i, line in enumerate(lines)
+        if i >= begin or not _PLACEHOLDER.match(line)
+    ]
+    return "\n".join(kept)
+
+
+def dressed_as_solution(
+    notebook: nbformat.NotebookNode, student: str
+) -> nbformat.NotebookNode:
+    """A banner and a title that say "Solution"; no student-only paragraphs.
+
+    Markdown only: a solution's code and outputs are not changed, so an
+    executed solution can be dressed again without running it.
+    """
+    cells = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and cell.get("id") != "solution-banner":
+            paragraphs = [
+                paragraph
+                for paragraph in cell.source.split("\n\n")
+                if not paragraph.lstrip().startswith(STUDENT_ONLY)
+            ]
+            if all(p.lstrip().startswith("#") for p in paragraphs) and len(
+                paragraphs
+            ) < len(cell.source.split("\n\n")):
+                continue  # a heading left alone, such as "## Done"
+            cell.source = "\n\n".join(paragraphs)
+        if cell.get("id") != "solution-banner":
+            cells.append(cell)
+    title = next((c for c in cells if c.cell_type == "markdown"), None)
+    if title is not None and title.source.startswith("# "):
+        heading, _, rest = title.source.partition("\n")
+        if not heading.endswith("(solution)"):
+            title.source = f"{heading} (solution)" + (f"\n{rest}" if rest else "")
+    banner = nbformat.v4.new_markdown_cell(BANNER.format(student=student))
+    banner.id = "solution-banner"
+    notebook.cells = [banner, *cells]
     return notebook
 
 

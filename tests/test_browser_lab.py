@@ -771,3 +771,31 @@ def test_run_all_goes_on_past_a_raising_answer_in_each_task(
     call = {ASSIGNMENT: "task2-call", ACTIVITY2: "a2-task3-code-1"}[assignment]
     _show(page, cells.nth(_cell_index(student, cell_id=call)))
     _screenshot(page, f"{assignment}-run-all-past-a-raising-answer")
+
+
+# -- the solutions (issue 21 §4) -------------------------------------------------
+
+
+def test_a_solution_says_it_is_one_and_why(page, lab, course):
+    """The banner and the title say "Solution"; the answers say why."""
+    name = "activity1_save_outputs_solution.ipynb"
+    folder = course.root / "solutions" / ASSIGNMENT
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "solutions" / ASSIGNMENT / name, folder / name)
+    solution = nbformat.read(folder / name, as_version=4)
+    cells = _open_notebook(page, lab, f"solutions/{ASSIGNMENT}/{name}", solution)
+    banner = cells.nth(0).locator(".jp-RenderedMarkdown").text_content()
+    banner = " ".join(banner.split())
+    assert banner.startswith("Solution. This is the solution of")
+    title = cells.nth(1).locator("h1").first.text_content()
+    assert title.startswith("Activity 1: save file outputs (solution)")
+    text = " ".join(cells.all_text_contents())
+    assert "YOUR CODE HERE" not in text
+    assert "How this notebook works" not in text
+    assert "OUTPUT_DIR = None" not in text
+    _screenshot(page, "activity1-solution-banner")
+    answer = cells.nth(_cell_index(solution, cell_id="a1-task2-save-label-mask"))
+    assert "Why uint16, not uint8" in answer.text_content()
+    _show(page, answer)
+    _screenshot(page, "activity1-solution-why")
+

@@ -229,7 +229,50 @@ def test_solution_markers_are_removed_from_solution_version(tmp_path):
     path = tmp_path / "n.ipynb"
     nbformat.write(notebook, path)
     solution = build_notebooks.solution_version(path)
-    assert solution.cells[0].source == "x = 1\ny = 2\nz = 3"
+    assert solution.cells[1].source == "x = 1\ny = 2\nz = 3"
+
+
+def test_a_solution_is_dressed_as_one(tmp_path):
+    """Banner, title, no student-only paragraphs or placeholders (issue 21 §4)."""
+    notebook = nbformat.v4.new_notebook()
+    answer = nbformat.v4.new_code_cell(
+        "# OUTPUT_DIR: the folder.\nOUTPUT_DIR = None\n### BEGIN SOLUTION\n"
+        'OUTPUT_DIR = None  # not a placeholder\nOUTPUT_DIR = Path("out")\n'
+        "### END SOLUTION"
+    )
+    answer.metadata["nbgrader"] = {"solution": True, "grade_id": "a", "grade": False}
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell(
+            "# Activity 9: things\n\nWhat to do.\n\n**How this notebook works.** "
+            "Write your code where it says # YOUR CODE HERE."
+        ),
+        answer,
+        nbformat.v4.new_markdown_cell("## Done\n\nSave the notebook and hand it in."),
+    ]
+    path = tmp_path / "activity9.ipynb"
+    nbformat.write(notebook, path)
+    solution = build_notebooks.solution_version(path)
+    banner, title, code = solution.cells
+    assert banner.source.startswith("> **Solution.** This is the solution of")
+    assert "`activity9.ipynb`" in banner.source
+    assert title.source == "# Activity 9: things (solution)\n\nWhat to do."
+    assert code.source == (
+        "# OUTPUT_DIR: the folder.\nOUTPUT_DIR = None  # not a placeholder\n"
+        'OUTPUT_DIR = Path("out")'
+    )
+    again = build_notebooks.dressed_as_solution(solution, "activity9.ipynb")
+    assert [c.source for c in again.cells] == [banner.source, title.source, code.source]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=SOURCE_IDS)
+def test_each_committed_solution_says_it_is_one(source):
+    solution = REPO / "solutions" / source.parent.name / f"{source.stem}_solution.ipynb"
+    cells = _read(solution).cells
+    assert cells[0].source.startswith("> **Solution.**")
+    assert cells[1].source.splitlines()[0].endswith("(solution)")
+    text = "\n".join(cell.source for cell in cells)
+    for student_only in ("YOUR CODE HERE", "How this notebook works", "How to answer"):
+        assert student_only not in text
 
 
 def test_normalise_drops_timing_and_kernel_details():
