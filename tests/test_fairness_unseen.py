@@ -14,6 +14,9 @@ the feedback, not as a replaced module's ``__dict__`` or an import.
 
 from __future__ import annotations
 
+import json
+import stat
+
 import pytest
 from catalogue_class import grade_catalogue, submit_cases
 from nbgrader_course import Course
@@ -26,6 +29,8 @@ from unseen_catalogue import (
     SAME_BYTES,
     deserved_scores,
 )
+
+from outputsaving.classroom.secret import SECRET_FILE, course_seed
 
 pytestmark = [pytest.mark.linux, pytest.mark.nbgrader, pytest.mark.sandbox]
 
@@ -90,3 +95,24 @@ def test_feedback_names_the_reason(catalogue, name):
     text = _feedback(catalogue, case)
     for words in case.says:
         assert words in text, f"{name}: {words!r} not in its feedback"
+
+
+def test_the_unseen_data_come_from_the_courses_private_secret(catalogue):
+    """The first grade made the secret (mode 600); every kernel made its unseen
+    data from the seed derived from it, not from the package's fixed seed."""
+    root = catalogue.course.root
+    assert stat.S_IMODE((root / SECRET_FILE).stat().st_mode) == 0o600
+    seed = course_seed(root)
+    assert seed != 26
+    notes = sorted(
+        (root / "autograded").rglob(".outputsaving-evidence/*_unseen-*.json")
+    )
+    assert {n.name.split("_unseen")[0] for n in notes} >= {"a1_mask", "a2_nuclei"}
+    for note in notes:
+        assert json.loads(note.read_text(encoding="utf-8"))["unseen"]["seed"] == seed
+    # The secret never reaches a graded folder or a feedback page.
+    secret = (root / SECRET_FILE).read_text(encoding="ascii").strip()
+    for folder in ("autograded", "feedback"):
+        for path in (root / folder).rglob("*"):
+            if path.is_file() and path.stat().st_size < 5_000_000:
+                assert secret.encode() not in path.read_bytes(), path
