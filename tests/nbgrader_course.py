@@ -17,7 +17,9 @@ gradebook; the repository's gradebook and folders are never touched.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import json
 import os
 import re
 import shutil
@@ -116,6 +118,35 @@ def environment() -> dict[str, str]:
     return env
 
 
+#: Every copy of the course made in this test session.
+_COPIES: list[Path] = []
+#: Solution run times (``.outputsaving/solution_times.json``) measured by the
+#: grading of those copies, by digest of an assignment's source notebooks.
+_SOLUTION_TIMES: dict[str, dict[str, float]] = {}
+
+
+def _shared_solution_times(root: Path) -> None:
+    """Give a new copy the solution run times earlier copies measured.
+
+    ``outputsaving grade`` runs an assignment's solution notebooks to time
+    them (its budgets), once per version of the sources, and keeps the times
+    in the course folder; every copy would run them again. The times are
+    keyed by a digest of the source notebooks, so a copy whose sources a test
+    changed measures its own.
+    """
+    from outputsaving.classroom.course import STATE_DIR
+
+    for copy_root in _COPIES:
+        with contextlib.suppress(OSError, ValueError):
+            cache = copy_root / STATE_DIR / "solution_times.json"
+            _SOLUTION_TIMES.update(json.loads(cache.read_text(encoding="utf-8")))
+    if _SOLUTION_TIMES:
+        state = root / STATE_DIR
+        state.mkdir(exist_ok=True)
+        text = json.dumps(_SOLUTION_TIMES, indent=1)
+        (state / "solution_times.json").write_text(text, encoding="utf-8")
+
+
 class Course:
     """A copy of the course (config, ``source/``, ``data/``) in a folder."""
 
@@ -124,13 +155,20 @@ class Course:
 
     @classmethod
     def copy_of_repo(
-        cls, folder: Path, *, assignments: list[str] | None = None
+        cls,
+        folder: Path,
+        *,
+        assignments: list[str] | None = None,
+        solution_times: bool = True,
     ) -> Course:
         """Copy ``nbgrader_config.py``, ``source/`` (some assignments) and ``data/``.
 
         ``data/`` comes along so that a submission writing into ``../../data``
         (the repository's data folder, seen from a notebook) writes into the
-        copy, never into the repository.
+        copy, never into the repository. ``solution_times``: the copy starts
+        with the solution run times earlier copies measured in this session
+        (:func:`_shared_solution_times`), so that grading it runs no solution
+        again; False: it measures its own.
         """
         root = Path(folder) / "course"
         root.mkdir(parents=True)
@@ -141,6 +179,9 @@ class Course:
         for name in names:
             shutil.copytree(REPO / "source" / name, root / "source" / name)
         shutil.copytree(REPO / "data", root / "data")
+        if solution_times:
+            _shared_solution_times(root)
+        _COPIES.append(root)
         return cls(root)
 
     # -- running nbgrader ------------------------------------------------------
