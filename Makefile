@@ -11,11 +11,12 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: demo test test-quick lint lab data notebooks benchmark clean grade
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt labsettings/pyproject.toml labsettings/overrides.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@# pip's whole output goes to a log; when it fails, its reason is shown.
-	$(BIN)/python -m pip install -c constraints.txt -e ".[test]" > $(VENV)/pip-install.log 2>&1 \
+	@# labsettings: JupyterLab's settings (no news pop-up), into $(VENV)/share/jupyter/lab/settings.
+	$(BIN)/python -m pip install -c constraints.txt -e ".[test]" ./labsettings > $(VENV)/pip-install.log 2>&1 \
 	  || { grep -v '^WARNING: Location' $(VENV)/pip-install.log | tail -n 40; \
 	       echo "pip could not install the course (its whole output: $(VENV)/pip-install.log)"; \
 	       exit 1; }

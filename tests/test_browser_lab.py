@@ -799,3 +799,22 @@ def test_a_solution_says_it_is_one_and_why(page, lab, course):
     _show(page, answer)
     _screenshot(page, "activity1-solution-why")
 
+
+# -- class set-up (issue 21 §5) ----------------------------------------------------
+
+
+def test_jupyterlab_starts_without_the_news_question(lab):
+    """The environment's overrides.json (labsettings/) sets fetchNews to "false".
+
+    JupyterLab applies it to the setting's default, which the learner's own
+    settings (none here for this server's defaults) then start from.
+    """
+    url = (
+        f"{lab.url}/lab/api/settings/@jupyterlab/apputils-extension:notification"
+        f"?token={lab.token}"
+    )
+    with urllib.request.urlopen(url, timeout=60) as response:
+        settings = json.load(response)
+    properties = settings["schema"]["properties"]
+    assert properties["fetchNews"]["default"] == "false"
+    assert properties["checkForUpdates"]["default"] is False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -53,7 +54,11 @@ def test_conda_takes_only_python_and_pip_from_conda():
 def test_conda_installs_the_course_with_the_same_pins_as_pip():
     """pip, inside the conda environment, reads constraints.txt as ``make`` does."""
     _, pip = _conda_environment()
-    assert pip == ["--constraint constraints.txt", "--editable .[test]"]
+    assert pip == [
+        "--constraint constraints.txt",
+        "--editable .[test]",
+        "./labsettings",
+    ]
     constraints = _constraints()
     for name in _pyproject_names():
         assert name in constraints, f"{name} is not pinned in constraints.txt"
@@ -62,6 +67,24 @@ def test_conda_installs_the_course_with_the_same_pins_as_pip():
 def test_makefile_installs_with_the_same_constraints():
     makefile = (ROOT / "Makefile").read_text()
     assert '-c constraints.txt -e ".[test]"' in makefile
+
+
+def test_both_routes_install_jupyterlabs_settings_into_the_environment():
+    """overrides.json goes where JupyterLab reads it: share/jupyter/lab/settings.
+
+    No news pop-up over the notebooks in class (issue 21 §5). An editable
+    install installs no data files, so the settings are a plain package.
+    """
+    package = ROOT / "labsettings"
+    overrides = json.loads((package / "overrides.json").read_text(encoding="utf-8"))
+    notification = overrides["@jupyterlab/apputils-extension:notification"]
+    assert notification["fetchNews"] == "false"
+    files = tomllib.loads((package / "pyproject.toml").read_text(encoding="utf-8"))
+    data = files["tool"]["setuptools"]["data-files"]
+    assert data == {"share/jupyter/lab/settings": ["overrides.json"]}
+    assert '-e ".[test]" ./labsettings' in (ROOT / "Makefile").read_text()
+    _, pip = _conda_environment()
+    assert "./labsettings" in pip
 
 
 def test_the_tests_install_the_dask_extra():
