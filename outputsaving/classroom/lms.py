@@ -29,8 +29,8 @@ lms_user_id``):
 - ``feedback_<assignment>.zip``: the feedback pages of an assignment, to hand
   back through the LMS to the learners who did not submit through nbgrader's
   exchange: ``<student>/<page>.html``, or, for a learner whose Moodle
-  participant id of that assignment is known (``moodle_folders_<assignment>
-  .tsv``, written when a Moodle download is imported), in the folder Moodle's
+  participant id of that assignment is known (``moodle_folders_<A>.tsv``,
+  written when a Moodle download is imported), in the folder Moodle's
   "Upload multiple feedback files in a zip" matches them by.
 
 Moodle's upload (``assignfeedback_file_zip_importer::is_valid_filename_for_
