@@ -24,11 +24,12 @@ from answer_catalogue import Q3, QUIZ_IDS
 from answer_catalogue import QUIZ_RIGHT as RIGHT
 from nbgrader_course import REPO, Course, with_answers
 
-from outputsaving.classroom import engine, limits, worker
+from outputsaving.classroom import engine, kernels, limits, worker
 from outputsaving.classroom.course import course_settings
 from outputsaving.classroom.engine import grade_class
 from outputsaving.classroom.gradebook import prepare_gradebook
 from outputsaving.classroom.markers import marker_path
+from outputsaving.classroom.outcomes import GradingRefused
 from outputsaving.classroom.report import failed_summary
 from outputsaving.classroom.tasks import GradeResult, GradeTask, NotebookGrades
 
@@ -48,7 +49,8 @@ class Canned:
     student -> what happens in the worker instead (``"die"``, ``"hang"``,
     ``"hang_once"``: hang the first time, with ``once`` the file that says it
     did); ``fork_error`` and ``dropped`` as a worker reports them. The graded
-    folder is the submitted notebook itself.
+    folder is the submitted notebook itself, and the ``planted`` files (what
+    a learner's code wrote there).
     """
 
     wrong: dict[str, set[str]] = field(default_factory=dict)
@@ -58,6 +60,7 @@ class Canned:
     once: str = ""
     fork_error: str = ""
     dropped: tuple[str, ...] = ()
+    planted: tuple[tuple[str, bytes], ...] = ()
 
     def __call__(self, task: GradeTask) -> GradeResult:
         student = task.student
@@ -81,6 +84,7 @@ class Canned:
                     grades[meta["grade_id"]] = [0.0 if lost else points, points]
             notebooks[Path(name).stem] = NotebookGrades(grades)
             files[name] = data
+        files.update(self.planted)
         return GradeResult(
             student,
             task.assignment.name,
@@ -164,6 +168,26 @@ def _autograded(course: Course) -> set[str]:
 
 def _wrong(student: str, *grade_ids: str) -> dict[str, set[str]]:
     return {student: set(grade_ids)}
+
+
+# -- refusals -------------------------------------------------------------------
+
+
+def test_grading_refuses_without_a_working_sandbox(monkeypatch, tmp_path):
+    def broken():
+        from outputsaving.classroom.sandbox import SandboxStatus
+
+        return SandboxStatus(
+            False,
+            "bwrap: setting up uid map: Permission denied",
+            "sysctl kernel.apparmor_restrict_unprivileged_userns=0",
+        )
+
+    monkeypatch.setattr(kernels, "probe_sandbox", broken)
+    course = Course.copy_of_repo(tmp_path, assignments=[QUIZ])
+    with pytest.raises(GradingRefused, match="apparmor_restrict_unprivileged_userns"):
+        grade_class(course.root, stream=io.StringIO())
+    assert not (course.root / "gradebook.db").exists()
 
 
 # -- the recorder: gradebook, markers, log ---------------------------------------
@@ -287,9 +311,13 @@ def test_feedback_of_an_earlier_grading_is_replaced(course):
     """A regraded or refused submission never keeps feedback from before."""
     _submit(course, "ana")
     folder = course.root / "submitted" / "ana" / QUIZ
-    _grade(course, Canned(), workers=1, feedback=True)
+    planted = (("grades_summary.html", b"<p>Score: 6.0 / 6.0</p>"),)
+    _grade(course, Canned(planted=planted), workers=1, feedback=True)
     page = course.root / "feedback" / "ana" / QUIZ / f"{NOTEBOOK}.html"
     assert "Score: 6.0 / 6.0" in page.read_text(encoding="utf-8")
+    # what the learner's code wrote beside the notebook is no feedback
+    assert (course.root / "autograded" / "ana" / QUIZ / "grades_summary.html").exists()
+    assert not page.with_name("grades_summary.html").exists()
     stray = page.with_name("old_notes.html")
     stray.write_text("from an earlier version", encoding="utf-8")
 

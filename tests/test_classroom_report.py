@@ -20,6 +20,7 @@ from nbgrader_course import REPO, answer_cell, grade_ids
 from outputsaving.classroom.outcomes import STOP_ENAMES
 from outputsaving.classroom.report import (
     MAX_LABEL,
+    mistake_codes,
     mistake_counts,
     mistake_label,
     mistakes_of,
@@ -286,3 +287,24 @@ def test_the_reports_hold_the_score_that_counts_for_everyone_on_the_roster(tmp_p
     # activity1 was not graded by this run: its rows are there all the same
     assert {s for s, a in table.index if a == "activity1"} == {"ana", "ben", "cleo"}
     assert not [p for p in (tmp_path / "reports").iterdir() if p.name.startswith(".")]
+
+
+def test_mistake_codes_name_the_findings_of_a_message():
+    budget = MESSAGES["classroom.time_budget"][1].format(budget="30 s")
+    memory = MESSAGES["classroom.memory_limit"][1].format(limit="3.0 GiB")
+    text = f"{budget}\nNote: {memory}\nsomething else entirely"
+    assert mistake_codes(text) == ["classroom.time_budget"]
+    assert mistake_codes(memory) == ["classroom.memory_limit"]
+    assert mistake_codes("NameError: name 'x' is not defined") == []
+
+
+@pytest.mark.parametrize(
+    ("grade_id", "task"),
+    [
+        ("a1_task2_mask_lossless_visible", "a1_task2"),
+        ("quiz_q1_two_types", "quiz_q1"),
+        ("something", "something"),
+    ],
+)
+def test_task_of_groups_grade_ids(grade_id, task):
+    assert task_of(grade_id) == task
