@@ -600,8 +600,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "settings.packages": (
         E,
-        "Your 'packages' entry should map each package name to its version "
-        "string, and name at least one package. Record the versions you used.",
+        "Your 'packages' entry should list each package you used with its "
+        "version, such as {{\"numpy\": \"2.4.6\"}}, with at least one package. "
+        "Record the versions you used.",
     ),
     "settings.date": (
         E,
@@ -642,6 +643,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your {name} stopped with {error}{detail}. Run its cell and the cell "
         "that calls it to see which line fails.",
     ),
+    # A failed test about several files names the file of each message
+    # (outputsaving.grading.common.assert_each_passes).
+    "grading.about_file": (E, "Your {what}: {text}"),
     # A given cell that calls a learner's function which raised
     # (outputsaving.stopped): Run All goes on.
     "given.stopped_at": (
@@ -919,8 +923,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "activity2.choice_not_bool": (
         E,
-        "Your {name} is {found}, but True or False was expected. Set it to True "
-        "or False, without quotes.",
+        "Your {name} is {found}, which is neither true nor false. Set it to "
+        "True or False, without quotes (\"yes\" and \"no\" in quotes are "
+        "understood too).",
     ),
     "activity2.choice_wrong": (
         E,
@@ -1305,7 +1310,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "quiz.not_true_false": (
         E,
         "Your {name} is {found}, which is neither true nor false. Answer with "
-        "True or False, without quotes.",
+        "True or False, without quotes (\"yes\" and \"no\" in quotes are "
+        "understood too).",
     ),
     "quiz.items_count": (
         E,

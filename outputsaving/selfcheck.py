@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from outputsaving.findings import CheckResult
 from outputsaving.messages import fill
-from outputsaving.stopped import stopped
+from outputsaving.stopped import stopped, wrapped
 
 __all__ = [
     "compare_labels",
@@ -74,13 +74,16 @@ def show(*results: CheckResult, what: str, plural: bool = False) -> bool:
                 "selfcheck.not_yet_plural" if plural else "selfcheck.not_yet", what=what
             )
         )
-        lines = [f"  - {finding.message}" for finding in errors]
+        lines = [wrapped(f.message, indent="  - ", hanging="    ") for f in errors]
     else:
         print(
             fill("selfcheck.passes_plural" if plural else "selfcheck.passes", what=what)
         )
         lines = []
-    lines += [f"  {fill('selfcheck.note', text=finding.message)}" for finding in notes]
+    lines += [
+        wrapped(fill("selfcheck.note", text=f.message), indent="  ", hanging="    ")
+        for f in notes
+    ]
     if lines:
         print("\n".join(lines))
     return not errors
@@ -174,7 +177,7 @@ def format_choices(png16, jpeg, colour_png, /) -> None:
     if not form.passed:
         show(form, result, what=_what("answers"), plural=True)
     elif result.passed:
-        print(fill("selfcheck.answers_gradable"))
+        print(wrapped(fill("selfcheck.answers_gradable")))
     else:
         show(result, what=_what("answers"), plural=True)
 
@@ -194,7 +197,7 @@ def quiz_answer(answer, /, *, question: str) -> None:
     if not form.passed:
         show(form, result, what=_what("quiz_answer", number=number))
     elif result.passed:
-        print(fill("selfcheck.quiz_gradable", number=number))
+        print(wrapped(fill("selfcheck.quiz_gradable", number=number)))
     else:
         show(result, what=_what("quiz_answer", number=number))
 

@@ -21,10 +21,19 @@ import linecache
 import sys
 import textwrap
 import tokenize
+import warnings
 
 from outputsaving.messages import fill
 
 __all__ = ["WIDTH", "stopped", "wrapped"]
+
+# roifile appending to a zip that exists warns once per repeated entry, in
+# zipfile's words ("Duplicate name: '1.roi'", six lines for six ROIs, under the
+# given cell that called save_rois): the ROI self-check says it once, in the
+# course's words. The notebooks import this module with the self-checks.
+warnings.filterwarnings(
+    "ignore", message="Duplicate name", category=UserWarning, module="zipfile"
+)
 
 #: Width of a printed course line: JupyterLab breaks longer lines mid-word.
 WIDTH = 88
@@ -32,19 +41,21 @@ WIDTH = 88
 ERROR_CHARS = 160
 
 
-def wrapped(text: str, /, *, indent: str = "") -> str:
+def wrapped(text: str, /, *, indent: str = "", hanging: str | None = None) -> str:
     """``text`` wrapped at word boundaries to :data:`WIDTH`, paragraph by paragraph.
 
-    The first line starts with ``indent``; the lines after it are indented two
-    spaces more, so that a wrapped message still reads as one item.
+    The first line starts with ``indent``; the lines after it with
+    ``hanging`` (by default, two spaces more than ``indent``), so that a
+    wrapped message still reads as one item.
     """
+    hanging = indent + "  " if hanging is None else hanging
     lines = []
     for paragraph in text.splitlines() or [""]:
         lines += textwrap.wrap(
             paragraph,
             WIDTH,
             initial_indent=indent,
-            subsequent_indent=indent + "  ",
+            subsequent_indent=hanging,
             break_long_words=False,
             break_on_hyphens=False,
         ) or [indent]

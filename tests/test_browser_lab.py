@@ -703,6 +703,12 @@ A2_RAISING = {
         "    return path"
     ),
 }
+#: Issue 21 §3: a judgement the course does not read as yes or no.
+A2_RAISING["a2_task5_format_choices"] = (
+    "PNG16_GOOD_FOR_LABELS = True\n"
+    'JPEG_GOOD_FOR_LABELS = "nope"\n'
+    "COLOUR_PNG_GOOD_FOR_LABELS = False"
+)
 RAISING = {ASSIGNMENT: A1_RAISING, ACTIVITY2: A2_RAISING}
 #: The functions that raise, by assignment: each given cell that calls one says so.
 STOPPED = {
@@ -764,10 +770,23 @@ def test_run_all_goes_on_past_a_raising_answer_in_each_task(
     ]
     for index in checks:  # every self-check ran and said something
         assert _output_text(cells.nth(index)).strip(), student.cells[index].source
+    for index in checks:  # wrapped at word boundaries (issue 21 §3)
+        lines = _output_text(cells.nth(index)).splitlines()
+        assert max(len(line) for line in lines) <= 88, lines
     if assignment == ACTIVITY2:
         comparison = cells.nth(_cell_index(student, cell_id="a2-task4-code-1"))
         said = " ".join(_output_text(comparison).split())
         assert "Left out here: your colour PNG is 640 x 480 pixels" in said, said
+        # Issue 21 §3: "nope" is told what the task says is understood.
+        task5 = cells.nth(_cell_index(student, cell_id="a2-task5-selfcheck"))
+        said = " ".join(_output_text(task5).split())
+        assert '("yes" and "no" in quotes are understood too)' in said, said
+        # Issue 21 §3: Validate names the file each message is about.
+        _show(page, cells.first)
+        result = " ".join(_validate(page).split())
+        _screenshot(page, "activity2-validate-names-the-file")
+        page.keyboard.press("Escape")
+        assert "Your colour-mapped PNG: Your image is 480 x 640 pixels" in result
     call = {ASSIGNMENT: "task2-call", ACTIVITY2: "a2-task3-code-1"}[assignment]
     _show(page, cells.nth(_cell_index(student, cell_id=call)))
     _screenshot(page, f"{assignment}-run-all-past-a-raising-answer")

@@ -32,6 +32,7 @@ from outputsaving.files import FORMAT_NAMES, sniff_format
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2_unseen, evidence, monitor
 from outputsaving.grading.common import (
+    assert_each_passes,
     assert_passes,
     call_learner_function,
     saved_file,
@@ -302,10 +303,12 @@ def grade_saved_masks(png16_path, jpeg_path, colour_png_path, output_dir, /) -> 
     __tracebackhide__ = True
     evidence.record("a2_masks_visible", paths=[png16_path, jpeg_path, colour_png_path])
     paths = {"png16": png16_path, "jpeg": jpeg_path, "colour_png": colour_png_path}
-    results = []
-    for fmt, path in paths.items():
-        results += mask_format_result(path, output_dir, fmt=fmt)
-    assert_passes(*results)
+    assert_each_passes(
+        {
+            _FORMAT_WORDS[fmt]: mask_format_result(path, output_dir, fmt=fmt)
+            for fmt, path in paths.items()
+        }
+    )
 
 
 def grade_saved_nuclei_mask(path, output_dir, /) -> None:

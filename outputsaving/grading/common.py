@@ -27,6 +27,7 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 
 __all__ = [
     "as_learner_path",
+    "assert_each_passes",
     "assert_passes",
     "call_learner_function",
     "failure_lines",
@@ -68,6 +69,28 @@ def assert_passes(*results: CheckResult) -> None:
         message = "\n".join(failure_message(result) for result in failed)
         _show_failures_plainly()
         raise AssertionError(message) from None
+
+
+def assert_each_passes(groups: dict[str, list[CheckResult]], /) -> None:
+    """:func:`assert_passes` for several files at once, each named.
+
+    ``groups`` maps what each file is, in words (``"colour PNG"``), to its
+    results; each file's findings come after its name ("Your colour PNG: ..."),
+    so that a message about one of several files says which.
+    """
+    __tracebackhide__ = True
+    parts = [
+        fill(
+            "grading.about_file",
+            what=what,
+            text="\n".join(failure_message(r) for r in results if not r.passed),
+        )
+        for what, results in groups.items()
+        if not all(result.passed for result in results)
+    ]
+    if parts:
+        _show_failures_plainly()
+        raise AssertionError("\n".join(parts)) from None
 
 
 #: Width of the lines of a failed test's output: nbgrader's Validate prints
