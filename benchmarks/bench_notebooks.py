@@ -14,9 +14,15 @@ Targets on this 2-core machine: under 10 s per notebook cold, Validate at most
 10% above 5.0 s (activity 1) and 5.5 s (activity 2), under 0.5 s per
 self-check cell.
 
+``--breakdown`` shows where Validate's seconds go instead (issue 21 §5): the
+command cold, a new Python with nbgrader's imports, a kernel's start, the
+notebook's cells by kind (imports, given cells, tests, self-checks), and
+nbgrader's Validator as the server extension runs it (imports done).
+
 Usage::
 
     python benchmarks/bench_notebooks.py [--repeat N] [assignment ...]
+    python benchmarks/bench_notebooks.py --breakdown [assignment ...]
 """
 
 from __future__ import annotations
@@ -120,6 +126,108 @@ def _validate(notebook, name: str) -> float:
         return time.perf_counter() - start
 
 
+def _cold_import() -> float:
+    """Seconds a new Python takes to start and import nbgrader validate's modules."""
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", "import nbgrader.apps, nbgrader.validator"],
+        capture_output=True,
+        check=True,
+    )
+    return time.perf_counter() - start
+
+
+def _kernel_start() -> float:
+    """Seconds to start a kernel, run an empty cell and stop it (nbclient)."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("pass")]
+    return _run_all(notebook)
+
+
+def _cell_kinds(notebook) -> dict[str, float]:
+    """Seconds per kind of cell, from one timed run of ``notebook``.
+
+    ``imports``: the setup cell; ``tests``: graded test cells; ``self-checks``;
+    ``given``: every other cell (the given analysis, the calls of the
+    learner's functions, the answers).
+    """
+    timed = copy.deepcopy(notebook)
+    with tempfile.TemporaryDirectory(prefix="bench-notebook-") as workdir:
+        NotebookClient(
+            timed,
+            timeout=600,
+            kernel_name="python3",
+            record_timing=True,
+            allow_errors=True,
+            resources={"metadata": {"path": workdir}},
+        ).execute()
+    kinds = {"imports": 0.0, "given": 0.0, "tests": 0.0, "self-checks": 0.0}
+    first_code = True
+    for cell in timed.cells:
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        if first_code:
+            kind, first_code = "imports", False
+        elif meta.get("grade") and not meta.get("solution"):
+            kind = "tests"
+        elif "selfcheck." in cell.source and not meta:
+            kind = "self-checks"
+        else:
+            kind = "given"
+        kinds[kind] += _seconds(cell) or 0.0
+    return kinds
+
+
+def _server_validate(notebook, name: str) -> float:
+    """Seconds nbgrader's Validator takes in a running process (the server's way).
+
+    The server extension imports nbgrader once; each Validate then reads the
+    config, starts a kernel and runs the notebook. Measured on the second call
+    in this process, so that imports are not counted.
+    """
+    from nbgrader.apps import NbGrader
+    from nbgrader.validator import Validator
+
+    with tempfile.TemporaryDirectory(prefix="bench-validate-") as workdir:
+        path = Path(workdir) / name
+        nbformat.write(notebook, path)
+        shutil.copy2(ROOT / "nbgrader_config.py", Path(workdir) / "nbgrader_config.py")
+        here = Path.cwd()
+        os.chdir(workdir)
+        try:
+            seconds = []
+            for _ in range(2):
+                start = time.perf_counter()
+                app = NbGrader()
+                app.config_file_paths.append([workdir])
+                app.load_config_file()
+                Validator(config=app.config).validate(str(path))
+                seconds.append(time.perf_counter() - start)
+        finally:
+            os.chdir(here)
+    return seconds[-1]
+
+
+def breakdown(name: str, source: Path) -> None:
+    """Where Validate's seconds go, for the answered student version of ``source``."""
+    student = nbformat.read(ROOT / "notebooks" / name / source.name, 4)
+    answered = _answered(student, nbformat.read(source, as_version=4))
+    figures = {
+        "nbgrader validate (command, cold)": _validate(answered, source.name),
+        "  Python start + nbgrader imports": _cold_import(),
+        "  kernel start + stop (empty cell)": _kernel_start(),
+    }
+    for kind, seconds in _cell_kinds(answered).items():
+        figures[f"  cells: {kind}"] = seconds
+    figures["Validator in a running server (warm)"] = _server_validate(
+        answered, source.name
+    )
+    print(f"\n{name}/{source.name}: where Validate's seconds go")
+    for label, seconds in figures.items():
+        print(f"{label:45s} {seconds:7.2f}")
+
+
 def run_once(source: Path, build) -> tuple[float, list[tuple[str, float]]]:
     """Execute a solution notebook cold; return its time and self-check times."""
     notebook = build.solution_version(source)
@@ -146,9 +254,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure")
     parser.add_argument("assignment", nargs="*", help="default: all")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="only where Validate's seconds go (command and server), per notebook",
+    )
     args = parser.parse_args(argv)
     build = _build_module()
     names = args.assignment or build.assignments(ROOT)
+    if args.breakdown:
+        for name in names:
+            for source in sorted((ROOT / "source" / name).glob("*.ipynb")):
+                breakdown(name, source)
+        return 0
     worst_check = 0.0
     print(
         f"{'notebook (median of ' + str(args.repeat) + ')':38s} {'solution':>9s} "
