@@ -601,7 +601,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "settings.packages": (
         E,
         "Your 'packages' entry should list each package you used with its "
-        "version, such as {{\"numpy\": \"2.4.6\"}}, with at least one package. "
+        'version, such as {{"numpy": "2.4.6"}}, with at least one package. '
         "Record the versions you used.",
     ),
     "settings.date": (
@@ -924,7 +924,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "activity2.choice_not_bool": (
         E,
         "Your {name} is {found}, which is neither true nor false. Set it to "
-        "True or False, without quotes (\"yes\" and \"no\" in quotes are "
+        'True or False, without quotes ("yes" and "no" in quotes are '
         "understood too).",
     ),
     "activity2.choice_wrong": (
@@ -1310,7 +1310,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "quiz.not_true_false": (
         E,
         "Your {name} is {found}, which is neither true nor false. Answer with "
-        "True or False, without quotes (\"yes\" and \"no\" in quotes are "
+        'True or False, without quotes ("yes" and "no" in quotes are '
         "understood too).",
     ),
     "quiz.items_count": (
@@ -1382,12 +1382,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         N,
         "Your three answers are True or False, so they can be graded. Whether "
         "they are right is judged after you hand in the notebook (Validate's "
-        "\"Success!\" does not say it either).",
+        '"Success!" does not say it either).',
     ),
     "selfcheck.quiz_gradable": (
         N,
         "Your answer to question {number} can be graded. Whether it is right is "
-        "judged after you hand in the notebook (Validate's \"Success!\" does not "
+        'judged after you hand in the notebook (Validate\'s "Success!" does not '
         "say it either).",
     ),
     "selfcheck.what.output_folder": (N, "output folder"),
