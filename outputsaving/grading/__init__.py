@@ -6,8 +6,18 @@ after grading gives no answer away. Every helper raises ``AssertionError`` with
 learner-facing findings (see :func:`outputsaving.grading.common.assert_passes`)
 when the work does not pass, and returns ``None`` when it does.
 
-Modules: :mod:`~outputsaving.grading.common` (shared pieces),
-:mod:`~outputsaving.grading.activity1` (activity 1: save file outputs).
+Modules, one per assignment: :mod:`~outputsaving.grading.activity1` (save file
+outputs), :mod:`~outputsaving.grading.activity2` and
+:mod:`~outputsaving.grading.activity2_unseen` (customise output saving, and its
+hidden tests on unseen data), :mod:`~outputsaving.grading.quiz`,
+:mod:`~outputsaving.grading.imagej` (the ImageJ track, with
+:mod:`~outputsaving.grading.imagej_run`, the headless runner, and
+:mod:`~outputsaving.grading.imagej_words`, Fiji's wording). Shared:
+:mod:`~outputsaving.grading.common`, :mod:`~outputsaving.grading.literals`
+(answers read without running them), :mod:`~outputsaving.grading.evidence` and
+:mod:`~outputsaving.grading.monitor` (what the class grader's audit checks
+again), :mod:`~outputsaving.grading.rerun` (the settings re-run) and
+:mod:`~outputsaving.grading.feedback` (what the feedback shows).
 """
 
 from outputsaving.grading import monitor
