@@ -28,13 +28,14 @@ from skimage import filters, measure
 
 from outputsaving.analysis import measure_objects, segment_shapes
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
-from outputsaving.files import FORMAT_NAMES, sniff_format
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2_unseen, evidence, monitor
 from outputsaving.grading.common import (
     assert_each_passes,
     assert_passes,
     call_learner_function,
+    expect_format,
+    mode_words,
     saved_file,
     task_result,
 )
@@ -153,19 +154,6 @@ def grade_output_dir(output_dir, /) -> None:
 # -- tasks 2, 3 and 6: the saved files -----------------------------------------------
 
 
-def expect_format(result: CheckResult, path: Path, expected: str) -> bool:
-    """Add a finding and return False when ``path`` is not of format ``expected``."""
-    found = sniff_format(path)
-    if found == expected:
-        return True
-    result.add(
-        "activity2.wrong_format",
-        found=FORMAT_NAMES.get(found, found),
-        expected=FORMAT_NAMES[expected],
-    )
-    return False
-
-
 def table_csv_result(
     path, /, output_dir=None, *, name="save_table_csv", reference=None
 ):
@@ -272,20 +260,6 @@ def _expect_shape(result: CheckResult, path: Path, shape) -> bool:
         expected=f"{shape[0]} x {shape[1]}",
     )
     return False
-
-
-def mode_words(mode: str) -> str:
-    words = {
-        "1": "1-bit black and white",
-        "L": "8-bit greyscale",
-        "LA": "8-bit greyscale with transparency",
-        "I": "32-bit integer",
-        "F": "32-bit float",
-        "P": "8-bit indexed colour",
-        "RGB": "RGB colour",
-        "RGBA": "RGBA colour",
-    }
-    return words.get(mode, "16-bit greyscale" if mode.startswith("I;16") else mode)
 
 
 # -- visible tests: the files the notebook saved -----------------------------------

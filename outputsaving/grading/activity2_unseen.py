@@ -39,7 +39,13 @@ from skimage import filters, measure
 from outputsaving.datasets import MANY_NUCLEI, data_path
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, evidence, monitor
-from outputsaving.grading.common import call_learner_function, saved_file, task_result
+from outputsaving.grading.common import (
+    call_learner_function,
+    expect_format,
+    mode_words,
+    saved_file,
+    task_result,
+)
 
 __all__ = [
     "SAVE_FUNCTIONS",
@@ -319,14 +325,12 @@ _FORMATS = {
 def _unseen_image_result(path, output_dir, /, *, name: str, parameter: str):
     """A 16-bit PNG holding the unseen labels; a JPEG or colour PNG of their
     size (the colour PNG with objects of several colours)."""
-    from outputsaving.grading import activity2
-
     fmt, words = _FORMATS[name]
     labels = activity1.unseen_labels()
     task = task_result(words, path)
     path = saved_file(task, path, output_dir, name=name)
     expected = "jpeg" if fmt == "jpeg" else "png"
-    if path is None or not activity2.expect_format(task, path, expected):
+    if path is None or not expect_format(task, path, expected):
         return [task]
     with Image.open(path) as image:
         width, height = image.size
@@ -347,13 +351,13 @@ def _unseen_image_result(path, output_dir, /, *, name: str, parameter: str):
         if all(r.passed for r in checked) and not (
             mode.startswith("I;16") or mode == "I"
         ):
-            task.add("activity2.png_not_16bit", mode=activity2.mode_words(mode))
+            task.add("activity2.png_not_16bit", mode=mode_words(mode))
         return [task, *checked]
     if fmt == "colour_png":
         with Image.open(path) as image:
             rgb = np.asarray(image.convert("RGB"))
         if mode not in ("RGB", "RGBA", "P", "PA"):
-            task.add("activity2.png_not_colour", mode=activity2.mode_words(mode))
+            task.add("activity2.png_not_colour", mode=mode_words(mode))
         elif len(np.unique(rgb[labels > 0], axis=0)) < 2:
             task.add("activity2.png_one_colour")
     return [task]

@@ -19,6 +19,7 @@ import textwrap
 import warnings
 from pathlib import Path, PurePath
 
+from outputsaving.files import FORMAT_NAMES, sniff_format
 from outputsaving.findings import CheckResult
 from outputsaving.grading import monitor
 from outputsaving.messages import fill
@@ -30,9 +31,11 @@ __all__ = [
     "assert_each_passes",
     "assert_passes",
     "call_learner_function",
+    "expect_format",
     "failure_lines",
     "failure_message",
     "is_inside",
+    "mode_words",
     "task_result",
 ]
 
@@ -305,4 +308,33 @@ def load_ipython_extension(shell) -> None:
 
 
 _show_failures_plainly()
+
+
+def expect_format(result: CheckResult, path: Path, expected: str) -> bool:
+    """Add a finding and return False when ``path`` is not of format ``expected``."""
+    found = sniff_format(path)
+    if found == expected:
+        return True
+    result.add(
+        "activity2.wrong_format",
+        found=FORMAT_NAMES.get(found, found),
+        expected=FORMAT_NAMES[expected],
+    )
+    return False
+
+
+def mode_words(mode: str) -> str:
+    words = {
+        "1": "1-bit black and white",
+        "L": "8-bit greyscale",
+        "LA": "8-bit greyscale with transparency",
+        "I": "32-bit integer",
+        "F": "32-bit float",
+        "P": "8-bit indexed colour",
+        "RGB": "RGB colour",
+        "RGBA": "RGBA colour",
+    }
+    return words.get(mode, "16-bit greyscale" if mode.startswith("I;16") else mode)
+
+
 monitor.watch(__name__)
