@@ -306,13 +306,17 @@ def test_feedback_says_why_the_audit_changed_a_score(
     import html
 
     from outputsaving.classroom.audit import audit_notebook
+    from outputsaving.classroom.secret import course_seed, seed_in_environment
 
     course, result = rechecked
     (outcome,) = [o for o in result.outcomes if o.student == student]
     assert outcome.grades[grade_id][0] == 0
     notebook = course.autograded_notebook(student, assignment)
     workdir = course.root / "autograded" / student / assignment
-    reason = audit_notebook(assignment, notebook, workdir).messages[grade_id]
+    # The audit judges the unseen data of the course's own seed, as in the run.
+    with seed_in_environment(course_seed(course.root)):
+        audit = audit_notebook(assignment, notebook, workdir)
+    reason = audit.messages[grade_id]
     note = MESSAGES["classroom.audit_recheck"][1].format(reason=reason.strip())
     assert words in note
     assert _notes(notebook)[grade_id] == f"{note}\n"
