@@ -40,6 +40,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbgrader.preprocessors import ClearHiddenTests
 
@@ -221,14 +222,21 @@ def execute(
     workdir.mkdir(parents=True)
     if prepare is not None:
         prepare(workdir)
-    client = NotebookClient(
-        notebook,
-        timeout=CELL_TIMEOUT,
-        kernel_name="python3",
-        record_timing=False,
-        resources={"metadata": {"path": str(workdir)}},
-    )
-    client.execute()
+    # ZeroMQ over Unix sockets in a private folder, not TCP on localhost (which
+    # ipykernel warns is unencrypted, once per kernel).
+    with tempfile.TemporaryDirectory(prefix="osk-build-") as sockets:
+        manager = KernelManager(
+            kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel")
+        )
+        client = NotebookClient(
+            notebook,
+            km=manager,
+            timeout=CELL_TIMEOUT,
+            kernel_name="python3",
+            record_timing=False,
+            resources={"metadata": {"path": str(workdir)}},
+        )
+        client.execute()
     return notebook
 
 
