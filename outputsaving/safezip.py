@@ -3,7 +3,7 @@
 Two kinds of zip come from learners: an ImageJ ROI set
 (:func:`outputsaving.rois.check_rois`) and an LMS download of a class's
 submissions, with a zip per student inside
-(:func:`outputsaving.classroom.intake.import_lms_zip`). Both are read here, by
+(:func:`outputsaving.classroom.lms_zip.import_lms_zip`). Both are read here, by
 the same rules, each with its own :class:`ZipLimits`:
 
 1. :func:`open_zip` opens a zip from a path, bytes or a binary file with the

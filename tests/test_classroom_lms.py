@@ -233,7 +233,7 @@ def test_the_moodle_importer_replica_reads_moodles_own_test_names():
 
 
 def _fate(entry: str, student: str = "", fate: str = "imported"):
-    from outputsaving.classroom.intake import EntryFate
+    from outputsaving.classroom.lms_zip import EntryFate
 
     return EntryFate(entry, fate, student)
 

@@ -41,7 +41,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from outputsaving.classroom import intake, limits, worker
+from outputsaving.classroom import intake, limits, lms_zip, worker
 from outputsaving.classroom.budgets import notebook_budgets
 from outputsaving.classroom.course import (
     assignment_files,
@@ -192,7 +192,7 @@ def grade_class(
         The grading worksheet of the zip's Moodle assignment: its participant
         ids are mapped to roster students by email (or username / ID number);
         without it a Moodle entry whose full name has a space is skipped and
-        listed (:func:`~outputsaving.classroom.intake.import_lms_zip`).
+        listed (:func:`~outputsaving.classroom.lms_zip.import_lms_zip`).
     grade_one : callable, optional
         What grades one submission in a worker: a :class:`GradeTask` in, a
         :class:`GradeResult` out (default
@@ -265,7 +265,7 @@ def grade_class(
     )
 
     # Learners refused inside the zip are refused here too, never left out.
-    submissions = intake.with_zip_refusals(
+    submissions = lms_zip.with_zip_refusals(
         intake.collect_submissions(course_dir, assignments=names),
         [s for s in imported if s.assignment in names],
     )
@@ -406,7 +406,7 @@ def _import_zip(
     roster is read from the gradebook (``roster`` overrides it); without,
     the gradebook is left alone, so that a refused zip leaves none behind.
     """
-    ledger: list[intake.EntryFate] = []
+    ledger: list[lms_zip.EntryFate] = []
     participants, rows = None, None
     if worksheet is not None:
         try:
@@ -422,7 +422,7 @@ def _import_zip(
             rows, roster, source=f"the worksheet {Path(worksheet).name}"
         )
     try:
-        imported = intake.import_lms_zip(
+        imported = lms_zip.import_lms_zip(
             course_dir,
             zip_path,
             assignment=assignment,

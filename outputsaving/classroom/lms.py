@@ -208,7 +208,7 @@ def moodle_folders(
     """Student -> ``(participant id, full name)`` of one assignment in Moodle.
 
     From the entries of a Moodle download (``ledger``: the
-    :class:`~outputsaving.classroom.intake.EntryFate` of each entry; an entry
+    :class:`~outputsaving.classroom.lms_zip.EntryFate` of each entry; an entry
     named ``<full name>_<participant id>_assignsubmission_...`` that went to a
     student), else from the grading worksheet (``participants``: its ids
     mapped to roster students by

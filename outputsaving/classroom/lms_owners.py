@@ -25,6 +25,10 @@ e3ead07ccc16, ``feedback/offline/importgradeslib.php`` at 452e36fcf584, and
 Canvas names an entry ``<login name>[_LATE]_<user id>_<file id>_<file>``
 (``lib/content_zipper.rb``): its user id is Canvas's, the same in every
 assignment.
+
+``_Owners`` gives each entry of a download its student
+(:func:`outputsaving.classroom.lms_zip.import_lms_zip` asks it) and finds the
+student ids that entries of two learners map to.
 """
 
 from __future__ import annotations
@@ -193,3 +197,70 @@ def map_participants(
         else:
             result.students[participant] = (found[0][0], f"by {found[1]}")
     return result
+
+
+class _Owners:
+    """Which student an LMS entry goes to, and which ids two learners share."""
+
+    def __init__(
+        self, participants: MoodleParticipants | None, roster: frozenset[str]
+    ) -> None:
+        self.participants = participants
+        self.roster = roster
+        self.seen: dict[str, dict[str, str]] = {}  # student -> owner -> an entry
+
+    def student(self, path: str, named: str) -> tuple[str | None, str]:
+        """``(student id, "")``, or ``(None, why and what to do)``."""
+        found = MOODLE_ENTRY.match(path)
+        student, why = named, ""
+        if found is not None:
+            student, why = self._moodle(found["name"], found["participant"], named)
+        if student is not None:
+            owner = entry_owner(path)
+            if owner is not None:
+                self.seen.setdefault(student, {}).setdefault(owner, path)
+        return student, why
+
+    def _moodle(self, name: str, participant: str, named: str):
+        known = self.participants
+        if known is not None:
+            if participant in known.students:
+                return known.students[participant][0], ""
+            if participant in known.unmatched:
+                return None, known.unmatched[participant]
+            return None, (
+                f"Moodle participant {participant} ({name}) is not in "
+                f"{known.source}: download the grading worksheet of this same "
+                "assignment (Moodle's participant ids differ from one assignment "
+                "to the next), then grade again"
+            )
+        advice = (
+            "pass the assignment's grading worksheet (Grading action > Download "
+            "grading worksheet) with --moodle-worksheet FILE, then grade again"
+        )
+        blind = name == "Participant"  # blind marking hides the name
+        if blind or any(c.isspace() for c in named):
+            return None, (
+                f"Moodle names this entry by the full name '{name}' and participant "
+                f"{participant}, an id of this assignment only, so it is no "
+                f"student id: {advice}"
+            )
+        if self.roster and named not in self.roster:
+            note = f"'{named}', a Moodle full name, is on no roster: {advice}"
+            return named, note
+        return named, ""
+
+    def shared(self) -> list[str]:
+        """Student ids that entries of two learners map to."""
+        return sorted(s for s, owners in self.seen.items() if len(owners) > 1)
+
+    def shared_reason(self, student: str) -> str:
+        owners = self.seen[student]
+        entries = ", ".join(sorted(owners.values()))
+        return (
+            f"{len(owners)} learners of the download map to the one student id "
+            f"'{student}' ({entries}), so none of them was imported or graded as "
+            "the other: give each their own id (for Moodle, pass the assignment's "
+            "grading worksheet with --moodle-worksheet FILE and a roster with "
+            "their emails), then grade again"
+        )

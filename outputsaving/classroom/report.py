@@ -542,7 +542,7 @@ def write_report(
 def write_intake_table(folder: Path, ledger: Sequence, outcomes: Sequence = ()) -> Path:
     """``intake.tsv``: what became of every entry of an LMS download.
 
-    One row per entry (:class:`~outputsaving.classroom.intake.EntryFate`):
+    One row per entry (:class:`~outputsaving.classroom.lms_zip.EntryFate`):
     ``entry``, ``fate`` (imported, refused, kept_existing, skipped),
     ``student``, ``notebook``, ``reason``, and with ``outcomes`` (of the
     zip's assignment) how the student's submission ended (``graded``,
