@@ -10,10 +10,14 @@ catalogue to fill it, or wraps ``fill`` in a function of its own.
 from __future__ import annotations
 
 import ast
+import importlib
+import itertools
+import pkgutil
 from pathlib import Path
 
 import pytest
 
+from outputsaving import messages
 from outputsaving.classroom.platform import grading_platform_problem
 from outputsaving.messages import MESSAGES, fill
 
@@ -29,7 +33,7 @@ def _modules() -> list[tuple[str, ast.Module]]:
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         name = path.relative_to(PACKAGE).as_posix()
-        if name != "messages.py" and name not in PENDING:
+        if name != "messages/__init__.py" and name not in PENDING:
             found.append((name, ast.parse(path.read_text(encoding="utf-8"))))
     return found
 
@@ -112,3 +116,35 @@ def test_the_platform_message_comes_from_the_catalogue(platform, words):
     assert problem == fill("classroom.unsupported_platform", platform=words)
     assert f"this is {words}." in problem
     assert "classroom.unsupported_platform" in MESSAGES
+
+
+def _parts() -> dict[str, dict[str, tuple[str, str]]]:
+    """Each submodule of ``outputsaving.messages`` that holds templates."""
+    parts = {}
+    for info in pkgutil.iter_modules(messages.__path__):
+        module = importlib.import_module(f"{messages.__name__}.{info.name}")
+        if hasattr(module, "MESSAGES"):
+            parts[info.name] = module.MESSAGES
+    return parts
+
+
+def test_no_code_is_defined_in_two_parts_of_the_catalogue():
+    parts = _parts()
+    assert {"checks", "grading", "selfcheck", "classroom"} <= set(parts)
+    for (one, first), (other, second) in itertools.combinations(parts.items(), 2):
+        twice = sorted(first.keys() & second.keys())
+        assert twice == [], f"{twice} defined in both messages.{one} and .{other}"
+
+
+def test_the_catalogue_is_its_parts_and_nothing_else():
+    parts = _parts()
+    assert sum(len(part) for part in parts.values()) == len(MESSAGES)
+    assert {code: entry for part in parts.values() for code, entry in part.items()} == (
+        MESSAGES
+    )
+
+
+def test_a_code_defined_twice_stops_the_catalogue():
+    one = {"file.missing": ("error", "one")}
+    with pytest.raises(ValueError, match=r"file\.missing"):
+        messages._catalogue(one, {"file.missing": ("note", "two")})
