@@ -943,9 +943,10 @@ ACTIVITY1_STUDENTS = {
     # through sys.modules.
     "patcher": {
         A1_MASK: "import outputsaving.grading.activity1 as _grader\n"
+        "import outputsaving.grading.activity1_unseen as _unseen\n"
         "from PIL import Image\n\n"
         "_grader.label_mask_result = lambda *args, **kwargs: []\n"
-        "_grader.unseen_mask_result = lambda *args, **kwargs: []\n\n\n"
+        "_unseen.unseen_mask_result = lambda *args, **kwargs: []\n\n\n"
         "def save_label_mask(labels, output_dir):\n"
         '    path = Path(output_dir) / "label_mask.jpg"\n'
         "    Image.fromarray(np.asarray(labels).astype(np.uint8)).save(path)\n"
@@ -954,7 +955,7 @@ ACTIVITY1_STUDENTS = {
         'sys.modules["outputsaving.grading.activity1"].table_result = (\n'
         "    lambda *args, **kwargs: []\n"
         ")\n"
-        'sys.modules["outputsaving.grading.activity1"].unseen_table_result = (\n'
+        'sys.modules["outputsaving.grading.activity1_unseen"].unseen_table_result = (\n'
         "    lambda *args, **kwargs: []\n"
         ")\n\n\n"
         "def save_table(table, output_dir):\n"

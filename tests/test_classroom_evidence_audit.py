@@ -18,7 +18,7 @@ from outputsaving.classroom.evidence_audit import (
     unseen_findings,
     writer_findings,
 )
-from outputsaving.grading import activity1
+from outputsaving.grading import activity1, activity1_unseen
 from outputsaving.grading.evidence import EVIDENCE_FOLDER, EVIDENCE_VARIABLE
 
 HIDDEN = "a1_task3_table_fresh_folder_hidden"
@@ -130,9 +130,9 @@ def test_a_notebook_variable_saved_fails_unflagged(workdir):
 
 def test_the_audit_makes_the_unseen_data_itself(workdir, monkeypatch):
     """A note naming other unseen data (another seed) is no evidence."""
-    monkeypatch.setenv(activity1.UNSEEN_VARIABLE, "7")
+    monkeypatch.setenv(activity1_unseen.UNSEEN_VARIABLE, "7")
     activity1.grade_table(_save_table)
-    monkeypatch.delenv(activity1.UNSEEN_VARIABLE)
+    monkeypatch.delenv(activity1_unseen.UNSEEN_VARIABLE)
     passed, text = audit_evidence("activity1", workdir)[HIDDEN]
     assert not passed
     assert "left nothing the grader could check" in text

@@ -18,7 +18,7 @@ from scipy import ndimage as ndi
 
 from outputsaving.analysis import segment_shapes
 from outputsaving.datasets import RANDOM_SHAPES, data_path
-from outputsaving.grading import activity1, activity2
+from outputsaving.grading import activity1, activity1_unseen, activity2
 from outputsaving.grading import rerun as rerun_module
 from outputsaving.grading.evidence import EVIDENCE_VARIABLE
 from outputsaving.grading.rerun import rerun_from_settings as reference_rerun
@@ -252,21 +252,21 @@ def test_hidden_tests_judge_the_functions_on_the_analysis_data():
 
     activity1.grade_label_mask(save)
     assert np.array_equal(given[0], activity1.reference_labels())
-    assert np.array_equal(given[1], activity1.unseen_labels())
+    assert np.array_equal(given[1], activity1_unseen.unseen_labels())
 
 
 def test_the_unseen_data_are_fixed_by_their_seed_and_unlike_the_notebooks(
     monkeypatch,
 ):
-    labels, params = activity1.unseen_labels(), activity1.unseen_params()
+    labels, params = activity1_unseen.unseen_labels(), activity1_unseen.unseen_params()
     reference = activity1.reference_labels()
     assert labels.shape != reference.shape
     assert 2 <= labels.max() != reference.max()
-    assert np.array_equal(activity1.unseen_labels(), labels)
-    assert len(activity1.unseen_table()) == labels.max()
-    monkeypatch.setenv(activity1.UNSEEN_VARIABLE, "2027")
-    assert activity1.unseen_params() != params
-    assert activity1.unseen_params()["seed"] == 2027
+    assert np.array_equal(activity1_unseen.unseen_labels(), labels)
+    assert len(activity1_unseen.unseen_table()) == labels.max()
+    monkeypatch.setenv(activity1_unseen.UNSEEN_VARIABLE, "2027")
+    assert activity1_unseen.unseen_params() != params
+    assert activity1_unseen.unseen_params()["seed"] == 2027
 
 
 def _global_mistakes():

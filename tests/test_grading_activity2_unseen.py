@@ -26,7 +26,7 @@ from outputsaving.classroom.evidence_audit import (
     compare_findings,
     unseen_findings,
 )
-from outputsaving.grading import activity1, activity2, activity2_unseen, monitor
+from outputsaving.grading import activity1_unseen, activity2, activity2_unseen, monitor
 from outputsaving.grading.evidence import EVIDENCE_FOLDER, EVIDENCE_VARIABLE
 
 TABLE = "a2_task2_table_csv_hidden"
@@ -42,7 +42,7 @@ NOTEBOOK_NUCLEI = activity2.nuclei_labels()
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
     monkeypatch.setenv(EVIDENCE_VARIABLE, str(tmp_path / EVIDENCE_FOLDER))
-    monkeypatch.delenv(activity1.UNSEEN_VARIABLE, raising=False)
+    monkeypatch.delenv(activity1_unseen.UNSEEN_VARIABLE, raising=False)
     return tmp_path
 
 
@@ -134,7 +134,7 @@ def compare_shipped_only(original, reread):
 
 @pytest.mark.parametrize("seed", ["26", "1", "2027", "4000000000"])
 def test_right_functions_pass_on_any_seed(workdir, monkeypatch, seed):
-    monkeypatch.setenv(activity1.UNSEEN_VARIABLE, seed)
+    monkeypatch.setenv(activity1_unseen.UNSEEN_VARIABLE, seed)
     activity2.grade_table_csv(save_table_csv)
     activity2.grade_mask_format(save_mask_png16, fmt="png16")
     activity2.grade_mask_format(save_mask_jpeg, fmt="jpeg")
@@ -205,10 +205,10 @@ def test_a_pasted_table_is_flagged_as_the_same_file(workdir):
 
 def test_the_audit_makes_the_unseen_data_itself(workdir, monkeypatch):
     """A note naming other unseen data (another seed) is no evidence."""
-    monkeypatch.setenv(activity1.UNSEEN_VARIABLE, "7")
+    monkeypatch.setenv(activity1_unseen.UNSEEN_VARIABLE, "7")
     activity2.grade_nuclei_mask(save_nuclei_mask)
     activity2.grade_compare_labels(compare_labels)
-    monkeypatch.delenv(activity1.UNSEEN_VARIABLE)
+    monkeypatch.delenv(activity1_unseen.UNSEEN_VARIABLE)
     verdicts = audit_evidence("activity2", workdir)
     for grade_id in (NUCLEI, COMPARE):
         assert "left nothing the grader could check" in verdicts[grade_id][1]
@@ -223,10 +223,10 @@ def test_the_reference_rule_gives_the_shipped_expected_counts():
 
 
 def test_unseen_compare_cases_are_fixed_by_the_seed(monkeypatch):
-    monkeypatch.setenv(activity1.UNSEEN_VARIABLE, "5")
+    monkeypatch.setenv(activity1_unseen.UNSEEN_VARIABLE, "5")
     first = activity2_unseen.unseen_compare_cases()
     again = activity2_unseen.unseen_compare_cases()
-    monkeypatch.setenv(activity1.UNSEEN_VARIABLE, "6")
+    monkeypatch.setenv(activity1_unseen.UNSEEN_VARIABLE, "6")
     other = activity2_unseen.unseen_compare_cases()
     assert len(first) == 6
     for (d1, o1, r1), (d2, o2, r2) in zip(first, again, strict=True):
@@ -379,7 +379,7 @@ def test_a_builtins_patch_is_not_called_the_grading_code(tmp_path):
 
 
 def test_the_seed_comes_from_a_private_secret_kept_in_the_course(tmp_path, monkeypatch):
-    monkeypatch.delenv(activity1.UNSEEN_VARIABLE, raising=False)
+    monkeypatch.delenv(activity1_unseen.UNSEEN_VARIABLE, raising=False)
     seed = secret.course_seed(tmp_path)
     path = tmp_path / secret.SECRET_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -388,13 +388,13 @@ def test_the_seed_comes_from_a_private_secret_kept_in_the_course(tmp_path, monke
     other.mkdir()
     assert secret.course_seed(other) != seed
     assert str(seed) not in path.read_text(encoding="ascii")
-    monkeypatch.setenv(activity1.UNSEEN_VARIABLE, "31")
+    monkeypatch.setenv(activity1_unseen.UNSEEN_VARIABLE, "31")
     assert secret.course_seed(tmp_path) == 31
 
 
 def test_the_seed_is_in_the_environment_only_while_grading(monkeypatch):
-    monkeypatch.delenv(activity1.UNSEEN_VARIABLE, raising=False)
+    monkeypatch.delenv(activity1_unseen.UNSEEN_VARIABLE, raising=False)
     with secret.seed_in_environment(123):
-        assert activity1.unseen_seed() == 123
-    assert activity1.UNSEEN_VARIABLE not in os.environ
-    assert activity1.unseen_seed() == activity1.DEFAULT_UNSEEN_SEED
+        assert activity1_unseen.unseen_seed() == 123
+    assert activity1_unseen.UNSEEN_VARIABLE not in os.environ
+    assert activity1_unseen.unseen_seed() == activity1_unseen.DEFAULT_UNSEEN_SEED

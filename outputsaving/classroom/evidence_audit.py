@@ -18,7 +18,7 @@ flag and the feedback. A note without a listing is no evidence.
 
 The hidden function tests of activities 1 and 2 also call the function on
 data it has never seen (note ``<key>_unseen``). The audit makes those data
-again here (:func:`outputsaving.grading.activity1.unseen_labels`,
+again here (:func:`outputsaving.grading.activity1_unseen.unseen_labels`,
 :mod:`outputsaving.grading.activity2_unseen`, from its own seed; the note's
 ``"unseen"`` must name the same), never trusting an array of the kernel's,
 and judges the file the call saved against them; a file byte for byte the
@@ -47,7 +47,13 @@ import numpy as np
 
 from outputsaving.files import read_regular
 from outputsaving.findings import CheckResult, Finding
-from outputsaving.grading import activity1, activity2, activity2_unseen, imagej
+from outputsaving.grading import (
+    activity1,
+    activity1_unseen,
+    activity2,
+    activity2_unseen,
+    imagej,
+)
 from outputsaving.grading.common import failure_message, task_result
 from outputsaving.grading.evidence import (
     EVIDENCE_FOLDER,
@@ -204,7 +210,7 @@ def _unseen_results(name: str, note: dict, folder: Path) -> list[CheckResult]:
     if name in activity2_unseen.SAVE_FUNCTIONS:
         params = activity2_unseen.unseen_params(name)
     else:
-        params = activity1.unseen_params()
+        params = activity1_unseen.unseen_params()
     if note.get("unseen") != params:
         return [_no_evidence()]
     parameter = note.get("parameter")
@@ -219,11 +225,20 @@ def _unseen_results(name: str, note: dict, folder: Path) -> list[CheckResult]:
             ),
         ]
     if name == "save_table":
-        check, expected = activity1.unseen_table_result, activity1.unseen_table()
+        check, expected = (
+            activity1_unseen.unseen_table_result,
+            activity1_unseen.unseen_table(),
+        )
     elif name == "save_rois":
-        check, expected = activity1.unseen_rois_result, activity1.unseen_labels()
+        check, expected = (
+            activity1_unseen.unseen_rois_result,
+            activity1_unseen.unseen_labels(),
+        )
     else:
-        check, expected = activity1.unseen_mask_result, activity1.unseen_labels()
+        check, expected = (
+            activity1_unseen.unseen_mask_result,
+            activity1_unseen.unseen_labels(),
+        )
     return [
         *_written_results(note, folder),
         *check(returned, expected, folder, name=name, parameter=parameter),
@@ -339,7 +354,7 @@ def _compare_judge(cases: int | None):
         results = []
         for _, note in notes:
             returns = note.get("returns")
-            made = note.get("unseen") == activity1.unseen_params() or not unseen
+            made = note.get("unseen") == activity1_unseen.unseen_params() or not unseen
             if not isinstance(returns, list) or not made:
                 results.append(_no_evidence())
                 continue
@@ -550,7 +565,7 @@ def unseen_findings(assignment: str, workdir: Path, /) -> dict[str, Finding]:
             )
             if not all(isinstance(path, Path) for path in paths):
                 continue  # only files inside the tests' folders are read
-            result = activity1.same_file_result(*paths, name=UNSEEN_CALLS[key])
+            result = activity1_unseen.same_file_result(*paths, name=UNSEEN_CALLS[key])
             if result.errors:
                 found[grade_id] = result.errors[0]
                 break
@@ -573,7 +588,7 @@ def compare_findings(assignment: str, workdir: Path, /) -> dict[str, Finding]:
         returns = note.get("returns")
         if not isinstance(returns, list) or len(returns) <= shipped:
             continue
-        if note.get("unseen") != activity1.unseen_params():
+        if note.get("unseen") != activity1_unseen.unseen_params():
             continue
         if not activity2.compare_returns_result(returns[:shipped]).passed:
             continue

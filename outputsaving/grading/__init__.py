@@ -6,8 +6,9 @@ after grading gives no answer away. Every helper raises ``AssertionError`` with
 learner-facing findings (see :func:`outputsaving.grading.common.assert_passes`)
 when the work does not pass, and returns ``None`` when it does.
 
-Modules, one per assignment: :mod:`~outputsaving.grading.activity1` (save file
-outputs), :mod:`~outputsaving.grading.activity2` and
+Modules, one per assignment: :mod:`~outputsaving.grading.activity1` and
+:mod:`~outputsaving.grading.activity1_unseen` (save file outputs, and its
+hidden tests on unseen data), :mod:`~outputsaving.grading.activity2` and
 :mod:`~outputsaving.grading.activity2_unseen` (customise output saving, and its
 hidden tests on unseen data), :mod:`~outputsaving.grading.quiz`,
 :mod:`~outputsaving.grading.imagej` (the ImageJ track, with

@@ -29,7 +29,13 @@ from skimage import filters, measure
 from outputsaving.analysis import measure_objects, segment_shapes
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
 from outputsaving.findings import CheckResult
-from outputsaving.grading import activity1, activity2_unseen, evidence, monitor
+from outputsaving.grading import (
+    activity1,
+    activity1_unseen,
+    activity2_unseen,
+    evidence,
+    monitor,
+)
 from outputsaving.grading.common import (
     assert_each_passes,
     assert_passes,
@@ -581,7 +587,7 @@ def grade_compare_labels(compare_labels, /, *, cases: int | None = None) -> None
     __tracebackhide__ = True
     result = compare_labels_result(compare_labels, cases=cases)
     key = "a2_compare" if cases is None else "a2_compare_visible"
-    unseen = activity1.unseen_params() if cases is None else None
+    unseen = activity1_unseen.unseen_params() if cases is None else None
     evidence.record(key, cases=cases, returns=result.content or [], unseen=unseen)
     assert_passes(result)
 

@@ -3,7 +3,7 @@
 Each hidden function test of activity 2 (:mod:`outputsaving.grading.activity2`)
 calls the learner's function once more, into a fresh folder of its own, on
 data made at grading time from the seed of the unseen data
-(:func:`outputsaving.grading.activity1.unseen_seed`), and the file must hold
+(:func:`outputsaving.grading.activity1_unseen.unseen_seed`), and the file must hold
 exactly what it was given (issue 26 §1):
 
 - ``save_table_csv``: the measurements of activity 1's unseen labels (a crop
@@ -38,7 +38,7 @@ from skimage import filters, measure
 
 from outputsaving.datasets import MANY_NUCLEI, data_path
 from outputsaving.findings import CheckResult
-from outputsaving.grading import activity1, evidence, monitor
+from outputsaving.grading import activity1_unseen, evidence, monitor
 from outputsaving.grading.common import (
     call_learner_function,
     expect_format,
@@ -100,28 +100,28 @@ def _nuclei(seed: int, /) -> tuple[tuple[tuple[str, int], ...], np.ndarray]:
 
 def nuclei_params() -> dict[str, int]:
     """What the unseen nuclei are made of, for the evidence note and the audit."""
-    return dict(_nuclei(activity1.unseen_seed())[0])
+    return dict(_nuclei(activity1_unseen.unseen_seed())[0])
 
 
 def unseen_nuclei() -> np.ndarray:
     """Labels of nuclei no function has seen: a crop of the many-nuclei image,
     with another count of nuclei, more than 255 (a copy)."""
-    return _nuclei(activity1.unseen_seed())[1].copy()
+    return _nuclei(activity1_unseen.unseen_seed())[1].copy()
 
 
 def unseen_params(name: str, /) -> dict[str, int]:
     """What the unseen data of save function ``name`` are made of."""
     if name == "save_nuclei_mask":
         return nuclei_params()
-    return activity1.unseen_params()
+    return activity1_unseen.unseen_params()
 
 
 def _unseen_data(name: str, /):
     if name == "save_nuclei_mask":
         return unseen_nuclei()
     if name == "save_table_csv":
-        return activity1.unseen_table()
-    return activity1.unseen_labels()
+        return activity1_unseen.unseen_table()
+    return activity1_unseen.unseen_labels()
 
 
 def expected_counts(original, reread, /) -> dict[str, int]:
@@ -244,7 +244,9 @@ def unseen_compare_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
     :func:`expected_counts`)."""
     return [
         (description, original.copy(), reread.copy())
-        for description, original, reread in _compare_cases(activity1.unseen_seed())
+        for description, original, reread in _compare_cases(
+            activity1_unseen.unseen_seed()
+        )
     ]
 
 
@@ -274,7 +276,7 @@ def unseen_call(function, first_path, name: str, /) -> list[CheckResult]:
     with evidence.call_writes(folder, name) as written:
         path = call_learner_function(function, copy.copy(data), folder, name=name)
     parameter = _parameter(function, "labels" if name != "save_table_csv" else "table")
-    reads = activity1.notebook_variables(function, name, looks_like)
+    reads = activity1_unseen.notebook_variables(function, name, looks_like)
     evidence.record(
         f"{key}_unseen",
         folder,
@@ -286,7 +288,7 @@ def unseen_call(function, first_path, name: str, /) -> list[CheckResult]:
     )
     return [
         evidence.written_result(written, returned=path),
-        activity1.same_file_result(first_path, path, name=name, reads=reads),
+        activity1_unseen.same_file_result(first_path, path, name=name, reads=reads),
         *unseen_file_result(path, folder, name=name, parameter=parameter),
     ]
 
@@ -300,16 +302,16 @@ def unseen_file_result(
     file the same way outside the kernel.
     """
     if name == "save_table_csv":
-        return activity1.unseen_table_result(
+        return activity1_unseen.unseen_table_result(
             path,
-            activity1.unseen_table(),
+            activity1_unseen.unseen_table(),
             output_dir,
             name=name,
             parameter=parameter,
             sep="comma",
         )
     if name == "save_nuclei_mask":
-        return activity1.unseen_mask_result(
+        return activity1_unseen.unseen_mask_result(
             path, unseen_nuclei(), output_dir, name=name, parameter=parameter
         )
     return _unseen_image_result(path, output_dir, name=name, parameter=parameter)
@@ -326,7 +328,7 @@ def _unseen_image_result(path, output_dir, /, *, name: str, parameter: str):
     """A 16-bit PNG holding the unseen labels; a JPEG or colour PNG of their
     size (the colour PNG with objects of several colours)."""
     fmt, words = _FORMATS[name]
-    labels = activity1.unseen_labels()
+    labels = activity1_unseen.unseen_labels()
     task = task_result(words, path)
     path = saved_file(task, path, output_dir, name=name)
     expected = "jpeg" if fmt == "jpeg" else "png"
@@ -345,7 +347,7 @@ def _unseen_image_result(path, output_dir, /, *, name: str, parameter: str):
         )
         return [task]
     if fmt == "png16":
-        checked = activity1.unseen_mask_result(
+        checked = activity1_unseen.unseen_mask_result(
             path, labels, output_dir, name=name, parameter=parameter
         )
         if all(r.passed for r in checked) and not (

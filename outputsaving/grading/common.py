@@ -13,20 +13,29 @@ grader works.
 
 from __future__ import annotations
 
+import functools
 import linecache
 import os
 import textwrap
 import warnings
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
+from outputsaving.datasets import RANDOM_SHAPES, data_path
 from outputsaving.files import FORMAT_NAMES, sniff_format
 from outputsaving.findings import CheckResult
 from outputsaving.grading import monitor
 from outputsaving.messages import fill
 
+if TYPE_CHECKING:
+    import numpy as np
+
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 __all__ = [
+    "INPUT_NAME",
+    "MAX_SIZE",
+    "MIN_SIZE",
     "as_learner_path",
     "assert_each_passes",
     "assert_passes",
@@ -335,6 +344,46 @@ def mode_words(mode: str) -> str:
         "RGBA": "RGBA colour",
     }
     return words.get(mode, "16-bit greyscale" if mode.startswith("I;16") else mode)
+
+
+# -- activity 1's reference, shared by its tests on the reference data and on
+# unseen data (:mod:`~outputsaving.grading.activity1`,
+# :mod:`~outputsaving.grading.activity1_unseen`) --------------------------------
+
+#: The input image and size limits of activity 1 (the ImageJ template's).
+INPUT_NAME = RANDOM_SHAPES
+MIN_SIZE = 0
+MAX_SIZE = 1000
+
+
+@functools.cache
+def _reference() -> np.ndarray:
+    # Imported here: the quiz's and the ImageJ activities' kernels import this
+    # module and need neither.
+    import tifffile
+
+    from outputsaving.analysis import segment_shapes
+
+    image = tifffile.imread(data_path(INPUT_NAME))
+    labels = segment_shapes(image, min_size=MIN_SIZE, max_size=MAX_SIZE)
+    labels.flags.writeable = False
+    return labels
+
+
+def _check_numbering(result: CheckResult, labels, reference: np.ndarray) -> None:
+    """The mask's label k is the table's row k and the ROI named k (same objects)."""
+    import numpy as np
+
+    if not isinstance(labels, np.ndarray) or labels.shape != reference.shape:
+        return
+    differs = (reference > 0) & (labels != reference)
+    if differs.any():
+        where = np.argwhere(differs)[0]
+        result.add(
+            "activity1.mask_renumbered",
+            expected=int(reference[tuple(where)]),
+            found=int(labels[tuple(where)]),
+        )
 
 
 monitor.watch(__name__)
