@@ -683,7 +683,7 @@ def test_every_code_the_track_shows_over_the_catalogue_has_fiji_words(graded):
     """The codes the ImageJ-track checks emit on every case's files and re-run."""
     import json
 
-    from outputsaving.classroom.audit import _IMAGEJ_TASKS
+    from outputsaving.classroom.audit.files import _IMAGEJ_TASKS
 
     emitted = {}
     for case in CASES:
