@@ -357,7 +357,7 @@ def test_killing_the_worker_ends_the_zygote_and_its_kernels(shared, tmp_path):
         lambda: not processes_with(marker),
         what="the kernel's child ended with the killed worker",
     )
-    assert processes_with("outputsaving.classroom.forkserver " + marker) == []
+    assert processes_with("outputsaving.classroom.forkserver_zygote " + marker) == []
 
 
 @pytest.mark.root

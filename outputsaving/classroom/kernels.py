@@ -28,7 +28,8 @@ from jupyter_core.utils import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, HasTraits, Integer, List, Unicode
 
-from outputsaving.classroom.forkserver import ForkProvisioner, get_server
+from outputsaving.classroom.forkserver import get_server
+from outputsaving.classroom.forkserver_provisioner import ForkProvisioner
 from outputsaving.classroom.launcher import give
 from outputsaving.classroom.limits import (
     DEFAULT_MAX_FILE_BYTES,
