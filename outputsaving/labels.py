@@ -42,9 +42,9 @@ import tifffile
 from PIL import Image
 from scipy import ndimage
 
-from outputsaving.files import FORMAT_NAMES, preflight
 from outputsaving.findings import CheckResult, checker
 from outputsaving.reference import as_reference_labels
+from outputsaving.sniff import FORMAT_NAMES, preflight
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

@@ -21,7 +21,6 @@ import roifile
 from roifile import ROI_SUBTYPE, ROI_TYPE, ImagejRoi
 from scipy import ndimage
 
-from outputsaving.files import FORMAT_NAMES, preflight
 from outputsaving.findings import CheckResult, checker
 from outputsaving.reference import as_reference_labels
 from outputsaving.safezip import (
@@ -32,6 +31,7 @@ from outputsaving.safezip import (
     open_zip,
     read_member,
 )
+from outputsaving.sniff import FORMAT_NAMES, preflight
 
 __all__ = ["check_rois", "rois_from_labels"]
 

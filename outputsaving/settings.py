@@ -24,9 +24,9 @@ from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path, PureWindowsPath
 
-from outputsaving.files import FORMAT_NAMES, preflight
 from outputsaving.findings import CheckResult, checker
 from outputsaving.grading import monitor
+from outputsaving.sniff import FORMAT_NAMES, preflight
 
 __all__ = ["REQUIRED", "check_settings", "file_sha256", "make_settings"]
 

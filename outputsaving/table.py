@@ -53,9 +53,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from outputsaving.files import FORMAT_NAMES, preflight
 from outputsaving.findings import CheckResult, checker
 from outputsaving.reference import as_reference_labels
+from outputsaving.sniff import FORMAT_NAMES, preflight
 
 if TYPE_CHECKING:
     from pathlib import Path

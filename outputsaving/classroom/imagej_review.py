@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from outputsaving.files import read_regular, sniff_format, walk_no_follow
+from outputsaving.files import read_regular, walk_no_follow
 from outputsaving.grading import imagej, imagej_run
 from outputsaving.grading.evidence import EVIDENCE_FOLDER
+from outputsaving.sniff import sniff_format
 
 __all__ = ["copied_files", "review_reasons", "same_content"]
 

@@ -37,7 +37,6 @@ import tifffile
 
 from outputsaving.analysis import measure_objects, segment_shapes
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
-from outputsaving.files import FORMAT_NAMES, sniff_format
 from outputsaving.findings import CheckResult
 from outputsaving.grading import evidence, monitor
 from outputsaving.grading.activity1_unseen import (
@@ -61,6 +60,7 @@ from outputsaving.grading.rerun import BAD_SETTINGS, UNEXPECTED_ERROR, rerun_out
 from outputsaving.labels import check_label_mask
 from outputsaving.rois import check_rois, rois_from_labels
 from outputsaving.settings import check_settings, file_sha256
+from outputsaving.sniff import FORMAT_NAMES, sniff_format
 from outputsaving.table import check_table
 
 __all__ = [

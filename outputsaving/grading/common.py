@@ -22,10 +22,10 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from outputsaving.datasets import RANDOM_SHAPES, data_path
-from outputsaving.files import FORMAT_NAMES, sniff_format
 from outputsaving.findings import CheckResult
 from outputsaving.grading import monitor
 from outputsaving.messages import fill
+from outputsaving.sniff import FORMAT_NAMES, sniff_format
 
 if TYPE_CHECKING:
     import numpy as np

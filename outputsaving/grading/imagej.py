@@ -26,7 +26,6 @@ import re
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
 from outputsaving.datasets import RANDOM_SHAPES, data_path
-from outputsaving.files import sniff_format
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, monitor
 from outputsaving.grading.common import assert_passes, task_result
@@ -46,6 +45,7 @@ from outputsaving.grading.imagej_run import (
 )
 from outputsaving.grading.imagej_words import FIJI_WORDING, fiji_finding
 from outputsaving.messages import fill
+from outputsaving.sniff import sniff_format
 
 __all__ = [
     "ASSIGNMENTS",

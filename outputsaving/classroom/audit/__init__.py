@@ -10,7 +10,7 @@ Files (activity 1 tasks 2-5, activity 2 tasks 2, 3 and 6)
     ran), except notebooks, ``timestamp.txt`` and ``.ipynb_checkpoints``, is
     taken as written by the notebook's code: the working copy holds only the
     submitted notebooks when the run starts (its output folders were emptied).
-    Files are found by content (:func:`~outputsaving.files.sniff_format`), not
+    Files are found by content (:func:`~outputsaving.sniff.sniff_format`), not
     by the names learners chose, and each task passes when at least one file
     passes the task's check, made with the graders' own ``*_result`` functions
     (:mod:`outputsaving.grading.activity1`, :mod:`~outputsaving.grading.activity2`)

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from outputsaving.files import sniff_format, walk_no_follow
+from outputsaving.files import walk_no_follow
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2, imagej
 from outputsaving.grading.common import failure_message, task_result
 from outputsaving.grading.evidence import EVIDENCE_FOLDER
 from outputsaving.messages import fill
+from outputsaving.sniff import sniff_format
 
 #: Files looked at, at most, per working copy.
 MAX_FILES = 200
