@@ -89,11 +89,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "separator, so the file is not in the output folder it was given. Build "
         "the path from the output folder argument with pathlib's / operator.",
     ),
-    "task.undefined": (
-        E,
-        "{name} is not defined. Run the cells above in order, from the top, "
-        "and check that none stops with an error.",
-    ),
     "task.not_written_by_call": (
         E,
         "{path} in the test's folder was written by {writer}, not by your {name} "
