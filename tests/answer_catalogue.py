@@ -223,9 +223,10 @@ HOSTILE = {
     # then saves a JPEG.
     "patch_grader": {
         A1_MASK: "import outputsaving.grading.activity1 as _grader\n"
+        "import outputsaving.grading.activity1_unseen as _unseen\n"
         "from PIL import Image\n\n"
         "_grader.label_mask_result = lambda *args, **kwargs: []\n"
-        "_grader.unseen_mask_result = lambda *args, **kwargs: []\n\n\n"
+        "_unseen.unseen_mask_result = lambda *args, **kwargs: []\n\n\n"
         + _mask(
             '    path = Path(output_dir) / "label_mask.jpg"\n'
             "    Image.fromarray(np.asarray(labels).astype(np.uint8)).save(path)\n"
