@@ -19,6 +19,7 @@ import copy
 import hashlib
 import html
 import io
+import os
 import sqlite3
 import time
 import uuid
@@ -595,8 +596,17 @@ def test_the_sandbox_hides_solutions_hidden_tests_and_the_gradebook(redteam):
 def test_the_gradebook_and_course_cannot_be_written(redteam):
     course = redteam["course"]
     text = _outputs(course, "write_gradebook")
-    assert "WROTE" not in text
-    assert text.count("BLOCKED") >= 5
+    attempts = [line.split() for line in text.splitlines()]
+    attempts = [a for a in attempts if a and a[0] in ("BLOCKED", "WROTE")]
+    assert len(attempts) == 6, text
+    # No gradebook, real or a copy, opens for writing, whoever grades.
+    assert all(a[0] == "BLOCKED" for a in attempts if "gradebook.db" in a[1]), text
+    if os.geteuid() == 0:
+        assert "WROTE" not in text
+    # As an ordinary user, the test's course lies under /tmp, where the sandbox
+    # has a writable /tmp of its own: a file "written" there or above the
+    # working folder lands in the sandbox, never in the course (checked below,
+    # on the real files).
     assert not (course.root / "PWNED.txt").exists()
     assert not list(course.root.rglob("PWNED.txt"))
     with sqlite3.connect(course.root / "gradebook.db") as db:
