@@ -27,6 +27,7 @@ from outputsaving.classroom.evidence_audit import (
     unseen_findings,
 )
 from outputsaving.grading import activity1_unseen, activity2, activity2_unseen, monitor
+from outputsaving.grading.common import call_learner_function
 from outputsaving.grading.evidence import EVIDENCE_FOLDER, EVIDENCE_VARIABLE
 
 TABLE = "a2_task2_table_csv_hidden"
@@ -329,6 +330,23 @@ def test_printing_a_traceback_reads_no_frames():
     )
     function = _cell_code(source, "honest")["compare_labels"]
     activity2.compare_labels_result(function, cases=1)
+    assert not [e for e in monitor.EVENTS if e["kind"] == "reads_frames"]
+
+
+def test_a_compiled_library_reading_frames_is_not_the_learner(tmp_path):
+    """tifffile's zlib compression runs imagecodecs (Cython): its frames name a
+    relative ``imagecodecs/_shared.pyx`` and read frames; an honest save is
+    not flagged for it (it was, in the combinations class)."""
+    pytest.importorskip("imagecodecs")
+    monitor.EVENTS.clear()
+    monitor._SEEN.clear()
+    source = (
+        "import tifffile\n\n\n"
+        "def save(labels, folder):\n"
+        "    tifffile.imwrite(folder / 'm.tif', labels, compression='zlib')\n"
+    )
+    save = _cell_code(source, "zlib")["save"]
+    call_learner_function(save, np.ones((8, 8), np.uint16), tmp_path)
     assert not [e for e in monitor.EVENTS if e["kind"] == "reads_frames"]
 
 

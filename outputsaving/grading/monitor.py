@@ -125,8 +125,26 @@ def _is_library(filename: str) -> bool:
     return filename.startswith(("<frozen", *_LIBRARIES)) and not _is_course(filename)
 
 
-def _is_learner(filename: str) -> bool:
-    return not _is_course(filename) and not _is_library(filename)
+def _is_library_frame(frame) -> bool:
+    """Whether ``frame`` runs library code, compiled modules included.
+
+    A Cython module's frames (imagecodecs, under tifffile's compression) name a
+    relative source file, such as ``imagecodecs/_shared.pyx``, and carry no
+    module name: the imported package that the path starts with decides, by
+    where it is installed.
+    """
+    filename = frame.f_code.co_filename
+    if _is_library(filename):
+        return True
+    if os.path.isabs(filename) or filename.startswith("<"):
+        return False
+    package = sys.modules.get(filename.replace(os.sep, "/").split("/", 1)[0])
+    path = getattr(package, "__file__", None) or ""
+    return bool(path) and _is_library(os.path.abspath(path))
+
+
+def _is_learner_frame(frame) -> bool:
+    return not _is_course(frame.f_code.co_filename) and not _is_library_frame(frame)
 
 
 def _learner_frame(depth: int):
@@ -147,7 +165,7 @@ def _learner_frame(depth: int):
         filename = frame.f_code.co_filename
         if _is_course(filename):
             return None
-        if not _is_library(filename):
+        if not _is_library_frame(frame):
             return frame
         frame = frame.f_back
     return None
@@ -272,7 +290,7 @@ def _on_frame(event: str) -> None:
             and _is_library(frame.f_code.co_filename)
         ):
             frame = frame.f_back
-    if frame is None or not _is_learner(frame.f_code.co_filename):
+    if frame is None or not _is_learner_frame(frame):
         return
     _note("reads_frames", _running_grader(frame), frame)
 
