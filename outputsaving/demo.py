@@ -14,9 +14,9 @@ import numpy as np
 import roifile
 import tifffile
 
+from outputsaving import monitor
 from outputsaving.analysis import measure_objects, segment_shapes
 from outputsaving.datasets import RANDOM_SHAPES, data_path
-from outputsaving.grading import monitor
 from outputsaving.labels import check_label_mask
 from outputsaving.rois import check_rois, rois_from_labels
 from outputsaving.settings import check_settings, make_settings

@@ -24,8 +24,8 @@ from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path, PureWindowsPath
 
+from outputsaving import monitor
 from outputsaving.findings import CheckResult, checker
-from outputsaving.grading import monitor
 from outputsaving.sniff import FORMAT_NAMES, preflight
 
 __all__ = ["REQUIRED", "check_settings", "file_sha256", "make_settings"]

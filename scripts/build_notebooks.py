@@ -358,12 +358,12 @@ _MARKER_LINE = re.compile(r"^\s*#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
 def released_lines(root: Path, output: Path) -> Path:
     """Write the keys of every line of the test cells and self-check cells.
 
-    The grading code's monitor (:mod:`outputsaving.grading.monitor`) allows
+    The grading code's monitor (:mod:`outputsaving.monitor`) allows
     these lines anywhere, in learners' cells too: re-running a visible test's
     call or a self-check is never tampering. Only keys are kept, so the
     hidden tests' text is not in the package.
     """
-    from outputsaving.grading.monitor import line_key
+    from outputsaving.monitor import line_key
 
     keys = set()
     for path in sorted((root / SOURCE).glob("*/*.ipynb")):

@@ -40,8 +40,8 @@ from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
 from outputsaving.grading import activity1, activity2
 from outputsaving.grading import rerun as rerun_module
 from outputsaving.grading.evidence import EVIDENCE_FOLDER, EVIDENCE_VARIABLE
-from outputsaving.grading.monitor import EVENTS_FILE
 from outputsaving.messages import MESSAGES
+from outputsaving.monitor import EVENTS_FILE
 from outputsaving.rois import rois_from_labels
 
 mpl.use("Agg")

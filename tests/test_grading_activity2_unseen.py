@@ -19,6 +19,7 @@ import pytest
 import tifffile
 from PIL import Image
 
+from outputsaving import monitor
 from outputsaving.classroom import secret
 from outputsaving.classroom.audit import audit_notebook, tampering_evidence
 from outputsaving.classroom.evidence_audit import (
@@ -26,7 +27,7 @@ from outputsaving.classroom.evidence_audit import (
     compare_findings,
     unseen_findings,
 )
-from outputsaving.grading import activity1_unseen, activity2, activity2_unseen, monitor
+from outputsaving.grading import activity1_unseen, activity2, activity2_unseen
 from outputsaving.grading.common import call_learner_function
 from outputsaving.grading.evidence import EVIDENCE_FOLDER, EVIDENCE_VARIABLE
 

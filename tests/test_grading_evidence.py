@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from outputsaving.grading import evidence, monitor
+from outputsaving import monitor
+from outputsaving.grading import evidence
 
 
 def test_outside_the_grader_a_test_folder_is_new_empty_and_nothing_is_recorded(

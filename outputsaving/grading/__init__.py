@@ -15,13 +15,13 @@ hidden tests on unseen data), :mod:`~outputsaving.grading.quiz`,
 :mod:`~outputsaving.grading.imagej_run`, the headless runner, and
 :mod:`~outputsaving.grading.imagej_words`, Fiji's wording). Shared:
 :mod:`~outputsaving.grading.common`, :mod:`~outputsaving.grading.literals`
-(answers read without running them), :mod:`~outputsaving.grading.evidence` and
-:mod:`~outputsaving.grading.monitor` (what the class grader's audit checks
-again), :mod:`~outputsaving.grading.rerun` (the settings re-run) and
+(answers read without running them), :mod:`~outputsaving.grading.evidence`
+(what the class grader's audit checks again, with :mod:`outputsaving.monitor`),
+:mod:`~outputsaving.grading.rerun` (the settings re-run) and
 :mod:`~outputsaving.grading.feedback` (what the feedback shows).
 """
 
-from outputsaving.grading import monitor
+from outputsaving import monitor
 
 __all__: list[str] = []
 

@@ -35,10 +35,11 @@ from pathlib import Path, PurePath, PureWindowsPath
 import numpy as np
 import tifffile
 
+from outputsaving import monitor
 from outputsaving.analysis import measure_objects, segment_shapes
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
 from outputsaving.findings import CheckResult
-from outputsaving.grading import evidence, monitor
+from outputsaving.grading import evidence
 from outputsaving.grading.activity1_unseen import (
     _unseen_call,
     unseen_labels,

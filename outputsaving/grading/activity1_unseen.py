@@ -31,11 +31,12 @@ import numpy as np
 import pandas as pd
 import tifffile
 
+from outputsaving import monitor
 from outputsaving.analysis import measure_objects, segment_shapes
 from outputsaving.datasets import data_path
 from outputsaving.files import open_no_follow
 from outputsaving.findings import CheckResult
-from outputsaving.grading import evidence, monitor
+from outputsaving.grading import evidence
 from outputsaving.grading.common import (
     INPUT_NAME,
     _check_numbering,

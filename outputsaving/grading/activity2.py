@@ -26,6 +26,7 @@ import tifffile
 from PIL import Image
 from skimage import filters, measure
 
+from outputsaving import monitor
 from outputsaving.analysis import measure_objects, segment_shapes
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
 from outputsaving.findings import CheckResult
@@ -34,7 +35,6 @@ from outputsaving.grading import (
     activity1_unseen,
     activity2_unseen,
     evidence,
-    monitor,
 )
 from outputsaving.grading.common import (
     assert_each_passes,

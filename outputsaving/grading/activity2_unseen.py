@@ -36,9 +36,10 @@ import tifffile
 from PIL import Image
 from skimage import filters, measure
 
+from outputsaving import monitor
 from outputsaving.datasets import MANY_NUCLEI, data_path
 from outputsaving.findings import CheckResult
-from outputsaving.grading import activity1_unseen, evidence, monitor
+from outputsaving.grading import activity1_unseen, evidence
 from outputsaving.grading.common import (
     call_learner_function,
     expect_format,

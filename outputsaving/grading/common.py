@@ -21,9 +21,9 @@ import warnings
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
+from outputsaving import monitor
 from outputsaving.datasets import RANDOM_SHAPES, data_path
 from outputsaving.findings import CheckResult
-from outputsaving.grading import monitor
 from outputsaving.messages import fill
 from outputsaving.sniff import FORMAT_NAMES, sniff_format
 

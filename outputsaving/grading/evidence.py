@@ -20,7 +20,7 @@ temporary folders and nothing is recorded.
 
 A hidden test's points come only from what the learner's call wrote, while
 it ran, into the test's folder: :func:`call_writes` watches the call (with
-:func:`outputsaving.grading.monitor.watch_writes`) and lists the folder the
+:func:`outputsaving.monitor.watch_writes`) and lists the folder the
 moment it returns (each file's inode, size, ``mtime_ns`` and SHA-256, with
 who wrote it); :func:`written_result` fails a file that the call did not
 write itself, and the audit fails any change to the folder after the listing
@@ -47,9 +47,9 @@ from pathlib import Path
 
 import numpy as np
 
+from outputsaving import monitor
 from outputsaving.files import open_no_follow, walk_no_follow
 from outputsaving.findings import CheckResult
-from outputsaving.grading import monitor
 from outputsaving.grading.common import task_result
 
 __all__ = [

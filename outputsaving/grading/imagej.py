@@ -25,9 +25,10 @@ import contextlib
 import re
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
+from outputsaving import monitor
 from outputsaving.datasets import RANDOM_SHAPES, data_path
 from outputsaving.findings import CheckResult
-from outputsaving.grading import activity1, activity2, monitor
+from outputsaving.grading import activity1, activity2
 from outputsaving.grading.common import assert_passes, task_result
 from outputsaving.grading.imagej_run import (
     MACRO_TIMEOUT,

@@ -37,9 +37,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from outputsaving import monitor
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
 from outputsaving.files import copy_regular, walk_no_follow
-from outputsaving.grading import evidence, monitor
+from outputsaving.grading import evidence
 
 __all__ = [
     "IMAGEJ_JARS",

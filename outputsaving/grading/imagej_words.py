@@ -18,8 +18,8 @@ catalogue.
 
 from __future__ import annotations
 
+from outputsaving import monitor
 from outputsaving.findings import CheckResult, Finding
-from outputsaving.grading import monitor
 from outputsaving.messages import fill
 
 __all__ = ["FIJI_ADVICE", "FIJI_WORDING", "REVIEWED", "fiji_finding"]

@@ -27,8 +27,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from outputsaving import monitor
 from outputsaving.findings import CheckResult
-from outputsaving.grading import monitor
 
 __all__ = [
     "MAX_ANSWER_CHARS",

@@ -44,8 +44,8 @@ import unicodedata
 
 import numpy as np
 
+from outputsaving import monitor
 from outputsaving.findings import CheckResult
-from outputsaving.grading import monitor
 from outputsaving.grading.common import assert_passes
 
 __all__ = [

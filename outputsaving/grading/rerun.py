@@ -24,9 +24,9 @@ import sys
 import numpy as np
 import tifffile
 
+from outputsaving import monitor
 from outputsaving.analysis import segment_shapes
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
-from outputsaving.grading import monitor
 from outputsaving.settings import file_sha256
 
 __all__ = [

@@ -22,7 +22,7 @@ MAX_EVENTS_BYTES = 1_000_000
 def read_events(workdir, /) -> list[dict]:
     """The monitor's events (:mod:`outputsaving.grading.monitor`) of a run."""
     from outputsaving.classroom.evidence_audit import _read_regular
-    from outputsaving.grading.monitor import EVENTS_FILE
+    from outputsaving.monitor import EVENTS_FILE
 
     data = _read_regular(
         Path(workdir) / EVIDENCE_FOLDER / EVENTS_FILE, MAX_EVENTS_BYTES

@@ -87,7 +87,7 @@ SAVING_CODE = {
     "outputsaving.settings": frozenset({"make_settings"}),
 }
 
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _LIBRARIES = tuple(
     {
         os.path.abspath(path) + os.sep
@@ -106,7 +106,11 @@ def line_key(line: str, /) -> str:
 
 def _released_lines() -> frozenset[str]:
     try:
-        text = resources.files("outputsaving.grading").joinpath("released_lines.json")
+        # Read beside the grading modules without importing them: they import
+        # this module.
+        text = resources.files("outputsaving").joinpath(
+            "grading", "released_lines.json"
+        )
         return frozenset(json.loads(text.read_text(encoding="utf-8")))
     except (OSError, ValueError):  # pragma: no cover - a broken install
         return frozenset()
