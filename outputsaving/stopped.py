@@ -12,6 +12,10 @@ the later cells say that the task is not done yet instead of raising a
         print("Saved", label_mask_path)
     except Exception as error:
         label_mask_path = selfcheck.stopped("save_label_mask", error)
+
+The kernel remembers that call (:func:`last_stop`) until its cell runs again,
+so the test and the self-check of the task say that the call stopped, and
+where, rather than that the task is not done yet.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import warnings
 
 from outputsaving.messages import fill
 
-__all__ = ["WIDTH", "stopped", "wrapped"]
+__all__ = ["WIDTH", "last_stop", "stopped", "wrapped"]
 
 # roifile appending to a zip that exists warns once per repeated entry, in
 # zipfile's words ("Duplicate name: '1.roi'", six lines for six ROIs, under the
@@ -98,6 +102,45 @@ def _without_comment(line: str) -> str:
     return line.strip()[: comments[0]].rstrip() if comments else line.strip()
 
 
+#: The learner's functions whose last call in a given cell raised: name -> (the
+#: error and where, for a message; the calling cell's source, while it is known).
+_STOPS: dict[str, tuple[dict[str, str], str | None]] = {}
+#: The source of the cell the kernel runs now (IPython only).
+_cell: str | None = None
+
+
+def _cell_starts(info) -> None:
+    """IPython's ``pre_run_cell``: a cell that stopped a call runs again."""
+    global _cell
+    _cell = info.raw_cell
+    for name, (_, cell) in list(_STOPS.items()):
+        if cell is not None and cell == _cell:
+            del _STOPS[name]
+
+
+def _watch_cells() -> None:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and _cell_starts not in shell.events.callbacks.get(
+        "pre_run_cell", []
+    ):
+        shell.events.register("pre_run_cell", _cell_starts)
+
+
+_watch_cells()
+
+
+def last_stop(name: str, /) -> dict[str, str] | None:
+    """How the last call of ``name`` in a given cell stopped, if it did.
+
+    ``{"error": "FileNotFoundError: ...", "where": ", in its line 4: ..."}``
+    (``where`` empty when the line is not known), or None when that call
+    did not raise, or its cell ran again since.
+    """
+    stop = _STOPS.get(name)
+    return dict(stop[0]) if stop is not None else None
+
+
 def stopped(function, error: BaseException, /) -> None:
     """Print one course line on ``function`` having raised ``error``; return None.
 
@@ -120,6 +163,13 @@ def stopped(function, error: BaseException, /) -> None:
         function = vars(sys.modules["__main__"]).get(name)  # the notebook's names
     message = _message(name, function, error)
     print(wrapped(message))
+    where = _learner_line(function, error) if function is not None else None
+    found = {
+        "error": _error_text(error),
+        "where": f", in its line {where[0]}: {where[1]}" if where else "",
+    }
+    if not (isinstance(error, NameError) and _raised_by_the_caller(error)):
+        _STOPS[name] = (found, _cell)  # the function ran, and raised
     return None
 
 

@@ -93,3 +93,77 @@ def test_a_name_the_function_needs_is_not_defined(capsys):
     words = " ".join(capsys.readouterr().out.split())
     assert words.startswith("table is not defined, so save_table could not run.")
     assert "Run All Above Selected Cell" in words
+
+
+# -- the task's test and self-check after a call that stopped (issue 21 §2) --------
+
+
+def _forget_stops(monkeypatch):
+    from outputsaving import stopped
+
+    monkeypatch.setattr(stopped, "_STOPS", {})
+    monkeypatch.setattr(stopped, "_cell", None)
+    return stopped
+
+
+def test_the_self_check_says_the_call_stopped_not_that_it_is_not_done(
+    capsys, monkeypatch, tmp_path
+):
+    """The result variable is None because the call raised: say that, and where."""
+    _forget_stops(monkeypatch)
+    function = _learner_function()
+    rois_path = selfcheck.stopped(function, _raised(function, [], tmp_path / "none"))
+    capsys.readouterr()
+    selfcheck.rois(rois_path, tmp_path)
+    words = " ".join(capsys.readouterr().out.split())
+    assert "not done yet" not in words
+    assert "Your save_rois stopped with FileNotFoundError: [Errno 2]" in words
+    assert "in its line 3: return open(path, 'rb').read(). It returned no path" in words
+
+
+def test_the_visible_test_says_the_call_stopped(monkeypatch, tmp_path):
+    import pytest
+
+    from outputsaving.grading import activity1
+
+    _forget_stops(monkeypatch)
+    function = _learner_function()
+    selfcheck.stopped(function, _raised(function, [], tmp_path / "none"))
+    with pytest.raises(AssertionError) as raised:
+        activity1.grade_saved_rois(None, tmp_path)
+    words = " ".join(str(raised.value).split())
+    assert "Your save_rois stopped with FileNotFoundError" in words
+    assert "not done yet" not in words
+
+
+def test_a_function_never_called_is_still_not_done(capsys, monkeypatch, tmp_path):
+    _forget_stops(monkeypatch)
+    selfcheck.rois(None, tmp_path)
+    assert "not done yet" in capsys.readouterr().out
+
+
+def test_running_the_calling_cell_again_forgets_the_stop(monkeypatch, tmp_path):
+    """IPython's pre_run_cell: the same cell again (it may now succeed)."""
+    from types import SimpleNamespace
+
+    stopped = _forget_stops(monkeypatch)
+    cell = "rois_path = save_rois(rois, OUTPUT_DIR)"
+    stopped._cell_starts(SimpleNamespace(raw_cell=cell))
+    function = _learner_function()
+    selfcheck.stopped(function, _raised(function, [], tmp_path / "none"))
+    stopped._cell_starts(SimpleNamespace(raw_cell="selfcheck.rois(rois_path)"))
+    assert stopped.last_stop("save_rois") is not None  # another cell: kept
+    stopped._cell_starts(SimpleNamespace(raw_cell=cell))
+    assert stopped.last_stop("save_rois") is None
+
+
+def test_a_name_the_call_needs_undefined_is_no_stop_of_the_function(monkeypatch):
+    stopped = _forget_stops(monkeypatch)
+    cell = (  # as the given cell is: the try in the cell's own frame
+        "try:\n"
+        "    rois_path = save_rois(rois_not_made, OUTPUT_DIR)\n"
+        "except Exception as error:\n"
+        "    rois_path = selfcheck.stopped('save_rois', error)\n"
+    )
+    exec(cell, {"save_rois": print, "selfcheck": selfcheck})
+    assert stopped.last_stop("save_rois") is None

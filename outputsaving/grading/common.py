@@ -255,7 +255,13 @@ def as_learner_path(result: CheckResult, value, /, *, name: str) -> Path | None:
     if isinstance(value, (str, PurePath)) and str(value):
         return Path(value)
     if value is None:  # the placeholder of a function not written yet
-        result.add("task.not_done", name=name)
+        from outputsaving.stopped import last_stop
+
+        stop = last_stop(name)  # or a given cell's call of it raised
+        if stop is not None:
+            result.add("task.call_stopped", name=name, **stop)
+        else:
+            result.add("task.not_done", name=name)
         return None
     result.add("task.not_a_path", name=name, found=f"a {type(value).__name__}")
     return None

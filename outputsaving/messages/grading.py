@@ -72,6 +72,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "where the cell says # YOUR CODE HERE, run that cell, then run this one "
         "again.",
     ),
+    "task.call_stopped": (
+        E,
+        "Your {name} stopped with {error}{where}. It returned no path, so there "
+        "is nothing to check yet: fix it, run its cell, the cell that calls it "
+        "and this one again.",
+    ),
     "task.not_a_path": (
         E,
         "Your {name} returned {found}, but the path of the file it saved was "
