@@ -29,6 +29,7 @@ from pathlib import Path
 
 from outputsaving.classroom.outcomes import STOP_ENAMES
 from outputsaving.files import write_atomically
+from outputsaving.grading.assignments import ASSIGNMENTS, task_named
 from outputsaving.messages import MESSAGES
 
 __all__ = [
@@ -49,7 +50,6 @@ __all__ = [
 #: A template must have this many literal characters to name a mistake.
 _MIN_LITERAL = 12
 _FIELD = re.compile(r"\{[^{}]*\}")
-_TASK = re.compile(r"^(.*?_(?:task|q)\d+)(?:_|$)")
 
 
 @cache
@@ -129,7 +129,8 @@ def mistakes_of(notebook, scores: dict[str, float | None]) -> list[str]:
         found = []
         for output in errors:
             found += mistake_codes(str(output.get("evalue", "")))
-        found = [_UNANSWERED if code in _NOT_DONE else code for code in found]
+        not_done = _not_done()
+        found = [_UNANSWERED if code in not_done else code for code in found]
         names += list(dict.fromkeys(found)) or [
             _unnamed(grade_id, errors, unanswered=unanswered)
         ]
@@ -137,18 +138,13 @@ def mistakes_of(notebook, scores: dict[str, float | None]) -> list[str]:
 
 
 _UNANSWERED = "classroom.mistake_unanswered"
-#: The messages of a task whose placeholder is still there.
-_NOT_DONE = frozenset(
-    {
-        "task.not_done",
-        "task.not_implemented",
-        "activity1.output_dir_not_set",
-        "quiz.not_answered",
-        "quiz.empty",
-        "literals.not_set",
-        "activity2.choice_missing",
-    }
-)
+#: The messages of a task whose placeholder is still there (besides those
+#: each assignment declares, :func:`_not_done`).
+_NOT_DONE = frozenset({"task.not_done", "task.not_implemented", "literals.not_set"})
+
+
+def _not_done() -> frozenset[str]:
+    return _NOT_DONE.union(*(a.placeholders for a in ASSIGNMENTS.values()))
 
 
 def _errors(cell) -> list:
@@ -172,9 +168,6 @@ MAX_LABEL = 84
 _FIELDS = re.compile(r"(?:\{[^{}]*\})+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CODE = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9_.]+$")
-_ACTIVITY_TASK = re.compile(r"^a(\d+)_task(\d+)$")
-_IMAGEJ_TASK = re.compile(r"^ij(\d+)_task(\d+)$")
-_QUIZ_QUESTION = re.compile(r"^quiz_q(\d+)$")
 #: Names shown as another's words: the engine's fallback for a refusal, and the
 #: hidden tests' own word for an answer not written (one bar, not two).
 _ALIASES = {
@@ -197,23 +190,10 @@ def _short(text: str) -> str:
 
 
 def task_name(task: str) -> str:
-    """Readable words for a task: ``a1_task2`` -> ``activity 1, task 2``."""
-    match = _ACTIVITY_TASK.match(task)
-    if match:
-        return MESSAGES["classroom.mistake_activity_task"][1].format(
-            activity=match.group(1), task=match.group(2)
-        )
-    match = _IMAGEJ_TASK.match(task)
-    if match:
-        return MESSAGES["classroom.mistake_imagej_task"][1].format(
-            activity=match.group(1), task=match.group(2)
-        )
-    match = _QUIZ_QUESTION.match(task)
-    if match:
-        return MESSAGES["classroom.mistake_quiz_question"][1].format(
-            question=match.group(1)
-        )
-    return task.replace("_", " ")
+    """Readable words for a task, as its assignment declares them:
+    ``a1_task2`` -> ``activity 1, task 2``."""
+    declared = task_named(task)
+    return declared.title if declared is not None else task.replace("_", " ")
 
 
 @cache
@@ -256,9 +236,19 @@ def mistake_counts(outcomes: Iterable) -> Counter:
 
 
 def task_of(grade_id: str) -> str:
-    """The task a graded cell belongs to: ``a1_task2_mask_visible`` -> ``a1_task2``."""
-    match = _TASK.match(grade_id)
-    return match.group(1) if match else grade_id
+    """The task a graded cell belongs to: ``a1_task2_mask_visible`` -> ``a1_task2``.
+
+    The longest declared task name (:mod:`outputsaving.grading.assignments`)
+    that the ``grade_id`` starts with, followed by ``_``; the ``grade_id``
+    itself for a cell of no declared task.
+    """
+    names = [
+        task.name
+        for declared in ASSIGNMENTS.values()
+        for task in declared.tasks
+        if grade_id == task.name or grade_id.startswith(task.name + "_")
+    ]
+    return max(names, key=len, default=grade_id)
 
 
 #: The outcome of a student on the roster who handed nothing in.

@@ -88,22 +88,15 @@ from pathlib import Path
 from outputsaving.classroom.audit.cells import _cells_by_grade_id, _graded_ids
 from outputsaving.classroom.audit.events import _audit_events, read_events
 from outputsaving.classroom.audit.files import (
-    _activity1_files,
-    _activity2_files,
+    _audit_task_files,
     _Files,
-    _imagej_files,
-    _imagej_flags,
+    _review_flags,
     saved_files,
 )
 from outputsaving.classroom.audit.literals import _audit_literals
 from outputsaving.classroom.audit.output_dir import (
     _audit_output_dir,
     _output_dir_outside,
-)
-from outputsaving.classroom.audit.tables import (
-    _FILE_TASKS,
-    _OUTPUT_DIR_TASKS,
-    ASSIGNMENTS,
 )
 from outputsaving.classroom.audit.tampering import _tampering_text, tampering_evidence
 from outputsaving.classroom.evidence_audit import (
@@ -113,7 +106,7 @@ from outputsaving.classroom.evidence_audit import (
     visible_paths,
     writer_findings,
 )
-from outputsaving.grading import imagej
+from outputsaving.grading.assignments import ASSIGNMENTS
 from outputsaving.grading.literals import literal_answers
 from outputsaving.messages import fill
 
@@ -152,7 +145,7 @@ class AuditResult:
         Learner-facing findings about the whole notebook (grading code used
         or replaced), for the top of the feedback.
     events : list of dict
-        What the kernel's monitor noted (:mod:`outputsaving.grading.monitor`).
+        What the kernel's monitor noted (:mod:`outputsaving.monitor`).
     unflagged : frozenset of str
         grade_ids whose change needs no review: an answer written in a form
         that is not graded (its message says so; it is not tampering).
@@ -180,8 +173,10 @@ def audit_notebook(
 
     Parameters
     ----------
-    assignment : {"activity1", "activity2", "quiz"}
-        The assignment the notebook belongs to.
+    assignment : str
+        The assignment the notebook belongs to, one of :data:`ASSIGNMENTS`
+        (:mod:`outputsaving.grading.assignments`, which declares what each
+        of its cells tests).
     executed_notebook : NotebookNode
         The notebook as nbgrader executed it (its answer cells are read, its
         outputs are not trusted).
@@ -212,26 +207,26 @@ def audit_notebook(
     if not workdir.is_dir():
         msg = f"workdir {workdir} is not a folder"
         raise ValueError(msg)
+    declared = ASSIGNMENTS[assignment]
     result = AuditResult(verdicts={}, messages={}, flags=[])
     cells = _cells_by_grade_id(executed_notebook)
-    _audit_literals(assignment, executed_notebook, cells, result)
-    if assignment in _OUTPUT_DIR_TASKS:
-        _audit_output_dir(assignment, executed_notebook, workdir, result)
-    if _FILE_TASKS[assignment]:
-        outside = _output_dir_outside(assignment, executed_notebook, workdir)
-        if assignment in imagej.ASSIGNMENTS:
-            audits = _imagej_files(assignment, workdir)
+    _audit_literals(declared, executed_notebook, cells, result)
+    _audit_output_dir(declared, executed_notebook, workdir, result)
+    file_tasks = [task for task in declared.tasks if task.files is not None]
+    if file_tasks:
+        outside = _output_dir_outside(declared, executed_notebook, workdir)
+        if declared.files_folder:
+            folder = workdir / declared.files_folder
+            if folder.is_dir() and not folder.is_symlink():
+                files = _Files.scan(folder, exclude=())
+            else:
+                files = _Files(folder, {})
         else:
             files = _Files.scan(
                 workdir, exclude=exclude, first=visible_paths(assignment, workdir)
             )
-            audits = (
-                _activity1_files(files)
-                if assignment == "activity1"
-                else _activity2_files(files)
-            )
-        for task in _FILE_TASKS[assignment]:
-            passed, text = audits[task.key]
+        audits = _audit_task_files(file_tasks, files, workdir)
+        for task, (passed, text) in zip(file_tasks, audits, strict=True):
             if not passed and outside is not None:
                 # The files went where the grader cannot see: say so plainly.
                 text = fill("classroom.audit_files_outside", path=outside)
@@ -260,14 +255,12 @@ def audit_notebook(
         result.flags.append(
             f"{grade_id}: the same file whatever it was given: {finding.message}"
         )
+    words = {e.grade_id: e.flag_words for e in declared.evidence}
     for grade_id, finding in compare_findings(assignment, workdir).items():
-        # Right for the shipped example cases only: answers kept for them.
-        result.flags.append(
-            f"{grade_id}: right for the example cases shipped with the course, "
-            f"not for one made at grading time: {finding.message}"
-        )
-    if assignment in imagej.ASSIGNMENTS:
-        _imagej_flags(assignment, workdir, result)
+        # Such as right for the shipped example cases only: answers kept.
+        result.flags.append(f"{grade_id}: {words[grade_id]}: {finding.message}")
+    if declared.review_handed_in:
+        _review_flags(assignment, workdir, result)
     _audit_events(read_events(workdir), _graded_ids(executed_notebook), result)
     evidence = tampering_evidence(executed_notebook)
     replaced = [e["target"] for e in result.events if e["kind"] == "replaces"]

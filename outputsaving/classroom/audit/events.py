@@ -1,17 +1,18 @@
 """The kernel monitor's events, for :mod:`outputsaving.classroom.audit`.
 
-How the notebook used the course's code, as :mod:`outputsaving.grading.monitor`
+How the notebook used the course's code, as :mod:`outputsaving.monitor`
 noted it in the tests' evidence folder: the tasks whose grading or saving code
-a learner used score 0.
+a learner used score 0. Which tasks a name concerns, each assignment declares
+(:attr:`outputsaving.grading.tasks.Assignment.uses`).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from outputsaving.classroom.audit.tampering import READS_FRAMES
+from outputsaving.grading.assignments import ASSIGNMENTS
 from outputsaving.grading.evidence import EVIDENCE_FOLDER
 from outputsaving.messages import fill
 
@@ -20,7 +21,7 @@ MAX_EVENTS_BYTES = 1_000_000
 
 
 def read_events(workdir, /) -> list[dict]:
-    """The monitor's events (:mod:`outputsaving.grading.monitor`) of a run."""
+    """The monitor's events (:mod:`outputsaving.monitor`) of a run."""
     from outputsaving.classroom.evidence_audit import _read_regular
     from outputsaving.monitor import EVENTS_FILE
 
@@ -38,38 +39,6 @@ def read_events(workdir, /) -> list[dict]:
         ):
             events.append(event)
     return events
-
-
-#: Activity 1's tasks by words in the name a learner's code used.
-_A1_WORDS = (
-    (("settings", "rerun", "other_limits", "raised", "labels_for"), "a1_task5"),
-    (("output_dir",), "a1_task1"),
-    (("rois",), "a1_task4"),
-    (("table",), "a1_task3"),
-    (("mask", "reference"), "a1_task2"),
-)
-_A2_WORDS = (
-    (("compare", "counts"), "a2_task4"),
-    (("table_csv",), "a2_task2"),
-    (("nuclei",), "a2_task6"),
-    (("mask_format", "shapes", "saved_masks"), "a2_task3"),
-    (("output_dir",), "a2_task1"),
-)
-_IJ_WORDS = (
-    (("upload", "output_folder"), ("ij1_task1", "ij2_task1")),
-    (("table_csv",), ("ij2_task2",)),
-    (("format_choice",), ("ij2_task4",)),
-    (("nuclei",), ("ij2_task5",)),
-    (("masks", "mask_format", "png", "jpeg", "colour"), ("ij2_task3",)),
-    (("label_mask", "mask"), ("ij1_task2",)),
-    (("table",), ("ij1_task3",)),
-    (("rois",), ("ij1_task4",)),
-)
-_QUIZ_WORDS = (
-    (("output_types", "split_items"), ("quiz_q1",)),
-    (("format_property",), ("quiz_q2",)),
-    (("true_false", "true_words", "false_words"), ("quiz_q3", "quiz_q4")),
-)
 
 
 #: Names that reveal nothing about any answer (forms, given values): using
@@ -98,36 +67,21 @@ def _event_tasks(event: dict) -> tuple[str, ...]:
     if event["kind"] == "uses" and name in _HARMLESS:
         return ()
     line = event["line"]
-    if module == "outputsaving.demo":
-        return ("a1_task2", "a1_task3", "a1_task4", "a1_task5")
-    if module == "outputsaving.settings":
-        return ("a1_task5",)
-    if module.endswith(".rerun"):
-        return ("a1_task5",)
-    if module.endswith(".quiz"):
-        question = re.search(r"question\s*=\s*['\"](q\d)['\"]", line)
-        if question:
-            return (f"quiz_{question.group(1)}",)
-        for words, tasks in _QUIZ_WORDS:
-            if any(word in name for word in words):
-                return tasks
-        return ("quiz_q",)
-    if module.endswith((".activity2", ".activity2_unseen")):
-        if "choice" in name:
-            fmt = re.search(r"fmt\s*=\s*['\"](\w+)['\"]", line)
-            return (f"a2_task5_{fmt.group(1)}_",) if fmt else ("a2_task5",)
-        return tuple(
-            task for words, task in _A2_WORDS if any(w in name for w in words)
-        )[:1]
-    if module.endswith(".imagej"):
-        for words, tasks in _IJ_WORDS:
-            if any(word in name for word in words):
-                return tasks
-        return ()
-    if module.endswith((".activity1", ".activity1_unseen")):
-        return tuple(
-            task for words, task in _A1_WORDS if any(w in name for w in words)
-        )[:1]
+    for declared in ASSIGNMENTS.values():
+        for owner, uses in declared.uses.items():
+            if module == owner or (owner.startswith(".") and module.endswith(owner)):
+                return _used_tasks(uses, name, line)
+    return ()
+
+
+def _used_tasks(uses, name: str, line: str) -> tuple[str, ...]:
+    """The tasks of the first rule matching ``name`` (and the ``line`` using it)."""
+    for use in uses:
+        if use.words and not any(word in name for word in use.words):
+            continue
+        tasks = use.tasks(line) if callable(use.tasks) else use.tasks
+        if tasks is not None:
+            return tuple(tasks)
     return ()
 
 

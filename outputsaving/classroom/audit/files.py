@@ -1,9 +1,10 @@
 """The saved files re-checked, for :mod:`outputsaving.classroom.audit`.
 
-Every regular file the notebook's run left in its working copy is found by
-content and checked with the graders' own ``*_result`` functions (activity 1,
-activity 2 and the ImageJ track's ``output/`` folder); see the package's
-docstring for the rule.
+Every regular file the notebook's run left in its working copy (or in the
+folder its assignment hands in) is found by content and checked with the
+check each task declares (:class:`outputsaving.grading.tasks.FileCheck`: the
+graders' own ``*_result`` functions); see the package's docstring for the
+rule.
 """
 
 from __future__ import annotations
@@ -13,13 +14,11 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from outputsaving.files import walk_no_follow
 from outputsaving.findings import CheckResult
-from outputsaving.grading import activity1, activity2, imagej
-from outputsaving.grading.common import failure_message, task_result
+from outputsaving.grading.common import failure_message
 from outputsaving.grading.evidence import EVIDENCE_FOLDER
+from outputsaving.grading.tasks import FolderCheck, Task
 from outputsaving.messages import fill
 from outputsaving.sniff import sniff_format
 
@@ -27,10 +26,6 @@ from outputsaving.sniff import sniff_format
 MAX_FILES = 200
 #: Files larger than this are not opened (the checkers refuse them anyway).
 MAX_FILE_BYTES = 50 * 1024 * 1024
-#: Settings files re-run, at most, per notebook.
-MAX_RERUNS = 3
-
-_IMAGE_FORMATS = frozenset({"tiff", "png", "jpeg", "gif", "bmp", "npy"})
 #: Folders of the working copy that hold no output of the notebook's own: the
 #: tests' evidence (audited on its own) and JupyterLab's checkpoints.
 _NOT_OUTPUTS = frozenset({".ipynb_checkpoints", EVIDENCE_FOLDER})
@@ -156,124 +151,37 @@ def _audit_files(
     return False, text
 
 
-def _settings_check(reruns: list[int]) -> Callable[[Path], list[CheckResult]]:
-    """Activity 1's settings check, plus the re-run (in this process)."""
-
-    def check(path: Path) -> list[CheckResult]:
-        results = activity1.settings_result(path)
-        if not all(result.passed for result in results) or reruns[0] >= MAX_RERUNS:
-            return results
-        reruns[0] += 1
-        rerun = task_result("settings", path)
-        labels, reason = activity1.rerun_in_process(path)
-        reference = activity1.reference_labels()
-        if labels is None:
-            rerun.add("activity1.settings_rerun_failed", reason=reason)
-        elif not np.array_equal(labels, reference):
-            rerun.add(
-                "activity1.settings_rerun_differs",
-                found=int(labels.max()),
-                expected=int(reference.max()),
+def _audit_task_files(
+    tasks: Sequence[Task], files: _Files, workdir: Path
+) -> list[tuple[bool, str]]:
+    """``(passed, message)`` of each task's declared file check, in order."""
+    audits = []
+    for task in tasks:
+        check = task.files
+        if isinstance(check, FolderCheck):
+            results = check.check(workdir)
+            audits.append(
+                (
+                    all(r.passed for r in results),
+                    "\n".join(failure_message(r) for r in results if not r.passed),
+                )
             )
-        return [*results, rerun]
-
-    return check
-
-
-def _activity1_files(files: _Files) -> dict[str, tuple[bool, str]]:
-    images = files.of(*_IMAGE_FORMATS)
-    texts = files.of("text")
-    return {
-        "mask": _audit_files(
-            files,
-            images,
-            activity1.label_mask_result,
-            code="classroom.audit_label_mask",
-        ),
-        "table": _audit_files(
-            files, texts, activity1.table_result, code="classroom.audit_table"
-        ),
-        "rois": _audit_files(
-            files,
-            files.of("zip", "imagej_roi"),
-            activity1.rois_result,
-            code="classroom.audit_rois",
-        ),
-        "settings": _audit_files(
-            files, texts, _settings_check([0]), code="classroom.audit_settings"
-        ),
-    }
-
-
-def _activity2_files(files: _Files) -> dict[str, tuple[bool, str]]:
-    images = files.of(*_IMAGE_FORMATS)
-
-    def mask_format(fmt: str) -> Callable[[Path], list[CheckResult]]:
-        return lambda path: activity2.mask_format_result(path, fmt=fmt)
-
-    return {
-        "table_csv": _audit_files(
-            files,
-            files.of("text"),
-            activity2.table_csv_result,
-            code="classroom.audit_table_csv",
-        ),
-        "png16": _audit_files(
-            files, images, mask_format("png16"), code="classroom.audit_png16"
-        ),
-        "jpeg": _audit_files(
-            files, images, mask_format("jpeg"), code="classroom.audit_jpeg"
-        ),
-        "colour_png": _audit_files(
-            files,
-            images,
-            mask_format("colour_png"),
-            code="classroom.audit_colour_png",
-        ),
-        "nuclei": _audit_files(
-            files,
-            images,
-            activity2.nuclei_mask_result,
-            code="classroom.audit_nuclei_mask",
-        ),
-    }
-
-
-def _imagej_files(assignment: str, workdir: Path) -> dict[str, tuple[bool, str]]:
-    """The files handed in, in ``output/``, and the edited macro (task 1)."""
-    folder = workdir / imagej.OUTPUT_FOLDER
-    if folder.is_dir() and not folder.is_symlink():
-        files = _Files.scan(folder, exclude=())
-    else:
-        files = _Files(folder, {})
-    activity = 2 if assignment == "activity2_imagej" else 1
-    macro = workdir / imagej.MACRO_NAMES[assignment]
-    upload = imagej.upload_result(macro, folder, activity=activity)
-    audits = {
-        "upload": (
-            all(r.passed for r in upload),
-            "\n".join(failure_message(r) for r in upload if not r.passed),
-        )
-    }
-    for task in _IMAGEJ_TASKS[assignment]:
-        audits[task] = _audit_files(
-            files,
-            files.of(*imagej.CANDIDATE_FORMATS[task]),
-            lambda path, task=task: imagej.file_result(task, path),
-            code="classroom.audit_imagej_files",
-            what=imagej.TASK_WORDS[task],
+            continue
+        audits.append(
+            _audit_files(
+                files,
+                files.of(*check.formats),
+                check.check() if check.per_audit else check.check,
+                code=check.message,
+                what=check.what,
+            )
         )
     return audits
 
 
-_IMAGEJ_TASKS = {
-    "activity1_imagej": ("mask", "table", "rois"),
-    "activity2_imagej": ("table_csv", "png16", "jpeg", "colour_png", "nuclei"),
-}
-
-
-def _imagej_flags(assignment: str, workdir: Path, result) -> None:
-    """Flag handed-in files that are not the macro's own (see :mod:`.imagej_review`)."""
+def _review_flags(assignment: str, workdir: Path, result) -> None:
+    """Flag handed-in files that are not the program's own (see
+    :mod:`outputsaving.classroom.imagej_review`)."""
     from outputsaving.classroom.imagej_review import review_reasons
 
     for reason in review_reasons(assignment, workdir):

@@ -15,7 +15,7 @@ from outputsaving.classroom.audit.cells import (
     _source,
     _transformed,
 )
-from outputsaving.classroom.audit.tables import _OUTPUT_DIR_TASKS
+from outputsaving.grading.tasks import Assignment, Task
 from outputsaving.messages import fill
 
 
@@ -60,9 +60,14 @@ def _assigned_names(tree: ast.AST) -> set[str]:
     return names
 
 
-def _static_output_dir(assignment: str, notebook) -> tuple[str, bool] | None:
+def _output_dir_task(assignment: Assignment) -> Task | None:
+    """The task whose answer sets the output folder, if the assignment has one."""
+    return next((t for t in assignment.tasks if t.output_dir is not None), None)
+
+
+def _static_output_dir(task: Task, notebook) -> tuple[str, bool] | None:
     """``(text, is_path)`` of a literal ``OUTPUT_DIR`` set only in its answer cell."""
-    answer = _cells_by_grade_id(notebook).get(_OUTPUT_DIR_TASKS[assignment][0])
+    answer = _cells_by_grade_id(notebook).get(task.output_dir.cell)
     if answer is None:
         return None
     tree = _parse(_source(answer))
@@ -96,25 +101,29 @@ def _is_absolute(text: str) -> bool:
     return text.startswith(("/", "~", "\\")) or PureWindowsPath(text).drive != ""
 
 
-def _output_dir_outside(assignment: str, notebook, workdir: Path) -> str | None:
+def _output_dir_outside(assignment: Assignment, notebook, workdir: Path) -> str | None:
     """The literal ``OUTPUT_DIR`` when files saved there land outside ``workdir``.
 
     Judged where the notebook ran: ``~`` is not expanded by pathlib and a
     Windows drive is a plain folder name on POSIX, so only a POSIX absolute
     path or one climbing out with ``..`` is outside.
     """
-    if assignment not in _OUTPUT_DIR_TASKS:
-        return None
-    value = _static_output_dir(assignment, notebook)
+    task = _output_dir_task(assignment)
+    value = None if task is None else _static_output_dir(task, notebook)
     if value is None:
         return None
     root = workdir.resolve()
     return None if (root / value[0]).resolve().is_relative_to(root) else value[0]
 
 
-def _audit_output_dir(assignment: str, notebook, workdir: Path, result) -> None:
-    _, visible_id, hidden_id = _OUTPUT_DIR_TASKS[assignment]
-    value = _static_output_dir(assignment, notebook)
+def _audit_output_dir(assignment: Assignment, notebook, workdir: Path, result) -> None:
+    """The output folder task's cells, when ``OUTPUT_DIR`` is a literal."""
+    task = _output_dir_task(assignment)
+    if task is None:
+        return
+    visible_id, hidden_id = task.visible[0], task.hidden[0]
+    words = task.output_dir.messages
+    value = _static_output_dir(task, notebook)
     if value is None:
         return
     text, is_path = value
@@ -122,21 +131,21 @@ def _audit_output_dir(assignment: str, notebook, workdir: Path, result) -> None:
         # The visible test asks for a Path; the hidden test judges where it is.
         result.verdicts[visible_id] = False
         result.messages[visible_id] = fill(
-            "activity1.output_dir_not_path", found=f"the text {text!r}"
+            words["not_path"], found=f"the text {text!r}"
         )
     if _is_absolute(text):
         result.verdicts[hidden_id] = False
-        result.messages[hidden_id] = fill("activity1.output_dir_absolute", path=text)
+        result.messages[hidden_id] = fill(words["absolute"], path=text)
         return
     root = workdir.resolve()
     folder = (root / text).resolve()
     inside = folder != root and folder.is_relative_to(root)
     if folder == root:
         result.verdicts[hidden_id] = False
-        result.messages[hidden_id] = fill("activity1.output_dir_is_notebook_folder")
+        result.messages[hidden_id] = fill(words["is_notebook_folder"])
     elif not inside:
         result.verdicts[hidden_id] = False
-        result.messages[hidden_id] = fill("activity1.output_dir_outside", path=text)
+        result.messages[hidden_id] = fill(words["outside"], path=text)
     else:
         result.verdicts[hidden_id] = True
     if not is_path or not folder.is_relative_to(root):
@@ -145,4 +154,4 @@ def _audit_output_dir(assignment: str, notebook, workdir: Path, result) -> None:
         return
     result.verdicts[visible_id] = folder.is_dir()
     if not folder.is_dir():
-        result.messages[visible_id] = fill("activity1.output_dir_missing", path=text)
+        result.messages[visible_id] = fill(words["missing"], path=text)

@@ -1,0 +1,166 @@
+"""A toy assignment, declared in one place, graded by the class grader.
+
+The class grader (:mod:`outputsaving.classroom`) names no assignment: its
+audit, evidence audit and report read each assignment's declaration
+(:mod:`outputsaving.grading.assignments`). Here a toy assignment with one task
+is added to that table, and only there, and its notebook is audited, its
+evidence judged, its scores re-scored (:func:`apply_audit`) and its cells
+named in the report.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from outputsaving.classroom.audit import apply_audit, audit_notebook
+from outputsaving.classroom.report import mistake_label, task_name, task_of
+from outputsaving.findings import CheckResult
+from outputsaving.grading import assignments
+from outputsaving.grading.evidence import EVIDENCE_FOLDER
+from outputsaving.grading.tasks import (
+    Answer,
+    Assignment,
+    Evidence,
+    FileCheck,
+    Task,
+    Use,
+)
+from outputsaving.monitor import EVENTS_FILE
+
+VISIBLE, HIDDEN = "toy_step1_file_visible", "toy_step1_file_hidden"
+WORD = "toy_step1_word"
+
+
+def _greeting_file(path: Path) -> list[CheckResult]:
+    """The toy's file check: a text file saying hello."""
+    result = CheckResult(kind="greeting", path=str(path))
+    if path.read_text(encoding="utf-8").strip() != "hello":
+        result.add("task.not_done", name="save_greeting")
+    return [result]
+
+
+def _greeting_returned(notes, _root) -> list[CheckResult]:
+    """The toy's hidden test: what its function returned, as each note says."""
+    results = []
+    for _, note in notes:
+        result = CheckResult(kind="greeting", path="")
+        if note.get("returned") != "hello":
+            result.add("task.not_done", name="greet")
+        results.append(result)
+    return results
+
+
+def _said_hello(answer) -> CheckResult:
+    result = CheckResult(kind="word", path="")
+    if answer != "hello":
+        result.add("task.not_done", name="GREETING")
+    return result
+
+
+#: The toy assignment, declared once: one task, with a saved file (its visible
+#: cell), its hidden test's evidence and a literal answer.
+TOY = Assignment(
+    "toy",
+    (
+        Task(
+            "toy_step1",
+            "the toy's only step",
+            visible=(VISIBLE,),
+            hidden=(HIDDEN,),
+            files=FileCheck(("text",), _greeting_file, "classroom.audit_table"),
+            evidence=(Evidence(HIDDEN, "toy_greet", judge=_greeting_returned),),
+            answers=(Answer("toy_step1_answer", "GREETING", WORD, _said_hello),),
+        ),
+    ),
+    uses={".toy_grading": (Use(("greet",), ("toy_step1",)),)},
+)
+
+
+@pytest.fixture(autouse=True)
+def _toy(monkeypatch):
+    """The toy assignment in the table of assignments, for one test."""
+    monkeypatch.setitem(assignments.ASSIGNMENTS, "toy", TOY)
+
+
+def _cell(grade_id: str, source: str, *, graded: bool, points: int = 0):
+    meta = {"grade_id": grade_id, "grade": graded, "solution": not graded}
+    meta.update({"points": points, "locked": True} if graded else {"locked": False})
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = meta
+    return cell
+
+
+def _notebook(answer: str = 'GREETING = "hello"\n'):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        _cell("toy_step1_answer", answer, graded=False),
+        _cell(VISIBLE, "grade_greeting_file(save_greeting)", graded=True, points=1),
+        _cell(HIDDEN, "grade_greeting(greet)", graded=True, points=2),
+        _cell(WORD, "grade_word(GREETING)", graded=True, points=1),
+    ]
+    return notebook
+
+
+def _workdir(tmp_path: Path, *, saved: str = "hello\n", returned: str = "hello"):
+    """A working copy as the toy's notebook left it: its file and evidence."""
+    workdir = tmp_path / "toy"
+    (workdir / "out").mkdir(parents=True)
+    (workdir / "out" / "greeting.txt").write_text(saved, encoding="utf-8")
+    evidence = workdir / EVIDENCE_FOLDER
+    evidence.mkdir()
+    note = {"key": "toy_greet", "returned": returned}
+    (evidence / "toy_greet-1.json").write_text(json.dumps(note), encoding="utf-8")
+    return workdir
+
+
+#: The toy's cells as the kernel scored them: the hidden test and the answer
+#: failed there.
+KERNEL = {VISIBLE: (1.0, 1.0), HIDDEN: (0.0, 2.0), WORD: (0.0, 1.0)}
+
+
+def test_the_toy_is_audited_from_its_declaration_alone(tmp_path):
+    audit = audit_notebook("toy", _notebook(), _workdir(tmp_path))
+    # The file (its visible cell), the evidence and the literal answer.
+    assert audit.verdicts == {WORD: True, VISIBLE: True, HIDDEN: True}
+    assert audit.exact == {HIDDEN, WORD}
+    scores, flags = apply_audit(KERNEL, audit)
+    assert scores == {VISIBLE: (1.0, 1.0), HIDDEN: (2.0, 2.0), WORD: (1.0, 1.0)}
+    assert {flag.split(":")[0] for flag in flags} == {HIDDEN, WORD}
+
+
+def test_the_toy_fails_where_its_checks_fail(tmp_path):
+    workdir = _workdir(tmp_path, saved="goodbye\n", returned="goodbye")
+    audit = audit_notebook("toy", _notebook('GREETING = "bye"\n'), workdir)
+    assert audit.verdicts == {WORD: False, VISIBLE: False, HIDDEN: False}
+    assert "out/greeting.txt" in audit.messages[VISIBLE]  # the closest file
+    assert "greet returned None" in audit.messages[HIDDEN]
+    scores, _ = apply_audit({**KERNEL, HIDDEN: (2.0, 2.0)}, audit)
+    assert scores == {VISIBLE: (0.0, 1.0), HIDDEN: (0.0, 2.0), WORD: (0.0, 1.0)}
+
+
+def test_using_the_toys_grading_code_costs_its_task(tmp_path):
+    workdir = _workdir(tmp_path)
+    target = "outputsaving.grading.toy_grading.greet"
+    event = {"kind": "uses", "target": target, "line": "greet()"}
+    (workdir / EVIDENCE_FOLDER / EVENTS_FILE).write_text(json.dumps(event) + "\n")
+    audit = audit_notebook("toy", _notebook(), workdir)
+    assert audit.verdicts == {WORD: False, VISIBLE: False, HIDDEN: False}
+    scores, _ = apply_audit(KERNEL, audit)
+    assert all(score == 0 for score, _ in scores.values())
+
+
+def test_the_report_names_the_toys_cells_by_its_task():
+    assert {task_of(g) for g in (VISIBLE, HIDDEN)} == {"toy_step1"}
+    assert task_name("toy_step1") == "the toy's only step"
+    assert "the toy's only step" in mistake_label(HIDDEN)
+
+
+def test_without_its_declaration_the_toy_is_unknown(monkeypatch, tmp_path):
+    monkeypatch.delitem(assignments.ASSIGNMENTS, "toy")
+    with pytest.raises(ValueError, match="toy"):
+        audit_notebook("toy", _notebook(), _workdir(tmp_path))
+    assert task_of(HIDDEN) == HIDDEN
