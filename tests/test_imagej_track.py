@@ -465,7 +465,7 @@ def test_without_imagej_the_rerun_tests_say_so_and_name_no_mistake(
     monkeypatch, tmp_path
 ):
     """Plain nbgrader where ImageJ is missing: 0 with a message that says why."""
-    from outputsaving.grading import imagej_run
+    from outputsaving import imagej_run
 
     monkeypatch.setattr(imagej_run, "find_imagej", lambda: None)
     macro = tmp_path / MACRO[A1]

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from outputsaving import imagej_run
 from outputsaving.files import read_regular, walk_no_follow
-from outputsaving.grading import imagej, imagej_run
+from outputsaving.grading import imagej
 from outputsaving.grading.evidence import EVIDENCE_FOLDER
 from outputsaving.sniff import sniff_format
 

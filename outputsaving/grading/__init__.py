@@ -12,8 +12,9 @@ hidden tests on unseen data), :mod:`~outputsaving.grading.activity2` and
 :mod:`~outputsaving.grading.activity2_unseen` (customise output saving, and its
 hidden tests on unseen data), :mod:`~outputsaving.grading.quiz`,
 :mod:`~outputsaving.grading.imagej` (the ImageJ track, with
-:mod:`~outputsaving.grading.imagej_run`, the headless runner, and
-:mod:`~outputsaving.grading.imagej_words`, Fiji's wording). Shared:
+:mod:`~outputsaving.grading.imagej_rerun`, the hidden tests' re-run with
+:mod:`outputsaving.imagej_run`, and :mod:`~outputsaving.grading.imagej_words`,
+Fiji's wording). Shared:
 :mod:`~outputsaving.grading.common`, :mod:`~outputsaving.grading.literals`
 (answers read without running them), :mod:`~outputsaving.grading.evidence`
 (what the class grader's audit checks again, with :mod:`outputsaving.monitor`),

@@ -30,7 +30,9 @@ from outputsaving.datasets import RANDOM_SHAPES, data_path
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2
 from outputsaving.grading.common import assert_passes, task_result
-from outputsaving.grading.imagej_run import (
+from outputsaving.grading.imagej_rerun import rerun
+from outputsaving.grading.imagej_words import FIJI_WORDING, fiji_finding
+from outputsaving.imagej_run import (
     MACRO_TIMEOUT,
     OUTPUT_FOLDER,
     ImageJInstall,
@@ -41,10 +43,8 @@ from outputsaving.grading.imagej_run import (
     find_imagej,
     imagej_missing_message,
     macro_hints,
-    rerun,
     run_macro,
 )
-from outputsaving.grading.imagej_words import FIJI_WORDING, fiji_finding
 from outputsaving.messages import fill
 from outputsaving.sniff import sniff_format
 

@@ -4,12 +4,12 @@
 one argument ``"<input folder>|<output folder>"``: a fresh copy of the input
 images and a fresh, empty output folder, so only the files the macro writes
 count. The macro runs twice in one ImageJ (as two runs in one Fiji session: a
-ROI Manager that is never cleared shows), once per notebook (:func:`rerun`),
-with its own time limit (:data:`MACRO_TIMEOUT`): under ``-batch`` ImageJ does
-not exit on a macro error or a dialog, it waits. On a timeout the whole process
-group is killed. Under the class grader, what the macro wrote is left in the
-evidence folder (:mod:`.evidence`) with a note of the run, and the audit checks
-it again outside the kernel.
+ROI Manager that is never cleared shows), with its own time limit
+(:data:`MACRO_TIMEOUT`): under ``-batch`` ImageJ does not exit on a macro error
+or a dialog, it waits. On a timeout the whole process group is killed. The
+hidden tests re-run a macro once per notebook
+(:func:`outputsaving.grading.imagej_rerun.rerun`), into the evidence folder
+that the class grader's audit checks again outside the kernel.
 
 The Java options keep ImageJ within the sandbox: a small heap and compressed
 class space (the JVM's defaults reserve more address space than the kernel's
@@ -18,7 +18,8 @@ threads against the sandbox's process limit).
 
 :func:`macro_hints` reads in the macro's text what the grader's plain ImageJ
 cannot do (dialogs, Fiji's script parameters, folders of the learner's own
-computer, ``waitForUser``), for the messages of :mod:`.imagej`.
+computer, ``waitForUser``), for the messages of
+:mod:`outputsaving.grading.imagej`.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ from pathlib import Path
 from outputsaving import monitor
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
 from outputsaving.files import copy_regular, walk_no_follow
-from outputsaving.grading import evidence
 
 __all__ = [
     "IMAGEJ_JARS",
@@ -53,7 +53,6 @@ __all__ = [
     "find_imagej",
     "imagej_missing_message",
     "macro_hints",
-    "rerun",
     "run_macro",
 ]
 
@@ -583,33 +582,6 @@ def _keep(source: Path, destination: Path) -> list[str]:
             total += copied
             kept.append(entry.relative)
     return kept
-
-
-# -- the hidden tests' re-run, once per notebook --------------------------------------
-
-_RUNS: dict[tuple[int, str], tuple[MacroRun, Path]] = {}
-
-
-def rerun(macro_file, /, *, activity: int) -> MacroRun:
-    """The re-run of the learner's macro for the hidden tests (once per notebook).
-
-    Under the class grader the output folder is a fresh evidence folder
-    ``ij<activity>_run-*`` and the run's note is recorded next to it.
-    """
-    macro = Path(macro_file)
-    try:
-        digest = hashlib.sha256(macro.read_bytes()).hexdigest()
-    except OSError:
-        digest = ""
-    key = (activity, f"{macro.resolve()}:{digest}")
-    if key in _RUNS:
-        return _RUNS[key][0]
-    folder = evidence.test_folder(f"ij{activity}_run")
-    run = run_macro(macro, activity=activity, output_dir=folder)
-    run.folder = folder
-    evidence.record(f"ij{activity}_run", folder, **run.note())
-    _RUNS[key] = (run, folder)
-    return run
 
 
 monitor.watch(__name__)
