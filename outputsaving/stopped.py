@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import linecache
+import os
 import sys
 import textwrap
 import tokenize
@@ -67,8 +68,13 @@ def wrapped(text: str, /, *, indent: str = "", hanging: str | None = None) -> st
 
 
 def _error_text(error: BaseException) -> str:
-    """``FileNotFoundError: [Errno 2] No such file ...``, on one short line."""
+    """``FileNotFoundError: [Errno 2] No such file ...``, on one short line.
+
+    A path inside the notebook's folder is shown from there (a long absolute
+    path cannot be wrapped at word boundaries, and says nothing more).
+    """
     text = " ".join(str(error).split()).rstrip(":")
+    text = text.replace(os.path.join(os.getcwd(), ""), "")
     if len(text) > ERROR_CHARS:
         text = text[: ERROR_CHARS - 3].rstrip() + "..."
     name = type(error).__name__

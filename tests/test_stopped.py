@@ -167,3 +167,21 @@ def test_a_name_the_call_needs_undefined_is_no_stop_of_the_function(monkeypatch)
     )
     exec(cell, {"save_rois": print, "selfcheck": selfcheck})
     assert stopped.last_stop("save_rois") is None
+
+
+def test_a_path_in_the_notebooks_folder_is_shown_from_there(
+    capsys, monkeypatch, tmp_path
+):
+    """An absolute path would make a line no word boundary can wrap (issue 21 §3)."""
+    _forget_stops(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    function = _learner_function()
+    error = _raised(function, [], tmp_path / "not_made_yet")
+    selfcheck.stopped(function, error)
+    printed = capsys.readouterr().out
+    assert "'not_made_yet/rois.zip'" in printed
+    assert str(tmp_path) not in printed
+    selfcheck.rois(None, tmp_path)
+    lines = capsys.readouterr().out.splitlines()
+    assert "'not_made_yet/rois.zip'" in " ".join(lines)
+    assert max(len(line) for line in lines) <= WIDTH, lines
