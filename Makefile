@@ -11,7 +11,8 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: demo test test-quick lint lab data notebooks benchmark clean grade
 
-$(STAMP): pyproject.toml constraints.txt labsettings/pyproject.toml labsettings/overrides.json
+$(STAMP): pyproject.toml constraints.txt labsettings/pyproject.toml labsettings/overrides.json \
+  labsettings/outputsaving_lab.py labsettings/outputsaving_lab.json labsettings/labextension/static/remoteEntry.js
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@# pip's whole output goes to a log; when it fails, its reason is shown.

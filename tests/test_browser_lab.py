@@ -70,9 +70,13 @@ TABLE_COMMA = (
     "    return path\n"
 )
 COMMA_MESSAGE = "separated by commas, but tabs were expected"
+ROIS_CELL = "a1_task4_save_rois"
+SUMMARY_ROIS = "1 of 5 checks fails: task 4. It is shown below, with its message."
 #: The first and last words of that message (it is wrapped across lines).
 COMMA_START = "Your table's columns are separated by commas"
 COMMA_END = "again as tab-delimited text."
+#: Validate's first line for that table (issue 21 §3).
+SUMMARY_ONE = "1 of 5 checks fails: task 3. It is shown below, with its message."
 # The small class of the formgrader test: id -> (first name, last name, answers).
 CLASS = {
     "ada": ("Ada", "Lovelace", "solution"),
@@ -488,6 +492,10 @@ def test_learner_sees_the_message_for_a_comma_separated_table(page, lab, course)
     _screenshot(page, "activity1-validate-table-comma")
     result = " ".join(dialog.inner_text().split())
     assert "Success" not in result
+    # Issue 21 §3: one summary line first (the course's server extension),
+    # drawn without nbgrader's heading and empty code box above it.
+    assert result.startswith(f"Validation Results {SUMMARY_ONE}"), result[:300]
+    assert result.count("The following cell failed:") == 1
     assert page.locator(".jp-Dialog .validation-failed").count() == 1
     assert COMMA_MESSAGE in result
     # What a person sees: the whole message, in view without scrolling, no
@@ -710,6 +718,9 @@ A2_RAISING["a2_task5_format_choices"] = (
     "COLOUR_PNG_GOOD_FOR_LABELS = False"
 )
 RAISING = {ASSIGNMENT: A1_RAISING, ACTIVITY2: A2_RAISING}
+#: Validate's first line for activity 2's raising answers (task 5 has no test
+#: that runs before hand-in).
+SUMMARY_A2 = "4 of 5 checks fail: tasks 2, 3, 4 and 6. Each is shown below"
 #: The functions that raise, by assignment: each given cell that calls one says so.
 STOPPED = {
     ASSIGNMENT: ["save_label_mask", "save_table", "save_rois", "save_settings"],
@@ -773,6 +784,14 @@ def test_run_all_goes_on_past_a_raising_answer_in_each_task(
     for index in checks:  # wrapped at word boundaries (issue 21 §3)
         lines = _output_text(cells.nth(index)).splitlines()
         assert max(len(line) for line in lines) <= 88, lines
+    # A task whose call stopped is told so, not that it is not done yet.
+    for index in checks:
+        said = " ".join(_output_text(cells.nth(index)).split())
+        assert "returned None" not in said, said
+    task2 = {ASSIGNMENT: "task2-selfcheck", ACTIVITY2: "a2-task2-selfcheck"}
+    said = _output_text(cells.nth(_cell_index(student, cell_id=task2[assignment])))
+    function = STOPPED[assignment][0]
+    assert f"Your {function} stopped with" in " ".join(said.split()), said
     if assignment == ACTIVITY2:
         comparison = cells.nth(_cell_index(student, cell_id="a2-task4-code-1"))
         said = " ".join(_output_text(comparison).split())
@@ -787,9 +806,50 @@ def test_run_all_goes_on_past_a_raising_answer_in_each_task(
         _screenshot(page, "activity2-validate-names-the-file")
         page.keyboard.press("Escape")
         assert "Your colour-mapped PNG: Your image is 480 x 640 pixels" in result
+        assert result.startswith(f"Validation Results {SUMMARY_A2}"), result[:300]
+        assert "returned None" not in result  # the visible tests too (§2)
     call = {ASSIGNMENT: "task2-call", ACTIVITY2: "a2-task3-code-1"}[assignment]
     _show(page, cells.nth(_cell_index(student, cell_id=call)))
     _screenshot(page, f"{assignment}-run-all-past-a-raising-answer")
+
+
+#: save_rois with roifile's default mode: each run appends to the zip.
+ROIS_APPENDING = (
+    "def save_rois(rois, output_dir):\n"
+    '    path = Path(output_dir) / "rois.zip"\n'
+    "    roifile.roiwrite(path, rois)\n"
+    "    return path\n"
+)
+
+
+def test_a_roi_zip_appended_to_gets_one_message(page, lab, course):
+    """Issue 21 §3: Run All twice appends: one message, in the self-check and Validate.
+
+    No "Duplicate name" warning of zipfile's under the call cell, no second
+    point on the outline count; Validate's first line names task 4 alone.
+    """
+    answers = {**course.solution_answers(ASSIGNMENT), ROIS_CELL: ROIS_APPENDING}
+    cells, checks = _answer_and_run(page, lab, course, "rois_appended", answers)
+    assert _output_text(checks[4]) == "Your ROI set passes.\n"  # written once
+    _run_all(page, course.student_notebook(ASSIGNMENT))  # the second time
+    said = _output_text(checks[4])
+    assert said.startswith("Your ROI set does not pass yet:"), said
+    assert said.count("  - ") == 1, said  # one finding
+    assert "appended" in said, said
+    assert "outlines" not in said, said
+    outputs = " ".join(cells.locator(".jp-OutputArea").all_text_contents())
+    assert "Duplicate name" not in outputs
+    _show(page, checks[4])
+    _screenshot(page, "activity1-selfcheck-rois-appended")
+    _show(page, cells.first)
+    dialog = _open_validate(page)
+    _screenshot(page, "activity1-validate-rois-appended")
+    result = " ".join(dialog.inner_text().split())
+    page.keyboard.press("Escape")
+    assert result.startswith(f"Validation Results {SUMMARY_ROIS}"), result[:300]
+    assert "Duplicate name" not in result
+    assert result.count("appended") == 1, result
+    assert result.count("The following cell failed:") == 1
 
 
 # -- the solutions (issue 21 §4) -------------------------------------------------

@@ -81,7 +81,14 @@ def test_both_routes_install_jupyterlabs_settings_into_the_environment():
     assert notification["fetchNews"] == "false"
     files = tomllib.loads((package / "pyproject.toml").read_text(encoding="utf-8"))
     data = files["tool"]["setuptools"]["data-files"]
-    assert data == {"share/jupyter/lab/settings": ["overrides.json"]}
+    assert data["share/jupyter/lab/settings"] == ["overrides.json"]
+    # Issue 21 §3, §5: the course's server extension (Validate's summary line,
+    # the spare kernel), enabled by its config file, and its style sheet.
+    assert files["tool"]["setuptools"]["py-modules"] == ["outputsaving_lab"]
+    enable = json.loads((package / "outputsaving_lab.json").read_text())
+    assert enable["ServerApp"]["jpserver_extensions"] == {"outputsaving_lab": True}
+    assert data["etc/jupyter/jupyter_server_config.d"] == ["outputsaving_lab.json"]
+    assert "share/jupyter/labextensions/outputsaving-lab" in data
     assert '-e ".[test]" ./labsettings' in (ROOT / "Makefile").read_text()
     _, pip = _conda_environment()
     assert "./labsettings" in pip

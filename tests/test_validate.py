@@ -98,3 +98,109 @@ def test_test_cell_lines_fit_the_validator(course):
             if cell.metadata.get("nbgrader", {}).get("grade"):
                 for line in cell.source.splitlines():
                     assert len(line) <= 83, (path.name, line)
+
+
+# -- JupyterLab's Validate: the course's server extension (issue 21 §3, §5) --------
+# labsettings/outputsaving_lab.py, installed into the environment with the
+# course: its Validator is nbgrader's, with a summary line first; a spare
+# kernel, started ahead, runs the next Validate.
+
+
+def test_the_summary_line_names_the_failing_tasks():
+    from outputsaving_lab import summary_line
+
+    assert summary_line(5, 2, [4, 2]) == (
+        "2 of 5 checks fail: tasks 2 and 4. Each is shown below, with its message."
+    )
+    assert summary_line(5, 1, [3]) == (
+        "1 of 5 checks fails: task 3. It is shown below, with its message."
+    )
+    assert summary_line(5, 3, [1, 2, 4]).startswith(
+        "3 of 5 checks fail: tasks 1, 2 and 4."
+    )
+    assert (
+        summary_line(0, 1, [])
+        == "1 of 1 checks fails. It is shown below, with its message."
+    )
+
+
+def _write(course: Course, notebook, name: str):
+    folder = course.root / "learners" / name
+    folder.mkdir(parents=True)
+    nbformat.write(notebook, folder / NOTEBOOK)
+    return folder / NOTEBOOK
+
+
+def test_the_course_validator_puts_the_summary_first_and_is_nbgraders_otherwise(
+    course,
+):
+    """The server's answer: the summary, then nbgrader's own entries, unchanged."""
+    from nbgrader.validator import Validator
+    from outputsaving_lab import SUMMARY_CLASS, CourseValidator
+
+    answers = {
+        **course.solution_answers(ASSIGNMENT),
+        "a1_task3_save_table": TABLE_COMMA,
+    }
+    notebook = with_answers(course.student_notebook(ASSIGNMENT), answers)
+    path = _write(course, notebook, "server-comma")
+    ours = CourseValidator().validate(str(path))
+    theirs = Validator().validate(str(path))
+    summary, *failed = ours["failed"]
+    assert summary["raw_error"] == (
+        "1 of 5 checks fails: task 3. It is shown below, with its message."
+    )
+    assert summary["source"] == ""  # nbgrader's code box: hidden by the style sheet
+    assert f'class="{SUMMARY_CLASS}"' in summary["error"]
+    assert failed == theirs["failed"]
+    assert set(ours) == {"failed"}  # never "passed" (the labextension's bug)
+
+
+def test_a_passing_notebook_gets_nbgraders_answer(course):
+    from outputsaving_lab import CourseValidator
+
+    notebook = with_answers(
+        course.student_notebook(ASSIGNMENT), course.solution_answers(ASSIGNMENT)
+    )
+    assert CourseValidator().validate(str(_write(course, notebook, "server-ok"))) == {}
+
+
+def _cwd_notebook(folder) -> nbformat.NotebookNode:
+    """One test: the kernel runs in the notebook's folder, with nbgrader's variable."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    test = nbformat.v4.new_code_cell(
+        "import os\n"
+        f"assert os.getcwd() == {str(folder)!r}, os.getcwd()\n"
+        'assert os.environ["NBGRADER_EXECUTION"] == "validate"\n'
+        "import sys\n"
+        'assert "pandas" in sys.modules  # the spare kernel imported it ahead'
+    )
+    test.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": "task1_where",
+        "points": 1,
+        "solution": False,
+        "locked": False,
+        "schema_version": 3,
+    }
+    notebook.cells = [test]
+    return notebook
+
+
+def test_the_spare_kernel_runs_the_next_validate_in_the_notebooks_folder(tmp_path):
+    import outputsaving_lab
+
+    folder = (tmp_path / "learner").resolve()
+    folder.mkdir()
+    nbformat.write(_cwd_notebook(folder), folder / "where.ipynb")
+    spare = outputsaving_lab.SPARE
+    spare.start()
+    assert spare.km is not None
+    result = outputsaving_lab.CourseValidator().validate(str(folder / "where.ipynb"))
+    assert spare.km is None  # taken by that Validate, its kernel shut down
+    assert result == {}, result
