@@ -38,6 +38,11 @@ class Finding:
     severity: str
     message: str
 
+    @classmethod
+    def make(cls, code: str, /, **values) -> Finding:
+        """The finding ``code``: its severity and message filled from ``values``."""
+        return cls(code, MESSAGES[code][0], fill(code, **values))
+
     def __str__(self) -> str:
         mark = "x" if self.severity == ERROR else "i"
         return f"[{mark}] {self.message}"
@@ -85,7 +90,7 @@ class CheckResult:
 
     def add(self, code: str, /, **values) -> Finding:
         """Add the finding ``code`` with its message filled from ``values``."""
-        found = Finding(code, MESSAGES[code][0], fill(code, **values))
+        found = Finding.make(code, **values)
         self.findings.append(found)
         return found
 

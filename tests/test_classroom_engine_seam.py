@@ -45,7 +45,8 @@ class Canned:
     """Grades a submission without running it: full marks, but ``wrong`` cells 0.
 
     ``wrong``: student -> grade_ids scored 0; ``outcome``: student -> the
-    outcome (default ``"graded"``) and ``reasons`` its reasons; ``trouble``:
+    outcome (default ``"graded"``), ``reasons`` its reasons and ``mistakes``
+    their codes; ``trouble``:
     student -> what happens in the worker instead (``"die"``, ``"hang"``,
     ``"hang_once"``: hang the first time, with ``once`` the file that says it
     did); ``fork_error`` and ``dropped`` as a worker reports them. The graded
@@ -56,6 +57,7 @@ class Canned:
     wrong: dict[str, set[str]] = field(default_factory=dict)
     outcome: dict[str, str] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
+    mistakes: tuple[str, ...] = ()
     trouble: dict[str, str] = field(default_factory=dict)
     once: str = ""
     fork_error: str = ""
@@ -93,6 +95,7 @@ class Canned:
             timestamp=task.timestamp,
             notebooks=notebooks,
             reasons=list(self.reasons) if student in self.outcome else [],
+            mistakes=list(self.mistakes) if student in self.outcome else [],
             files=files,
             dropped=list(self.dropped),
             fork_error=self.fork_error,
@@ -271,11 +274,13 @@ def test_a_manual_grade_survives_a_regrade(course):
 def test_an_unreadable_submission_is_refused_with_every_cell_zero(course):
     _submit(course, "ana", "ben")
     reason = "quiz_output_saving.ipynb is not a notebook (test)"
-    grader = Canned(outcome={"ben": "unreadable"}, reasons=(reason,))
+    code = "classroom.notebook_unreadable"
+    grader = Canned(outcome={"ben": "unreadable"}, reasons=(reason,), mistakes=(code,))
     result = _grade(course, grader, feedback=True)
     outcomes = {o.student: o for o in result.outcomes}
     assert outcomes["ben"].outcome == "refused"
     assert outcomes["ben"].reasons == [reason]
+    assert outcomes["ben"].mistakes == [code]
     assert outcomes["ben"].score == 0
     assert outcomes["ben"].max_score == 6
     assert _totals(course)["ben"] == 0

@@ -53,7 +53,6 @@ from nbgrader.utils import parse_utc
 
 from outputsaving.classroom import intake, lms_zip
 from outputsaving.classroom.intake import (
-    Problem,
     Submission,
     collect_submissions,
     expected_notebooks,
@@ -63,6 +62,7 @@ from outputsaving.classroom.intake import (
 )
 from outputsaving.classroom.lms_owners import map_participants, read_worksheet
 from outputsaving.classroom.lms_zip import import_lms_zip
+from outputsaving.findings import ERROR, NOTE, Finding
 from outputsaving.messages import MESSAGES
 
 NOTEBOOK = "a1_save_outputs.ipynb"
@@ -136,7 +136,7 @@ def submit(
     return folder
 
 
-def inspect(course: Path, folder: Path, **limits) -> list[Problem]:
+def inspect(course: Path, folder: Path, **limits) -> list[Finding]:
     submission = Submission(folder.parent.name, folder.name, folder, None)
     return inspect_submission(submission, expected_notebooks=[NOTEBOOK], **limits)
 
@@ -217,7 +217,7 @@ def test_collect_reports_an_unreadable_timestamp(course):
     submit(course, "alice", stamp="yesterday-ish")
     (found,) = collect_submissions(course)
     assert found.codes == ["classroom.timestamp_unreadable"]
-    assert "yesterday-ish" in found.problems[0]
+    assert "yesterday-ish" in found.problems[0].message
 
 
 def test_collect_refuses_linked_student_and_assignment_folders(course):
@@ -229,7 +229,7 @@ def test_collect_refuses_linked_student_and_assignment_folders(course):
     assert found["alice"].problems == []
     assert found["bob"].codes == ["classroom.link_to_course"]
     assert found["carol"].codes == ["classroom.link_to_course"]
-    assert "source/a1" in found["carol"].problems[0]
+    assert "source/a1" in found["carol"].problems[0].message
     assert found["carol"].timestamp is None
 
 
@@ -250,8 +250,8 @@ def test_link_to_a_solution_notebook_is_refused_with_its_target(course):
     (folder / "answers.ipynb").symlink_to(course / "source" / "a1" / NOTEBOOK)
     (problem,) = inspect(course, folder)
     assert problem.code == "classroom.link_to_course"
-    assert "answers.ipynb" in problem
-    assert f"source/a1/{NOTEBOOK}" in problem
+    assert "answers.ipynb" in problem.message
+    assert f"source/a1/{NOTEBOOK}" in problem.message
 
 
 def test_expected_notebook_that_is_a_link_is_refused_once(course):
@@ -268,8 +268,8 @@ def test_link_to_the_gradebook_is_refused(course):
     (folder / "data" / "db").symlink_to(course / "gradebook.db")
     (problem,) = inspect(course, folder)
     assert problem.code == "classroom.link_to_course"
-    assert "data/db" in problem
-    assert "gradebook.db" in problem
+    assert "data/db" in problem.message
+    assert "gradebook.db" in problem.message
 
 
 @pytest.mark.parametrize(
@@ -281,7 +281,7 @@ def test_links_outside_the_course_and_broken_links_are_refused(course, target, s
     (folder / "link").symlink_to(target)
     (problem,) = inspect(course, folder)
     assert problem.code == "classroom.link"
-    assert shown in problem
+    assert shown in problem.message
 
 
 def test_link_to_another_students_folder_is_refused(course):
@@ -290,7 +290,7 @@ def test_link_to_another_students_folder_is_refused(course):
     (folder / "bob").symlink_to(course / "submitted" / "bob" / "a1")
     (problem,) = inspect(course, folder)
     assert problem.code == "classroom.link_to_course"
-    assert "submitted/bob/a1" in problem
+    assert "submitted/bob/a1" in problem.message
 
 
 def test_linked_folder_is_not_walked_into(course):
@@ -312,8 +312,8 @@ def test_fifo_is_refused_without_blocking(course):
     os.mkfifo(folder / "pipe")
     (problem,) = inspect(course, folder)
     assert problem.code == "classroom.special_file"
-    assert "pipe" in problem
-    assert "named pipe" in problem
+    assert "pipe" in problem.message
+    assert "named pipe" in problem.message
 
 
 def test_fifo_named_like_the_notebook_is_refused_without_blocking(course):
@@ -330,7 +330,7 @@ def test_socket_is_refused(course, monkeypatch):
         server.bind("sock")
         (problem,) = inspect(course, folder)
     assert problem.code == "classroom.special_file"
-    assert "a socket" in problem
+    assert "a socket" in problem.message
 
 
 @pytest.mark.root
@@ -342,7 +342,7 @@ def test_device_file_is_refused(course):
         pytest.skip("creating a device file needs root")
     (problem,) = inspect(course, folder)
     assert problem.code == "classroom.special_file"
-    assert "device file" in problem
+    assert "device file" in problem.message
 
 
 def test_hard_link_is_refused(course):
@@ -350,7 +350,7 @@ def test_hard_link_is_refused(course):
     os.link(course / "gradebook.db", folder / "copy.db")
     (problem,) = inspect(course, folder)
     assert problem.code == "classroom.hard_link"
-    assert "copy.db" in problem
+    assert "copy.db" in problem.message
 
 
 # -- inspection: sizes and counts ---
@@ -362,8 +362,8 @@ def test_sparse_huge_file_is_refused_without_reading_it(course):
         stream.truncate(30_000_000)  # sparse: no disk space used
     (problem,) = inspect(course, folder)
     assert problem.code == "classroom.file_too_large"
-    assert "30.0 MB" in problem
-    assert "20.0 MB" in problem
+    assert "30.0 MB" in problem.message
+    assert "20.0 MB" in problem.message
 
 
 def test_huge_notebook_is_refused_once(course):
@@ -379,7 +379,7 @@ def test_total_size_limit(course):
         (folder / f"part{index}.bin").write_bytes(bytes(4000))
     problems = inspect(course, folder, max_file_bytes=5000, max_total_bytes=10_000)
     assert codes(problems) == ["classroom.too_large_total"]
-    assert "10.0 kB" in problems[0]
+    assert "10.0 kB" in problems[0].message
 
 
 def test_too_many_files(course):
@@ -388,7 +388,7 @@ def test_too_many_files(course):
         (folder / f"f{index}.txt").write_text("x")
     problems = inspect(course, folder, max_files=5)
     assert codes(problems) == ["classroom.too_many_files"]
-    assert "more than 5" in problems[0]
+    assert "more than 5" in problems[0].message
 
 
 def test_too_deep(course):
@@ -397,7 +397,7 @@ def test_too_deep(course):
     deep.mkdir(parents=True)
     problems = inspect(course, folder)
     assert codes(problems) == ["classroom.too_deep"]
-    assert "20 levels" in problems[0]
+    assert "20 levels" in problems[0].message
 
 
 def test_depth_limit_counts_folders_below_the_submission(course):
@@ -423,7 +423,7 @@ def test_problems_deep_in_nested_folders_are_all_found(course):
         "classroom.link_to_course",
         "classroom.special_file",
     ]
-    joined = " ".join(problems)
+    joined = " ".join(problem.message for problem in problems)
     assert "a/b/c/solution.ipynb" in joined
     assert "a/pipe" in joined
     assert "a/b/c/big.bin" in joined
@@ -436,8 +436,8 @@ def test_notebook_that_is_not_json(course):
     folder = submit(course, "alice", text='{"cells": [\n  {"oops"\n')
     (problem,) = inspect(course, folder)
     assert problem.code == "classroom.notebook_not_json"
-    assert NOTEBOOK in problem
-    assert "line 3" in problem
+    assert NOTEBOOK in problem.message
+    assert "line 3" in problem.message
 
 
 def test_notebook_that_is_not_utf8(course):
@@ -445,7 +445,7 @@ def test_notebook_that_is_not_utf8(course):
     (folder / NOTEBOOK).write_bytes(b"\xff\xfe\x00garbage")
     (problem,) = inspect(course, folder)
     assert problem.code == "classroom.notebook_not_json"
-    assert "UTF-8" in problem
+    assert "UTF-8" in problem.message
 
 
 @pytest.mark.parametrize(
@@ -464,8 +464,8 @@ def test_json_that_is_not_a_valid_notebook(course, text, words):
     folder = submit(course, "alice", text=text)
     (problem,) = inspect(course, folder)
     assert problem.code == "classroom.notebook_invalid"
-    assert NOTEBOOK in problem
-    assert words in problem
+    assert NOTEBOOK in problem.message
+    assert words in problem.message
 
 
 def test_missing_notebook(course):
@@ -473,7 +473,7 @@ def test_missing_notebook(course):
     (folder / NOTEBOOK).unlink()
     (problem,) = inspect(course, folder)
     assert problem.code == "classroom.notebook_missing"
-    assert NOTEBOOK in problem
+    assert NOTEBOOK in problem.message
 
 
 def test_missing_notebook_with_two_others_is_not_guessed(course):
@@ -508,7 +508,7 @@ def test_notebook_in_a_subfolder_is_expected_there(course):
 NOTE_CODES = {"classroom.notebook_graded_as", "classroom.notebooks_ignored"}
 
 
-def inspected(course: Path, folder: Path) -> tuple[Submission, list[Problem]]:
+def inspected(course: Path, folder: Path) -> tuple[Submission, list[Finding]]:
     """The submission of ``folder`` and its problems (with the course's source)."""
     submission = Submission(folder.parent.name, folder.name, folder, None)
     problems = inspect_submission(
@@ -534,8 +534,8 @@ def test_the_only_notebook_holding_the_cells_is_graded_in_place(course, name):
     assert submission.renamed == {NOTEBOOK: name}
     assert codes(submission.notes) == ["classroom.notebook_graded_as"]
     (note,) = submission.notes
-    assert name in note
-    assert NOTEBOOK in note
+    assert name in note.message
+    assert NOTEBOOK in note.message
     # the learner's file stays as it was handed in
     assert sorted(p.name for p in folder.iterdir()) == before
 
@@ -556,15 +556,15 @@ def test_released_name_is_graded_and_the_others_named_in_a_note(course):
     assert submission.renamed == {}
     assert codes(submission.notes) == ["classroom.notebooks_ignored"]
     (note,) = submission.notes
-    assert "a1_save_outputs (1).ipynb and scratch.ipynb, which were not" in note
-    assert f"only {NOTEBOOK} was" in note
+    assert "a1_save_outputs (1).ipynb and scratch.ipynb, which were not" in note.message
+    assert f"only {NOTEBOOK} was" in note.message
 
 
 def test_a_single_ignored_notebook_agrees_in_number(course):
     folder = submit(course, "alice", text=released_text())
     (folder / "scratch.ipynb").write_text(notebook_text())
     submission, _ = inspected(course, folder)
-    assert "scratch.ipynb, which was not graded" in submission.notes[0]
+    assert "scratch.ipynb, which was not graded" in submission.notes[0].message
 
 
 def test_released_name_alone_has_no_note(course):
@@ -583,8 +583,8 @@ def test_one_copy_with_the_cells_among_others_is_graded_and_the_rest_named(cours
         "classroom.notebook_graded_as",
         "classroom.notebooks_ignored",
     ]
-    assert "scratch.ipynb" in submission.notes[1]
-    assert "a1 (2).ipynb" not in submission.notes[1]
+    assert "scratch.ipynb" in submission.notes[1].message
+    assert "a1 (2).ipynb" not in submission.notes[1].message
 
 
 def test_several_copies_with_the_cells_are_refused_naming_them(course):
@@ -596,10 +596,11 @@ def test_several_copies_with_the_cells_are_refused_naming_them(course):
     assert codes(problems) == ["classroom.notebook_ambiguous"]
     (problem,) = problems
     assert (
-        "a1_save_outputs (1).ipynb and a1_save_outputs-Copy1.ipynb all hold" in problem
+        "a1_save_outputs (1).ipynb and a1_save_outputs-Copy1.ipynb all hold"
+        in problem.message
     )
-    assert NOTEBOOK in problem
-    assert "scratch.ipynb" not in problem
+    assert NOTEBOOK in problem.message
+    assert "scratch.ipynb" not in problem.message
     assert submission.renamed == {}
 
 
@@ -634,7 +635,7 @@ def test_a_missing_notebook_and_an_unreadable_copy_say_both(course):
         "classroom.notebook_missing",
         "classroom.notebook_not_json",
     ]
-    assert "a1 (1).ipynb" in problems[1]
+    assert "a1 (1).ipynb" in problems[1].message
 
 
 def test_the_copy_graded_in_place_must_be_a_valid_notebook(course):
@@ -643,7 +644,7 @@ def test_the_copy_graded_in_place_must_be_a_valid_notebook(course):
     folder = submit(course, "alice", name="a1 (1).ipynb", text=json.dumps(broken))
     submission, problems = inspected(course, folder)
     assert codes(problems) == ["classroom.notebook_invalid"]
-    assert "a1 (1).ipynb" in problems[0]
+    assert "a1 (1).ipynb" in problems[0].message
     assert submission.renamed == {}
 
 
@@ -717,7 +718,7 @@ def test_notes_reach_the_top_of_the_graded_notebook(tmp_path):
     from outputsaving.classroom.worker import _note_intake
 
     (tmp_path / NOTEBOOK).write_text(released_text())
-    note = Problem.make(
+    note = Finding.make(
         "classroom.notebook_graded_as", expected=NOTEBOOK, found="<b>a1</b>_x (1).ipynb"
     )
     task = GradeTask(
@@ -728,7 +729,7 @@ def test_notes_reach_the_top_of_the_graded_notebook(tmp_path):
         budgets={},
         memory_bytes=0,
         unsafe=True,
-        notes=(note,),
+        notes=(note.message,),
     )
     _note_intake(tmp_path, task)
     notebook = nbformat.read(tmp_path / NOTEBOOK, as_version=4)
@@ -766,18 +767,24 @@ def test_an_lms_prefix_is_trimmed_from_copies_too(file_id, name):
 # -- problems and messages ---
 
 
-def test_problem_is_the_message_and_survives_pickling():
-    problem = Problem.make("classroom.notebook_missing", expected=NOTEBOOK)
-    assert isinstance(problem, str)
-    assert problem == MESSAGES["classroom.notebook_missing"][1].format(
+def test_a_problem_is_a_finding_that_survives_pickling():
+    problem = Finding.make("classroom.notebook_missing", expected=NOTEBOOK)
+    assert (problem.code, problem.severity) == ("classroom.notebook_missing", ERROR)
+    assert problem.message == MESSAGES["classroom.notebook_missing"][1].format(
         expected=NOTEBOOK
     )
-    copy = pickle.loads(pickle.dumps(problem))
-    assert (copy, copy.code) == (problem, problem.code)
+    assert pickle.loads(pickle.dumps(problem)) == problem
     submission = Submission("a", "a1", Path("x"), None, [problem])
     assert pickle.loads(pickle.dumps(submission)).codes == [
         "classroom.notebook_missing"
     ]
+
+
+def test_the_notes_are_findings_of_severity_note(course):
+    folder = submit(course, "alice", name="a1 (2).ipynb", text=released_text())
+    (folder / "scratch.ipynb").write_text(notebook_text())
+    submission, _ = inspected(course, folder)
+    assert [note.severity for note in submission.notes] == [NOTE, NOTE]
 
 
 def test_every_code_used_has_a_learner_facing_message():
@@ -1082,7 +1089,7 @@ def test_lms_zip_with_the_released_name_and_a_copy_grades_the_released_one(cours
     submission = found["leekim"]
     assert (submission.problems, submission.renamed) == ([], {})
     assert codes(submission.notes) == ["classroom.notebooks_ignored"]
-    assert "a1_save_outputs-1.ipynb" in submission.notes[0]
+    assert "a1_save_outputs-1.ipynb" in submission.notes[0].message
     assert "first" in (submission.folder / NOTEBOOK).read_text()
 
 
@@ -1096,7 +1103,7 @@ def test_lms_zip_with_two_copies_is_refused_naming_them(course):
     )
     assert found["leekim"].codes == ["classroom.notebook_ambiguous"]
     problem = found["leekim"].problems[0]
-    assert "a1_save_outputs-1.ipynb and a1_save_outputs-2.ipynb" in problem
+    assert "a1_save_outputs-1.ipynb and a1_save_outputs-2.ipynb" in problem.message
 
 
 @pytest.mark.parametrize(
@@ -1126,7 +1133,7 @@ def test_traversal_inside_a_per_student_zip_refuses_that_student(course, tmp_pat
         ],
     )
     assert "classroom.zip_unsafe_name" in found["mallory"].codes
-    assert "mallory.zip" in found["mallory"].problems[0]
+    assert "mallory.zip" in found["mallory"].problems[0].message
     assert not submitted(course, "mallory").exists()
     assert found["alice"].problems == []
     assert not any(
@@ -1170,7 +1177,7 @@ def test_zip_bomb_is_not_unpacked(course):
     assert found["mallory"].codes[0] == "classroom.zip_bomb"
     assert found["eve"].codes[0] == "classroom.zip_bomb"
     assert not submitted(course, "mallory").exists()
-    assert re.search(r"\d{3,} times", found["eve"].problems[0])
+    assert re.search(r"\d{3,} times", found["eve"].problems[0].message)
 
 
 def test_oversized_member_is_refused_by_its_declared_size(course):
@@ -1181,7 +1188,7 @@ def test_oversized_member_is_refused_by_its_declared_size(course):
     )
     (problem, *_) = found["mallory"].problems
     assert problem.code == "classroom.zip_too_large"
-    assert "30.0 kB" in problem
+    assert "30.0 kB" in problem.message
 
 
 def test_member_lying_about_its_size_is_read_only_to_the_declared_size(
@@ -1265,7 +1272,7 @@ def test_unknown_compression_method_is_refused_before_unpacking(course, tmp_path
     zip_path.write_bytes(bytes(blob))
     (sub,) = import_lms_zip(course, zip_path, assignment="a1")
     assert sub.codes[0] == "classroom.zip_unreadable"
-    assert "compressed with a method" in sub.problems[0]
+    assert "compressed with a method" in sub.problems[0].message
     assert not (submitted(course, "mallory") / NOTEBOOK).exists()
 
 
@@ -1284,7 +1291,7 @@ def test_encrypted_member_is_refused(course, tmp_path):
     zip_path.write_bytes(bytes(blob))
     (sub,) = import_lms_zip(course, zip_path, assignment="a1")
     assert sub.codes[0] == "classroom.zip_unreadable"
-    assert "password" in sub.problems[0]
+    assert "password" in sub.problems[0].message
 
 
 @pytest.mark.filterwarnings("ignore:Duplicate name")

@@ -78,6 +78,21 @@ def renamed(tmp_path_factory, unsafe):
     return graded
 
 
+def _code_of(text: str) -> str:
+    """The code of the intake message ``text``: the template it fills."""
+    (code,) = [
+        code
+        for code, (_, template) in MESSAGES.items()
+        if code.startswith("classroom.")
+        and re.fullmatch(
+            ".+?".join(map(re.escape, re.split(r"\{[^}]*\}", template))),
+            text,
+            re.DOTALL,
+        )
+    ]
+    return code
+
+
 def _feedback(renamed, case) -> str:
     return renamed.feedback(case.name, case.assignment)
 
@@ -107,7 +122,7 @@ def test_feedback_names_the_notebooks(renamed, name):
 def test_notes_are_on_record_and_at_the_top_of_the_graded_notebook(renamed, name):
     case = BY_NAME[name]
     outcome = renamed.outcomes[name]
-    assert [getattr(r, "code", "") for r in outcome.reasons] == list(case.notes)
+    assert [_code_of(reason) for reason in outcome.reasons] == list(case.notes)
     course = renamed.course
     released = _released_name(case.assignment)
     graded = course.root / "autograded" / name / case.assignment / released
@@ -130,7 +145,8 @@ def test_the_grading_log_says_which_notebook_was_graded(renamed, name):
 def test_a_refusal_names_its_reason(renamed, name):
     case = BY_NAME[name]
     outcome = renamed.outcomes[name]
-    assert [getattr(r, "code", "") for r in outcome.reasons] == [case.refused]
+    assert outcome.mistakes == [case.refused]
+    assert [_code_of(reason) for reason in outcome.reasons] == [case.refused]
     for words in case.case.says:
         assert words in outcome.reasons[0], f"{name}: {words!r} not in the reason"
 

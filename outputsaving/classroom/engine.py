@@ -351,7 +351,7 @@ def grade_class(
                     unsafe=unsafe,
                     timestamp=timestamp_text(s.timestamp),
                     extension_seconds=granted.get((s.student, s.assignment)),
-                    notes=tuple(s.notes),
+                    notes=tuple(note.message for note in s.notes),
                 )
                 timeout = sum(task.budgets.values()) + limits.STUCK_MARGIN
                 jobs.append(Job(task.key, grade_one, task, timeout))
@@ -522,7 +522,9 @@ class _Recorder:
         if problems:
             stamp = timestamp_text(submission.timestamp)
             student, name = submission.student, submission.assignment
-            self._record(self._refused(student, name, problems, stamp))
+            reasons = [problem.message for problem in problems]
+            codes = [problem.code for problem in problems]
+            self._record(self._refused(student, name, reasons, codes, stamp))
         return bool(problems)
 
     def graded(self, job: Job, res: GradeResult | Failure) -> None:
@@ -539,7 +541,11 @@ class _Recorder:
             )
         if res.outcome == "unreadable":
             res = self._refused(
-                task.student, task.assignment.name, res.reasons, task.timestamp
+                task.student,
+                task.assignment.name,
+                res.reasons,
+                res.mistakes,
+                task.timestamp,
             )
         if res.fork_error and res.fork_error not in self.told:
             self.told.add(res.fork_error)
@@ -548,7 +554,8 @@ class _Recorder:
             )
         self._record(res)
 
-    def _refused(self, student, name, problems, timestamp) -> GradeResult:
+    def _refused(self, student, name, reasons, codes, timestamp) -> GradeResult:
+        """Every cell 0, with the learner's ``reasons`` and their ``codes``."""
         points = self.points[name]
         return GradeResult(
             student,
@@ -559,8 +566,8 @@ class _Recorder:
                 notebook: NotebookGrades({g: [0.0, p] for g, p in cells.items()})
                 for notebook, cells in points.items()
             },
-            reasons=list(problems),
-            mistakes=[getattr(p, "code", "classroom.refused") for p in problems],
+            reasons=list(reasons),
+            mistakes=list(codes) or ["classroom.refused"],
         )
 
     def _record(self, res: GradeResult) -> None:

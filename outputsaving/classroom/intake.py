@@ -10,9 +10,10 @@ copy that grading runs on, copying regular files only. A notebook handed in
 under another name is graded in place of the released one when it alone
 holds its cells (:func:`inspect_submission`, :func:`as_released`).
 
-Every reason a submission is refused is a :class:`Problem`: a learner-facing
-message (the feedback shows it) that also carries its code from
-:data:`outputsaving.messages.MESSAGES` (prefix ``classroom.``).
+Every reason a submission is refused, and every note on it, is a
+:class:`~outputsaving.findings.Finding`: its code from
+:data:`outputsaving.messages.MESSAGES` (prefix ``classroom.``), its severity,
+and the learner-facing message that the feedback shows.
 """
 
 from __future__ import annotations
@@ -36,13 +37,12 @@ from outputsaving.files import (
     walk_no_follow,
     write_new,
 )
-from outputsaving.messages import fill
+from outputsaving.findings import Finding
 
 __all__ = [
     "MAX_FILES",
     "MAX_FILE_BYTES",
     "MAX_TOTAL_BYTES",
-    "Problem",
     "Submission",
     "as_released",
     "cell_grade_ids",
@@ -72,36 +72,6 @@ _SPECIAL_KINDS = {
 }
 
 
-class Problem(str):
-    """A learner-facing reason a submission is refused, with its code.
-
-    A :class:`Problem` is the message itself (a ``str``), so it can go
-    straight into feedback; :attr:`code` names it for graders and tests.
-
-    Parameters
-    ----------
-    message : str
-        The filled message.
-    code : str
-        Its key in :data:`outputsaving.messages.MESSAGES`.
-    """
-
-    code: str
-
-    def __new__(cls, message: str, code: str) -> Problem:
-        self = super().__new__(cls, message)
-        self.code = code
-        return self
-
-    def __getnewargs__(self) -> tuple[str, str]:
-        return (str(self), self.code)
-
-    @classmethod
-    def make(cls, code: str, /, **values) -> Problem:
-        """Fill the message ``code`` of :data:`MESSAGES` with ``values``."""
-        return cls(fill(code, **values), code)
-
-
 @dataclass
 class Submission:
     """One student's submission of one assignment.
@@ -116,14 +86,13 @@ class Submission:
         ``<course>/submitted/<student>/<assignment>``.
     timestamp : datetime or None
         Submission time as nbgrader reads it (naive, UTC), None when unknown.
-    problems : list of str
-        Learner-facing reasons the submission, or a notebook of it, is
-        refused (:class:`Problem` instances); empty when it can be graded.
-    notes : list of str
-        Learner-facing notes that refuse nothing (:class:`Problem` instances
-        of severity note): a notebook graded in place of a released one, the
-        notebooks not graded. The grader shows them at the top of the graded
-        notebook's feedback.
+    problems : list of Finding
+        Why the submission, or a notebook of it, is refused (errors); empty
+        when it can be graded.
+    notes : list of Finding
+        Notes that refuse nothing (of severity note): a notebook graded in
+        place of a released one, the notebooks not graded. The grader shows
+        them at the top of the graded notebook's feedback.
     renamed : dict of str to str
         Released notebook name -> the notebook of the folder graded as it
         (see :func:`inspect_submission`); the folder itself is left as the
@@ -134,14 +103,14 @@ class Submission:
     assignment: str
     folder: Path
     timestamp: datetime | None
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)
 
     @property
     def codes(self) -> list[str]:
         """The codes of :attr:`problems`, for graders and tests."""
-        return [getattr(p, "code", "") for p in self.problems]
+        return [p.code for p in self.problems]
 
 
 # -- small helpers --------------------------------------------------------------
@@ -282,7 +251,7 @@ def released_grade_ids(
 class _Walk:
     """What one walk of a submission folder found."""
 
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
     notebooks: dict[str, os.stat_result] = field(default_factory=dict)
     entries: dict[str, os.stat_result] = field(default_factory=dict)
     total: int = 0
@@ -303,8 +272,8 @@ def _link_problem(path: str, full: str, folder: Path, course_dir: Path | None):
     ) == str(course_dir)
     if in_course and not inside:
         shown = os.path.relpath(where, course_dir)
-        return Problem.make("classroom.link_to_course", path=path, target=shown)
-    return Problem.make("classroom.link", path=path, target=target)
+        return Finding.make("classroom.link_to_course", path=path, target=shown)
+    return Finding.make("classroom.link", path=path, target=target)
 
 
 def _walk(
@@ -323,7 +292,7 @@ def _walk(
             path, info = entry.relative, entry.info
             if count > max_files:
                 found.problems.append(
-                    Problem.make("classroom.too_many_files", limit=max_files)
+                    Finding.make("classroom.too_many_files", limit=max_files)
                 )
                 found.aborted = True
                 return found
@@ -336,20 +305,20 @@ def _walk(
             elif stat.S_ISDIR(mode):
                 if entry.depth + 1 >= max_depth:
                     found.problems.append(
-                        Problem.make("classroom.too_deep", limit=max_depth)
+                        Finding.make("classroom.too_deep", limit=max_depth)
                     )
                     found.aborted = True
                     return found
             elif not stat.S_ISREG(mode):
                 kind = _SPECIAL_KINDS.get(stat.S_IFMT(mode), "a special file")
                 found.problems.append(
-                    Problem.make("classroom.special_file", path=path, kind=kind)
+                    Finding.make("classroom.special_file", path=path, kind=kind)
                 )
             elif info.st_nlink > 1:
-                found.problems.append(Problem.make("classroom.hard_link", path=path))
+                found.problems.append(Finding.make("classroom.hard_link", path=path))
             elif info.st_size > max_file_bytes:
                 found.problems.append(
-                    Problem.make(
+                    Finding.make(
                         "classroom.file_too_large",
                         path=path,
                         size=_size(info.st_size),
@@ -366,17 +335,17 @@ def _walk(
         pass
     if found.total > max_total_bytes:
         found.problems.append(
-            Problem.make("classroom.too_large_total", limit=_size(max_total_bytes))
+            Finding.make("classroom.too_large_total", limit=_size(max_total_bytes))
         )
     return found
 
 
-def _notebook_problem(path: Path, name: str, max_file_bytes: int) -> Problem | None:
+def _notebook_problem(path: Path, name: str, max_file_bytes: int) -> Finding | None:
     """Why the notebook at ``path`` cannot be graded, or None when it can."""
     try:
         data = read_regular(path, max_file_bytes)
     except OSError:  # swapped for something else since the walk
-        return Problem.make(
+        return Finding.make(
             "classroom.notebook_invalid",
             name=name,
             error="it could not be read as a regular file",
@@ -384,19 +353,19 @@ def _notebook_problem(path: Path, name: str, max_file_bytes: int) -> Problem | N
     try:
         content = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        return Problem.make(
+        return Finding.make(
             "classroom.notebook_not_json", name=name, error="it is not UTF-8 text"
         )
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}: {error.msg}"
-        return Problem.make("classroom.notebook_not_json", name=name, error=where)
+        return Finding.make("classroom.notebook_not_json", name=name, error=where)
     except (ValueError, RecursionError):
-        return Problem.make(
+        return Finding.make(
             "classroom.notebook_not_json", name=name, error="it is nested too deeply"
         )
     if not isinstance(content, dict):
         what = type(content).__name__
-        return Problem.make(
+        return Finding.make(
             "classroom.notebook_invalid",
             name=name,
             error=f"it holds a JSON {what} instead of a notebook",
@@ -407,7 +376,7 @@ def _notebook_problem(path: Path, name: str, max_file_bytes: int) -> Problem | N
     except Exception as error:  # nbformat raises many kinds for bad notebooks
         reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
         reason = reason[:120] or type(error).__name__
-        return Problem.make("classroom.notebook_invalid", name=name, error=reason)
+        return Finding.make("classroom.notebook_invalid", name=name, error=reason)
     return None
 
 
@@ -421,7 +390,7 @@ def inspect_submission(
     max_depth: int = MAX_DEPTH,
     course_dir: Path | str | None = None,
     released: Mapping[str, Collection[str]] | None = None,
-) -> list[Problem]:
+) -> list[Finding]:
     """List every reason a submission must not be graded as it is.
 
     The folder is walked with :func:`os.scandir` and ``lstat`` only: no link
@@ -468,8 +437,8 @@ def inspect_submission(
 
     Returns
     -------
-    list of Problem
-        Learner-facing messages with codes ``classroom.*``; empty when the
+    list of Finding
+        Why it is refused, with codes ``classroom.*``; empty when the
         submission can be graded.
     """
     folder = Path(os.path.abspath(submission.folder))
@@ -484,7 +453,7 @@ def inspect_submission(
         return [_link_problem(submission.assignment, str(folder), folder, course)]
     if info is None or not stat.S_ISDIR(info.st_mode):
         return [
-            Problem.make("classroom.notebook_missing", expected=name)
+            Finding.make("classroom.notebook_missing", expected=name)
             for name in expected_notebooks
         ]
 
@@ -517,7 +486,7 @@ def inspect_submission(
             )
         elif stat.S_ISDIR(entry.st_mode):
             problems.append(
-                Problem.make("classroom.notebook_not_a_file", expected=name)
+                Finding.make("classroom.notebook_not_a_file", expected=name)
             )
         elif name in found.notebooks:
             problem = _notebook_problem(folder / name, name, max_file_bytes)
@@ -534,12 +503,12 @@ def inspect_submission(
             name,
         )
         notes.append(
-            Problem.make("classroom.notebook_graded_as", expected=name, found=other)
+            Finding.make("classroom.notebook_graded_as", expected=name, found=other)
         )
     ignored = [name for name in others if name not in renamed.values()]
     if ignored:
         notes.append(
-            Problem.make(
+            Finding.make(
                 "classroom.notebooks_ignored",
                 found=_names(ignored),
                 count=len(ignored),
@@ -557,7 +526,7 @@ def _graded_in_place(
     grade_ids: Collection[str],
     renamed: dict[str, str],
     max_file_bytes: int,
-) -> list[Problem]:
+) -> list[Finding]:
     """The problems of the missing notebook ``name``, or none when exactly one
     other notebook of its folder holds its cells (added to ``renamed``)."""
     place = PurePosixPath(name).parent
@@ -575,7 +544,7 @@ def _graded_in_place(
     if len(holding) > 1:
         found = _names(holding)
         return [
-            Problem.make("classroom.notebook_ambiguous", expected=name, found=found)
+            Finding.make("classroom.notebook_ambiguous", expected=name, found=found)
         ]
     if holding:
         problem = _notebook_problem(folder / holding[0], holding[0], max_file_bytes)
@@ -583,7 +552,7 @@ def _graded_in_place(
             renamed[name] = holding[0]
             return []
         return [problem]
-    problems = [Problem.make("classroom.notebook_missing", expected=name)]
+    problems = [Finding.make("classroom.notebook_missing", expected=name)]
     for other in unreadable:
         problem = _notebook_problem(folder / other, other, max_file_bytes)
         problems += [problem] if problem is not None else []
@@ -604,14 +573,14 @@ def _submission(
 ) -> Submission:
     """Build and (optionally) inspect the submission of one folder."""
     folder = course / "submitted" / student / assignment
-    problems: list[str] = []
+    problems: list[Finding] = []
     timestamp = None
     if not folder.is_symlink():
         try:
             timestamp = read_timestamp(folder)
         except ValueError as error:
             problems.append(
-                Problem.make("classroom.timestamp_unreadable", found=str(error))
+                Finding.make("classroom.timestamp_unreadable", found=str(error))
             )
     submission = Submission(student, assignment, folder, timestamp, problems)
     if inspect:

@@ -6,7 +6,7 @@ goes through nbgrader's collector (:data:`DEFAULT_NAMED_REGEXP`) to find its
 student and notebook. Every member is checked by the package's zip reader
 (:mod:`outputsaving.safezip`) before anything is unpacked; a refused member
 or per-student zip refuses that student's submission with a
-:class:`~outputsaving.classroom.intake.Problem`. Whose an entry is (Moodle's
+:class:`~outputsaving.findings.Finding`. Whose an entry is (Moodle's
 participant ids) is :mod:`outputsaving.classroom.lms_owners`; what a
 submission folder may hold, and which notebook is graded, is
 :mod:`outputsaving.classroom.intake`. :func:`with_zip_refusals` merges the
@@ -33,7 +33,6 @@ from outputsaving.classroom.intake import (
     MAX_FILE_BYTES,
     MAX_FILES,
     MAX_TOTAL_BYTES,
-    Problem,
     Submission,
     _size,
     _valid_component,
@@ -44,6 +43,7 @@ from outputsaving.classroom.intake import (
 )
 from outputsaving.classroom.lms_owners import MoodleParticipants, _Owners
 from outputsaving.files import write_new
+from outputsaving.findings import Finding
 from outputsaving.safezip import (
     ZipLimits,
     ZipMember,
@@ -120,7 +120,7 @@ class _Refusal:
     """A refused member or per-student zip and the path that names its owner."""
 
     owner_path: str
-    problem: Problem
+    problem: Finding
     entry: str = ""  # the download's entry (a per-student zip: the zip)
 
 
@@ -334,7 +334,7 @@ def _scan_download(
             elif _is_work(path):
                 entries.append(_Entry(path, archive, member.info, label))
         except _Refused as refused:
-            problem = Problem.make(refused.code, **refused.values)
+            problem = Finding.make(refused.code, **refused.values)
             refusals.append(_Refusal(owner, problem, path))
     return entries, refusals
 
@@ -534,7 +534,8 @@ def import_lms_zip(
             for fate in fates:
                 if fate.student == student and fate.fate == "imported":
                     if submission.problems:
-                        fate.fate, fate.reason = "refused", submission.problems[0]
+                        fate.fate = "refused"
+                        fate.reason = submission.problems[0].message
                     elif files.get(student) and submission.timestamp != max(
                         when for _, when in files[student].values()
                     ):
@@ -588,7 +589,7 @@ def _collect(
     *,
     ledger: list[EntryFate],
     owners: _Owners | None = None,
-) -> tuple[dict[str, dict[str, tuple[_Entry, datetime]]], dict[str, list[Problem]]]:
+) -> tuple[dict[str, dict[str, tuple[_Entry, datetime]]], dict[str, list[Finding]]]:
     """Match each file to a student and notebook with nbgrader's collector.
 
     ``ledger`` gets what became of each entry (``"imported"`` for those
@@ -597,7 +598,7 @@ def _collect(
     """
     owners = owners or _Owners(None, frozenset())
     files: dict[str, dict[str, tuple[_Entry, datetime]]] = {}
-    problems: dict[str, list[Problem]] = {}
+    problems: dict[str, list[Finding]] = {}
     for refusal in refusals:
         info = collector.collect(refusal.owner_path)
         student = (info or {}).get("student_id")
@@ -709,7 +710,7 @@ def _install(
     student: str,
     assignment: str,
     files: dict[str, tuple[_Entry, datetime]],
-    problems: list[Problem],
+    problems: list[Finding],
     *,
     force: bool,
 ) -> Submission:
@@ -746,7 +747,7 @@ def _install(
                 data = read_member(entry.archive, entry.info)
             except ZipReadError as error:
                 problems.append(
-                    Problem.make(
+                    Finding.make(
                         "classroom.zip_unreadable",
                         zip=entry.zip_label,
                         error=error.words,

@@ -44,6 +44,7 @@ from outputsaving.classroom.outcomes import one_line
 from outputsaving.classroom.secret import seed_in_environment
 from outputsaving.classroom.tasks import GradeResult, GradeTask, SolutionTask
 from outputsaving.files import remove_no_follow, write_atomically, write_tree
+from outputsaving.findings import Finding
 from outputsaving.grading.activity1 import GRADER_VARIABLE
 from outputsaving.messages import fill
 
@@ -138,7 +139,9 @@ def _grade_submission(task: GradeTask) -> GradeResult:
         repairs, unreadable = _repair_staged(staging, task)
         if unreadable:
             # A notebook fault: graded 0 with the reason, never retried.
-            result.outcome, result.reasons = "unreadable", unreadable
+            result.outcome = "unreadable"
+            result.reasons = [problem.message for problem in unreadable]
+            result.mistakes = [problem.code for problem in unreadable]
             return result
         _note_intake(staging, task)
         db_path.write_bytes(task.course.template)
@@ -253,18 +256,17 @@ def _as_text(text: str) -> str:
     return re.sub(r"([\\`*_\[\]#!|~])", r"\\\1", html.escape(text, quote=False))
 
 
-def _repair_staged(staging: Path, task: GradeTask) -> tuple[list[str], list[str]]:
+def _repair_staged(staging: Path, task: GradeTask) -> tuple[list[str], list[Finding]]:
     """Repair each staged notebook's cell metadata from the released version.
 
     Returns ``(repairs, unreadable)``: the repairs' learner messages (each
     repaired notebook also gets them in a note cell at its top, for the
     feedback), and why a notebook cannot be read at all (a notebook fault).
     """
-    from outputsaving.classroom.intake import Problem
     from outputsaving.classroom.repair import read_submitted, repair_notebook
 
     repairs: list[str] = []
-    unreadable: list[str] = []
+    unreadable: list[Finding] = []
     for name in task.assignment.notebooks:
         path = staging / name
         reference = nbformat.reads(
@@ -275,7 +277,7 @@ def _repair_staged(staging: Path, task: GradeTask) -> tuple[list[str], list[str]
         except Exception as error:  # a damaged notebook: the learner's to fix
             detail = one_line(f"{type(error).__name__}: {error}")[:300]
             unreadable.append(
-                Problem.make("classroom.notebook_unreadable", name=name, error=detail)
+                Finding.make("classroom.notebook_unreadable", name=name, error=detail)
             )
             continue
         # A fault of the repair itself is the grader's: it is raised, so that
