@@ -225,6 +225,13 @@ def walk_no_follow(
     at a folder nested too deep, before anything under it is listed. An entry
     that vanishes, or a sub-folder that cannot be opened, is passed over.
 
+    Not :func:`os.fwalk`, which does not serve here: it checks a sub-folder
+    against an ``lstat`` taken just before it opens it, not against the
+    listing, so a folder swapped for another folder after the listing is
+    entered; and Python 3.11 and 3.12 open it with a plain ``O_RDONLY``, so a
+    named pipe swapped in blocks the walk for good (3.13 raises ENOTDIR out
+    of the walk, ending it).
+
     Parameters
     ----------
     folder : str or path-like

@@ -179,6 +179,27 @@ def test_walk_never_enters_a_folder_swapped_for_another_folder(tree, secret):
     assert seen == ["a.txt", "b", "link.txt", "linked"]
 
 
+def test_walk_passes_over_a_folder_swapped_for_a_named_pipe(tree):
+    """Not os.fwalk: Python 3.11 and 3.12 open each sub-folder there with a
+    plain ``O_RDONLY``, so a named pipe put in a listed folder's place blocks
+    the walk for good (3.13 opens it non-blocking, then raises ENOTDIR out of
+    the walk). This walker opens a folder with ``O_DIRECTORY``: the pipe is
+    passed over. The pipe is held open here, so that a walker that opens it
+    fails (ENOTDIR) instead of hanging."""
+    seen, held = [], []
+    try:
+        for entry in walk_no_follow(tree):
+            seen.append(entry.relative)
+            if entry.relative == "linked":  # listed, not yet entered: b
+                os.rename(tree / "b", tree.parent / "b-moved")
+                os.mkfifo(tree / "b")
+                held.append(os.open(tree / "b", os.O_RDWR | os.O_NONBLOCK))
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert seen == ["a.txt", "b", "link.txt", "linked"]
+
+
 def test_walk_takes_a_folder_then_its_sub_folders_in_name_order(folder):
     for name in ("x/inner/in", "y/deep", "z/deep"):
         (folder / name).mkdir(parents=True)
