@@ -88,6 +88,7 @@ def _toy(monkeypatch):
 
 def _cell(grade_id: str, source: str, *, graded: bool, points: int = 0):
     meta = {"grade_id": grade_id, "grade": graded, "solution": not graded}
+    meta["schema_version"] = 3  # nbgrader's current cell metadata
     meta.update({"points": points, "locked": True} if graded else {"locked": False})
     cell = nbformat.v4.new_code_cell(source)
     cell.metadata["nbgrader"] = meta
@@ -164,3 +165,73 @@ def test_without_its_declaration_the_toy_is_unknown(monkeypatch, tmp_path):
     with pytest.raises(ValueError, match="toy"):
         audit_notebook("toy", _notebook(), _workdir(tmp_path))
     assert task_of(HIDDEN) == HIDDEN
+
+
+# -- through grade_class, with a stub for the notebook's run ---------------------------
+
+
+def _graded_toy(task):
+    """``grade_one`` for the toy: the kernel's scores (:data:`KERNEL`), then the
+    class grader's audit of the folder the run left, as the real worker does."""
+    import tempfile
+
+    from outputsaving.classroom.tasks import GradeResult, NotebookGrades
+
+    (name,) = task.assignment.notebooks
+    notebook = nbformat.reads(task.submission[name].decode(), as_version=4)
+    with tempfile.TemporaryDirectory() as folder:
+        audit = audit_notebook("toy", notebook, _workdir(Path(folder)))
+    scores, flags = apply_audit(KERNEL, audit)
+    grades = {key: list(value) for key, value in scores.items()}
+    return GradeResult(
+        task.student,
+        task.assignment.name,
+        outcome="graded",
+        seconds=0.1,
+        timestamp=task.timestamp,
+        notebooks={Path(name).stem: NotebookGrades(grades)},
+        flags=flags,
+        mistakes=[HIDDEN],
+        files={name: task.submission[name]},
+    )
+
+
+@pytest.mark.linux
+def test_grade_class_grades_the_toy_and_reports_it_by_its_task(tmp_path, monkeypatch):
+    import io
+
+    import pandas as pd
+    from nbgrader_course import Course
+
+    from outputsaving.classroom import engine
+    from outputsaving.classroom.course import course_settings
+    from outputsaving.classroom.engine import grade_class
+    from outputsaving.classroom.gradebook import prepare_gradebook
+
+    course = Course.copy_of_repo(tmp_path, assignments=["quiz"])
+    source = course.root / "source" / "toy"
+    source.mkdir()
+    nbformat.write(_notebook(), source / "toy.ipynb")
+    config, coursedir = course_settings(course.root)
+    prepare_gradebook(config, coursedir, ["toy"])
+    monkeypatch.setattr(engine, "template_gradebook", lambda *_: b"")
+    course.submit("ada", "toy", _notebook())
+    grade_class(
+        course.root,
+        assignments=["toy"],
+        grade_one=_graded_toy,
+        workers=1,
+        unsafe=True,  # the stub runs no learner code
+        time_budget=60,
+        progress=False,
+        feedback=False,
+        report_dir=tmp_path / "report",
+        stream=io.StringIO(),
+    )
+    totals = {
+        s: sum(g.score for g in cells.values())
+        for s, cells in course.scores("toy").items()
+    }
+    assert totals == {"ada": 4.0}  # the audit's re-scores, in the gradebook
+    rows = pd.read_csv(tmp_path / "report" / "grade_ids.tsv", sep="\t")
+    assert set(rows["task"]) == {"toy_step1"}

@@ -3,9 +3,11 @@
 A learner's code runs in the same kernel as the notebook's tests, so it can
 replace the checkers or fake a pass. After nbgrader has executed a notebook,
 :func:`audit_notebook` re-checks its work from the outside, without running any
-of the learner's code:
+of the learner's code. What each graded cell tests, each assignment declares
+once (:mod:`outputsaving.grading.assignments`, of the task type
+:class:`outputsaving.grading.tasks.Task`); this package names no assignment.
 
-Files (activity 1 tasks 2-5, activity 2 tasks 2, 3 and 6)
+Files (tasks declaring a :class:`~outputsaving.grading.tasks.FileCheck`)
     Every regular file under the working copy ``workdir`` (where the notebook
     ran), except notebooks, ``timestamp.txt`` and ``.ipynb_checkpoints``, is
     taken as written by the notebook's code: the working copy holds only the
@@ -13,19 +15,19 @@ Files (activity 1 tasks 2-5, activity 2 tasks 2, 3 and 6)
     Files are found by content (:func:`~outputsaving.sniff.sniff_format`), not
     by the names learners chose, and each task passes when at least one file
     passes the task's check, made with the graders' own ``*_result`` functions
-    (:mod:`outputsaving.grading.activity1`, :mod:`~outputsaving.grading.activity2`)
-    against references computed in this process from the shipped images. For
-    activity 1's settings, the analysis is re-run from the file in this
-    process (it holds no learner state), with the same reasons as the hidden
-    test's re-run in a fresh process.
-Output folder (task 1 of both activities)
+    against references computed in this process from the shipped images (for
+    activity 1's settings, say, the analysis is re-run from the file in this
+    process, as the hidden test re-runs it in a fresh process). An
+    assignment that hands its files in a folder of their own (the ImageJ
+    track's ``output/``) is checked there.
+Output folder (tasks declaring an :class:`~outputsaving.grading.tasks.OutputDir`)
     Read from the answer cell with :mod:`ast`: only when ``OUTPUT_DIR`` is set
     there to a literal ``Path("...")`` (also ``Path("a", "b")`` or
     ``Path("a") / "b"``) and set nowhere else. The visible cell's verdict is
     whether that folder exists in ``workdir``; the hidden cell's whether it is
     relative and inside ``workdir`` without being ``workdir`` itself. Anything
     else: no opinion (None).
-Literal answers (the quiz, activity 2's task 5)
+Literal answers (tasks declaring :class:`~outputsaving.grading.tasks.Answer`)
     The learner's cells are parsed, never executed, by the reading the
     self-checks use too (:func:`outputsaving.grading.literals.read_answer`):
     the last cell that sets an answer may hold only comments, assignments of
@@ -35,9 +37,7 @@ Literal answers (the quiz, activity 2's task 5)
     it, as it would end the run. Anything else (calls, names, imports,
     f-strings, attributes, loops...), or a later cell that changes the
     answer, scores 0, unflagged, with the self-check's own words. The literal
-    is then scored with the in-kernel tests' own matching
-    (:mod:`outputsaving.grading.quiz`,
-    :func:`outputsaving.grading.activity2.check_format_choice`).
+    is then scored with the in-kernel tests' own matching, as declared.
 Tampering
     The cells learners can edit (every code cell except the test cells, which
     nbgrader restores from the instructor's version) are scanned with
@@ -72,8 +72,7 @@ into a folder next to the notebook, given as a relative path.
 exact rule.
 
 The package holds one concern per module, and this module combines them:
-:mod:`.files` (the saved files re-checked), :mod:`.tables` (what each
-assignment's cells test), :mod:`.literals` (literal answers),
+:mod:`.files` (the saved files re-checked), :mod:`.literals` (literal answers),
 :mod:`.output_dir` (the output folder's static analysis), :mod:`.tampering`
 (the tampering scan), :mod:`.events` (the kernel monitor's events), and
 :mod:`.cells` (the notebook's cells as they all read them).
