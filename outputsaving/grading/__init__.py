@@ -20,6 +20,15 @@ Fiji's wording). Shared:
 (what the class grader's audit checks again, with :mod:`outputsaving.monitor`),
 :mod:`~outputsaving.grading.rerun` (the settings re-run) and
 :mod:`~outputsaving.grading.feedback` (what the feedback shows).
+
+What the class grader re-checks of each assignment's tasks, declared once:
+the task type :mod:`~outputsaving.grading.tasks`; the declarations
+:mod:`~outputsaving.grading.activity1_tasks`,
+:mod:`~outputsaving.grading.activity2_tasks`,
+:mod:`~outputsaving.grading.quiz_tasks` and
+:mod:`~outputsaving.grading.imagej_tasks`, listed in
+:mod:`~outputsaving.grading.assignments`; and
+:mod:`~outputsaving.grading.evidence_notes` (the tests' evidence read back).
 """
 
 from outputsaving import monitor
