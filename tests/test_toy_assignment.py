@@ -77,6 +77,7 @@ TOY = Assignment(
         ),
     ),
     uses={".toy_grading": (Use(("greet",), ("toy_step1",)),)},
+    harmless=frozenset({"greeting_words"}),  # given words: no answer in them
 )
 
 
@@ -152,6 +153,16 @@ def test_using_the_toys_grading_code_costs_its_task(tmp_path):
     assert audit.verdicts == {WORD: False, VISIBLE: False, HIDDEN: False}
     scores, _ = apply_audit(KERNEL, audit)
     assert all(score == 0 for score, _ in scores.values())
+
+
+def test_using_a_harmless_name_of_the_toy_costs_nothing(tmp_path):
+    workdir = _workdir(tmp_path)
+    target = "outputsaving.grading.toy_grading.greeting_words"
+    event = {"kind": "uses", "target": target, "line": "print(greeting_words)"}
+    (workdir / EVIDENCE_FOLDER / EVENTS_FILE).write_text(json.dumps(event) + "\n")
+    audit = audit_notebook("toy", _notebook(), workdir)
+    assert audit.verdicts == {WORD: True, VISIBLE: True, HIDDEN: True}
+    assert any("uses the course's code" in flag for flag in audit.flags)
 
 
 def test_the_report_names_the_toys_cells_by_its_task():

@@ -255,4 +255,6 @@ ASSIGNMENT = Assignment(
         ".rerun": (Use((), ("a1_task5",)),),
     },
     placeholders=frozenset({"activity1.output_dir_not_set"}),
+    # Given values (grading.common's INPUT_NAME, MIN_SIZE, MAX_SIZE).
+    harmless=frozenset({"input_name", "min_size", "max_size"}),
 )

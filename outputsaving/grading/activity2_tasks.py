@@ -225,4 +225,5 @@ ASSIGNMENT = Assignment(
     placeholders=frozenset(
         {"activity1.output_dir_not_set", "activity2.choice_missing"}
     ),
+    harmless=frozenset({"format_choices_result", "choice_names", "compare_keys"}),
 )

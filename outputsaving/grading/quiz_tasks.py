@@ -94,4 +94,13 @@ ASSIGNMENT = Assignment(
         )
     },
     placeholders=frozenset({"quiz.not_answered", "quiz.empty"}),
+    harmless=frozenset(
+        {
+            "answer_form_result",
+            "question_names",
+            "item_separators",
+            "normalise_answer",
+            "parse_true_false",
+        }
+    ),
 )

@@ -218,6 +218,10 @@ class Assignment:
         learner's use of that module's names costs.
     placeholders : frozenset of str
         Message codes meaning an answer is not written yet.
+    harmless : frozenset of str
+        Names of its grading code (lower case) that reveal nothing about any
+        answer (forms, given values): a learner's use of them is flagged but
+        costs no points.
     """
 
     name: str
@@ -228,6 +232,7 @@ class Assignment:
         default_factory=lambda: MappingProxyType({})
     )
     placeholders: frozenset[str] = frozenset()
+    harmless: frozenset[str] = frozenset()
 
     @property
     def evidence(self) -> tuple[Evidence, ...]:

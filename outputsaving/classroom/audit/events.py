@@ -41,30 +41,12 @@ def read_events(workdir, /) -> list[dict]:
     return events
 
 
-#: Names that reveal nothing about any answer (forms, given values): using
-#: them is flagged, but costs no points.
-_HARMLESS = frozenset(
-    {
-        "answer_form_result",
-        "question_names",
-        "item_separators",
-        "normalise_answer",
-        "parse_true_false",
-        "format_choices_result",
-        "choice_names",
-        "compare_keys",
-        "input_name",
-        "min_size",
-        "max_size",
-    }
-)
-
-
 def _event_tasks(event: dict) -> tuple[str, ...]:
     """The tasks (grade_id prefixes) whose points an event of use concerns."""
     module, _, name = event["target"].rpartition(".")
     name = name.lower()
-    if event["kind"] == "uses" and name in _HARMLESS:
+    harmless = (declared.harmless for declared in ASSIGNMENTS.values())
+    if event["kind"] == "uses" and name in frozenset().union(*harmless):
         return ()
     line = event["line"]
     for declared in ASSIGNMENTS.values():
