@@ -28,6 +28,11 @@ cells all run, in order, in a kernel that has run none of them, as before.
 server extension stays enabled (its other address, the version check, is
 used) and is loaded first (extensions load by name), so this one puts its
 route ahead of nbgrader's.
+
+The spare costs one idle kernel per running server (about 130 MB resident, with its
+libraries): on a JupyterHub with many learners, an administrator may turn it
+off with ``c.OutputSavingLab.spare_kernel = False`` in the servers'
+configuration; Validate then starts its kernel per press, as nbgrader does.
 """
 
 from __future__ import annotations
@@ -119,10 +124,12 @@ class SpareKernel:
         self.log = log
         self.km = None
         self.kc = None
+        #: False: no spare is kept (``c.OutputSavingLab.spare_kernel = False``).
+        self.enabled = True
 
     def start(self) -> None:
         """Start the spare, if there is none (called from the server's loop)."""
-        if self.km is None:
+        if self.km is None and self.enabled:
             try:
                 run_sync(self._start)()
             except Exception:  # Validate then starts its own kernel
@@ -270,6 +277,12 @@ class CourseValidateHandler(nbgrader_handlers.ValidateAssignmentHandler):
         ioloop.IOLoop.current().add_callback(SPARE.start)
 
 
+def spare_kernel_enabled(config) -> bool:
+    """``c.OutputSavingLab.spare_kernel`` (True when not set)."""
+    value = config.get("OutputSavingLab", {}).get("spare_kernel", True)
+    return value not in (False, "False", "false", "0", 0)
+
+
 def _jupyter_server_extension_points():
     return [{"module": "outputsaving_lab"}]
 
@@ -284,5 +297,6 @@ def _load_jupyter_server_extension(serverapp):
     rules = webapp.default_router.rules
     rules.insert(0, rules.pop(-2))
     SPARE.log = serverapp.log
+    SPARE.enabled = spare_kernel_enabled(serverapp.config)
     ioloop.IOLoop.current().add_callback(SPARE.start)  # once the server runs
     serverapp.log.info("outputsaving_lab: Validate's dialog starts with a summary")

@@ -204,3 +204,17 @@ def test_the_spare_kernel_runs_the_next_validate_in_the_notebooks_folder(tmp_pat
     result = outputsaving_lab.CourseValidator().validate(str(folder / "where.ipynb"))
     assert spare.km is None  # taken by that Validate, its kernel shut down
     assert result == {}, result
+
+
+def test_a_hub_can_turn_the_spare_kernel_off():
+    import outputsaving_lab
+    from traitlets.config import Config
+
+    config = Config()
+    assert outputsaving_lab.spare_kernel_enabled(config)
+    config.OutputSavingLab.spare_kernel = False
+    assert not outputsaving_lab.spare_kernel_enabled(config)
+    spare = outputsaving_lab.SpareKernel()
+    spare.enabled = outputsaving_lab.spare_kernel_enabled(config)
+    spare.start()
+    assert spare.km is None  # no kernel was started
