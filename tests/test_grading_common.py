@@ -201,8 +201,12 @@ def test_a_folder_where_a_file_was_expected_is_named_with_what_it_holds(tmp_path
     result = task_result("ROIs", rois)
     assert saved_file(result, rois, tmp_path, name="save_rois") is None
     assert result.codes == ["file.folder_of_rois"]
-    assert "folder of 2 .roi files" in result.findings[0].message
+    assert "folder holding 2 .roi files," in result.findings[0].message
     assert ".zip" in result.findings[0].message
+    (rois / "2.roi").unlink()
+    result = task_result("ROIs", rois)
+    saved_file(result, rois, tmp_path, name="save_rois")
+    assert "folder holding 1 .roi file," in result.findings[0].message
     empty = tmp_path / "empty"
     empty.mkdir()
     result = task_result("mask", empty)

@@ -311,7 +311,9 @@ def _folder_returned(result: CheckResult, path: Path) -> None:
         names = []
     rois = [name for name in names if name.lower().endswith(".roi")]
     if rois:
-        result.add("file.folder_of_rois", path=path, count=len(rois))
+        count = len(rois)
+        words = f"{count} .roi file{'s' if count != 1 else ''}"
+        result.add("file.folder_of_rois", path=path, rois=words)
         return
     holds = f"{len(names)} entries" if len(names) != 1 else "1 entry"
     result.add("file.is_folder", path=path, holds=holds if names else "nothing")

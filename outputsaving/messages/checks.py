@@ -24,7 +24,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "file.folder_of_rois": (
         E,
-        "{path} is a folder of {count} .roi files, not one ROI set. Save all the "
+        "{path} is a folder holding {rois}, not one ROI set. Save all the "
         "ROIs as one ROI set, a .zip file that ImageJ's ROI manager opens, and "
         "return its path.",
     ),
