@@ -39,8 +39,15 @@ grade: $(STAMP)
 	$(BIN)/outputsaving grade --course .
 
 # PYTEST_ARGS: more options for pytest, e.g. make test PYTEST_ARGS="-m root".
+# TEST_WORKERS: pytest-xdist's processes (-n), 2 by default; 0 runs in this one.
+# Each takes whole test files (--dist loadfile): a file's module-scoped class,
+# graded once, stays on one worker. One worker fills the other's single-core
+# stretches (copying a course, nbgrader's commands, the audit, the report).
+# The files with slow tests go first (tests/conftest.py), not the most tests.
+TEST_WORKERS ?= 2
 test: $(STAMP) lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
+	  $(PYTEST_ARGS)
 
 # The quick part of the tests (no nbgrader, sandbox, ImageJ or browser): about a
 # minute, for the edit-test loop; `make test` runs them all.

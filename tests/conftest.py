@@ -49,12 +49,25 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if any(item.get_closest_marker(name) for name in SLOW_TOOLS):
             item.add_marker(pytest.mark.slow)
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        _slow_files_first(items)
     if sys.platform.startswith("linux"):
         return
     skip = pytest.mark.skip(reason=LINUX_ONLY)
     for item in items:
         if item.get_closest_marker("linux") is not None:
             item.add_marker(skip)
+
+
+def _slow_files_first(items) -> None:
+    """Put the files with slow tests first, each file's tests in their order.
+
+    pytest-xdist (``--dist loadfile --no-loadscope-reorder``) hands the files
+    to its workers in this order: the long ones start first, and the many
+    short ones at the end keep both workers busy to the last.
+    """
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
 
 
 def _in_ci() -> bool:
@@ -66,6 +79,13 @@ def _find_imagej_jar() -> Path | None:
     candidates = [Path(os.environ["IMAGEJ_JAR"])] if "IMAGEJ_JAR" in os.environ else []
     candidates += IMAGEJ_JARS
     return next((jar for jar in candidates if jar.is_file()), None)
+
+
+def _first_display() -> int:
+    """Where ``xvfb-run -a`` starts its search: 99, then 100 on for each worker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    number = worker.removeprefix("gw")
+    return 100 + 20 * int(number) if number.isdigit() else 99
 
 
 class ImageJ:
@@ -87,6 +107,9 @@ class ImageJ:
         command = [
             self.xvfb_run,
             "-a",
+            # Each pytest-xdist worker searches its own display numbers: two
+            # xvfb-run -a starting at once can pick the same free one.
+            f"--server-num={_first_display()}",
             self.java,
             # Not java.awt.headless: the ROI manager needs a (virtual) display.
             "-jar",
@@ -159,6 +182,20 @@ def chromium() -> Path:
             pytest.fail(f"CI needs Chromium and Playwright here. {problem}")
         pytest.skip(problem)
     return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _solution_times_across_workers(tmp_path_factory):
+    """pytest-xdist's workers share the solution run times their copies measured.
+
+    Each worker's temporary folder is inside the session's: the file beside
+    them is every worker's (see ``nbgrader_course.SHARED_TIMES``).
+    """
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        import nbgrader_course
+
+        shared = tmp_path_factory.getbasetemp().parent / "solution_times.json"
+        nbgrader_course.SHARED_TIMES = shared
 
 
 @pytest.fixture(scope="session")

@@ -123,6 +123,25 @@ _COPIES: list[Path] = []
 #: Solution run times (``.outputsaving/solution_times.json``) measured by the
 #: grading of those copies, by digest of an assignment's source notebooks.
 _SOLUTION_TIMES: dict[str, dict[str, float]] = {}
+#: The same times, in a file every process of the test session shares
+#: (pytest-xdist's workers): set by ``conftest.py``; None: this process only.
+SHARED_TIMES: Path | None = None
+
+
+def _merge_shared_times() -> None:
+    """Add the other processes' times to ours, and ours to theirs (a lock held)."""
+    import fcntl
+
+    from outputsaving.files import write_atomically
+
+    assert SHARED_TIMES is not None
+    with open(SHARED_TIMES.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with contextlib.suppress(OSError, ValueError):
+            theirs = json.loads(SHARED_TIMES.read_text(encoding="utf-8"))
+            _SOLUTION_TIMES.update({**theirs, **_SOLUTION_TIMES})
+        if _SOLUTION_TIMES:
+            write_atomically(SHARED_TIMES, json.dumps(_SOLUTION_TIMES, indent=1))
 
 
 def _shared_solution_times(root: Path) -> None:
@@ -132,7 +151,8 @@ def _shared_solution_times(root: Path) -> None:
     them (its budgets), once per version of the sources, and keeps the times
     in the course folder; every copy would run them again. The times are
     keyed by a digest of the source notebooks, so a copy whose sources a test
-    changed measures its own.
+    changed measures its own. With :data:`SHARED_TIMES`, the copies of the
+    session's other processes count too.
     """
     from outputsaving.classroom.course import STATE_DIR
 
@@ -140,6 +160,8 @@ def _shared_solution_times(root: Path) -> None:
         with contextlib.suppress(OSError, ValueError):
             cache = copy_root / STATE_DIR / "solution_times.json"
             _SOLUTION_TIMES.update(json.loads(cache.read_text(encoding="utf-8")))
+    if SHARED_TIMES is not None:
+        _merge_shared_times()
     if _SOLUTION_TIMES:
         state = root / STATE_DIR
         state.mkdir(exist_ok=True)
