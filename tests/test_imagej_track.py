@@ -137,9 +137,10 @@ def test_a_missing_file_names_what_the_folder_holds(tmp_path):
 
 
 def test_grading_says_before_it_starts_when_imagej_is_missing(monkeypatch):
+    from outputsaving import imagej_run
     from outputsaving.classroom import course
 
-    monkeypatch.setattr(grader, "find_imagej", lambda: None)
+    monkeypatch.setattr(imagej_run, "find_imagej", lambda: None)
     problem = course.imagej_problem(["activity1", A1])
     assert "imagej" in problem
     assert "Fiji" in problem

@@ -134,28 +134,33 @@ def assignment_files(course_dir: Path, assignment: str) -> AssignmentFiles:
     )
 
 
-def handed_in(assignment: str) -> tuple[str, ...]:
-    """What an assignment hands in besides its notebooks (the ImageJ track's
-    macro and its output folder), kept for grading."""
-    from outputsaving.grading import imagej
+def _declared(assignment: str):
+    from outputsaving.grading.assignments import assignment as declaration
 
-    return imagej.HANDED_IN.get(assignment, ())
+    return declaration(assignment)
+
+
+def handed_in(assignment: str) -> tuple[str, ...]:
+    """What an assignment hands in besides its notebooks (its declaration's
+    ``handed_in``: the ImageJ track's macro and output folder), kept for grading."""
+    declared = _declared(assignment)
+    return declared.handed_in if declared is not None else ()
 
 
 def imagej_problem(assignments: Iterable[str]) -> str | None:
-    """Why the ImageJ track cannot be graded here, when it is to be graded."""
-    from outputsaving.grading import imagej
+    """Why ImageJ cannot be used here, when an assignment to grade needs it."""
+    from outputsaving import imagej_run
 
-    if not set(assignments) & set(imagej.ASSIGNMENTS) or imagej.find_imagej():
+    needs = any(getattr(_declared(a), "needs_imagej", False) for a in assignments)
+    if not needs or imagej_run.find_imagej():
         return None
-    return imagej.imagej_missing_message()
+    return imagej_run.imagej_missing_message()
 
 
 def extra_seconds(assignment: str) -> float:
-    """Budget beyond the solution's run: the ImageJ track's macro time limit."""
-    from outputsaving.grading import imagej
-
-    return imagej.MACRO_TIMEOUT + 10.0 if assignment in imagej.ASSIGNMENTS else 0.0
+    """Budget beyond the solution's run (its declaration's ``extra_seconds``)."""
+    declared = _declared(assignment)
+    return declared.extra_seconds if declared is not None else 0.0
 
 
 def handed_in_files(submission, notebooks: Sequence[str]) -> dict[str, bytes]:

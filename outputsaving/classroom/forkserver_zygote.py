@@ -50,9 +50,8 @@ PRELOAD = (
     "outputsaving.analysis",
     "outputsaving.datasets",
     "outputsaving.grading",
-    "outputsaving.grading.activity1",
-    "outputsaving.grading.activity2",
-    "outputsaving.grading.quiz",
+    # Every declared assignment's grading modules (their declarations import them).
+    "outputsaving.grading.assignments",
     "IPython",
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",

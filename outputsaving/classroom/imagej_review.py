@@ -26,7 +26,7 @@ import numpy as np
 
 from outputsaving import imagej_run
 from outputsaving.files import read_regular, walk_no_follow
-from outputsaving.grading import imagej
+from outputsaving.grading.assignments import assignment as declaration
 from outputsaving.grading.evidence import EVIDENCE_FOLDER
 from outputsaving.sniff import sniff_format
 
@@ -163,15 +163,18 @@ def review_reasons(assignment: str, workdir: Path) -> list[str]:
     Parameters
     ----------
     assignment : str
-        One of :data:`outputsaving.grading.imagej.ASSIGNMENTS`.
+        An assignment declared with ``review_handed_in``
+        (:class:`outputsaving.grading.tasks.Assignment`: the ImageJ track).
     workdir : Path
-        The graded submission: the macro, ``output/`` and the evidence of the
-        kernel's re-run (``ij<activity>_run-*`` and its note).
+        The graded submission: its ``program`` (the macro), its
+        ``files_folder`` (``output/``) and the evidence of the kernel's
+        re-run (``<rerun_notes>-*``, such as ``ij1_run-*``, and its note).
     """
     from outputsaving.classroom.evidence_audit import _folder_of, _notes
 
     reasons = []
-    macro = workdir / imagej.MACRO_NAMES[assignment]
+    declared = declaration(assignment)
+    macro = workdir / declared.program
     text, _ = imagej_run._read_macro(macro) if macro.is_file() else (None, "")
     copies = copied_files(text) if text else []
     if copies:
@@ -179,12 +182,11 @@ def review_reasons(assignment: str, workdir: Path) -> list[str]:
             f"the macro copies or types in its files ({', '.join(copies[:3])}) "
             "instead of saving what it computed"
         )
-    handed = _handed_in(workdir / imagej.OUTPUT_FOLDER)
+    handed = _handed_in(workdir / declared.files_folder)
     if not handed:
         return reasons
-    activity = 2 if assignment == "activity2_imagej" else 1
     root = workdir / EVIDENCE_FOLDER
-    notes = _notes(root, f"ij{activity}_run") if root.is_dir() else []
+    notes = _notes(root, declared.rerun_notes) if root.is_dir() else []
     if not notes:
         return [*reasons, "the macro's re-run left no evidence to compare with"]
     note_path, note = notes[-1]

@@ -45,8 +45,11 @@ from outputsaving.classroom.sandbox import (
     sandbox_environment,
     spare_id,
 )
-from outputsaving.grading.activity1 import GRADER_VARIABLE
-from outputsaving.grading.activity1_unseen import UNSEEN_VARIABLE, unseen_seed
+from outputsaving.grading.environment import (
+    GRADER_VARIABLE,
+    UNSEEN_VARIABLE,
+    unseen_seed,
+)
 from outputsaving.grading.evidence import EVIDENCE_FOLDER, EVIDENCE_VARIABLE
 
 __all__ = [

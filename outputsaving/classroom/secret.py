@@ -1,7 +1,7 @@
 """The course's secret, from which the hidden tests' unseen data are made.
 
 The hidden tests call learners' functions on data made at grading time from
-a seed (:func:`outputsaving.grading.activity1_unseen.unseen_seed`). Under
+a seed (:func:`outputsaving.grading.environment.unseen_seed`). Under
 ``outputsaving grade`` the seed is derived from a secret of the course,
 ``.outputsaving/unseen_secret`` in the course folder: random bytes, written
 with mode 600 by the first run and kept (so that a re-grade makes the same
@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-from outputsaving.grading.activity1_unseen import UNSEEN_VARIABLE, unseen_seed
+from outputsaving.grading.environment import UNSEEN_VARIABLE, unseen_seed
 
 __all__ = ["SECRET_FILE", "course_seed", "seed_in_environment"]
 

@@ -45,7 +45,7 @@ from outputsaving.classroom.secret import seed_in_environment
 from outputsaving.classroom.tasks import GradeResult, GradeTask, SolutionTask
 from outputsaving.files import remove_no_follow, write_atomically, write_tree
 from outputsaving.findings import Finding
-from outputsaving.grading.activity1 import GRADER_VARIABLE
+from outputsaving.grading.environment import GRADER_VARIABLE
 from outputsaving.messages import fill
 
 __all__ = ["after_run", "grade_submission", "measure_solution", "start_worker"]

@@ -57,6 +57,7 @@ from outputsaving.grading.common import (
     saved_file,
     task_result,
 )
+from outputsaving.grading.environment import GRADER_VARIABLE
 from outputsaving.grading.rerun import BAD_SETTINGS, UNEXPECTED_ERROR, rerun_outcome
 from outputsaving.labels import check_label_mask
 from outputsaving.rois import check_rois, rois_from_labels
@@ -90,9 +91,6 @@ __all__ = [
 
 #: Seconds the fresh-process re-run may take.
 RERUN_TIMEOUT = 120
-#: Set to "1" in the kernel's environment by the class grader, whose audit
-#: repeats the settings re-run outside the kernel.
-GRADER_VARIABLE = "OUTPUTSAVING_GRADER"
 
 _INPUT_NAMES = (RANDOM_SHAPES, MANY_NUCLEI)
 

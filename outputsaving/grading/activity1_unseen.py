@@ -24,7 +24,6 @@ import contextlib
 import copy
 import functools
 import inspect
-import os
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +43,11 @@ from outputsaving.grading.common import (
     call_learner_function,
     saved_file,
     task_result,
+)
+from outputsaving.grading.environment import (
+    DEFAULT_UNSEEN_SEED,
+    UNSEEN_VARIABLE,
+    unseen_seed,
 )
 from outputsaving.labels import check_label_mask
 from outputsaving.rois import check_rois
@@ -66,11 +70,6 @@ __all__ = [
 
 # -- the unseen data: each hidden function test's second call -----------------------
 
-#: Environment variable holding the seed of the unseen data. Elsewhere than
-#: under the class grader (plain nbgrader, a learner's kernel) the seed is
-#: :data:`DEFAULT_UNSEEN_SEED`, so the unseen data are fixed there.
-UNSEEN_VARIABLE = "OUTPUTSAVING_UNSEEN_SEED"
-DEFAULT_UNSEEN_SEED = 26
 #: What the unseen labels are made of: a crop of the input image, segmented
 #: with other size limits (:func:`unseen_params`).
 UNSEEN_KEYS = ("seed", "top", "left", "height", "width", "min_size", "max_size")
@@ -88,18 +87,6 @@ _UNSEEN_DATA = {
         ),
     ),
 }
-
-
-def unseen_seed() -> int:
-    """The seed of the unseen data: :data:`UNSEEN_VARIABLE`, else the default."""
-    value = os.environ.get(UNSEEN_VARIABLE, "").strip()
-    if not value:
-        return DEFAULT_UNSEEN_SEED
-    try:
-        return int(value)
-    except ValueError:
-        msg = f"{UNSEEN_VARIABLE} must be a whole number, not {value!r}"
-        raise ValueError(msg) from None
 
 
 @functools.cache

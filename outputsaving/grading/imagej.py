@@ -99,18 +99,7 @@ TEMPLATE_DIGESTS = {
     1: "a3f6620cff21a29cfeaa355fd64bf1918c8d3695a38c9e0c1a23e83219a605fc",
     2: "16fbf5d8c5b370d720cf101ce175354637df03b4ce8ddd1878c8c7b461201c94",
 }
-#: The tasks of the re-run, and the activity each belongs to.
-TASKS = {
-    "output_folder": None,
-    "mask": 1,
-    "table": 1,
-    "rois": 1,
-    "table_csv": 2,
-    "png16": 2,
-    "jpeg": 2,
-    "colour_png": 2,
-    "nuclei": 2,
-}
+#: The re-run's file tasks (besides "output_folder"), in Fiji's words.
 TASK_WORDS = {
     "mask": "label mask (an image)",
     "table": "results table (a text file)",
@@ -201,7 +190,7 @@ def _special_finding(result: CheckResult, task: str):
 
 
 def file_result(task: str, path, /) -> list[CheckResult]:
-    """The course's check of one file for a task of :data:`TASKS`, worded for Fiji.
+    """The course's check of one file for a task of :data:`TASK_WORDS`, worded for Fiji.
 
     The handed-in files (the visible tests, the audit's re-check of them): they
     must hold the analysis's objects. When they hold other objects of the input
@@ -479,7 +468,7 @@ def rerun_task_result(
     Parameters
     ----------
     task : str
-        One of :data:`TASKS`.
+        "output_folder", or a key of :data:`TASK_WORDS`.
     note : dict
         The run (:meth:`MacroRun.note`, or its evidence note).
     folder : Path or None

@@ -102,7 +102,19 @@ _USES = {
     )
 }
 
-_TRACK = {"files_folder": imagej.OUTPUT_FOLDER, "review_handed_in": True}
+
+def _track(name: str, activity: int) -> dict:
+    """What the grader needs of an ImageJ-track assignment as a whole."""
+    return {
+        "files_folder": imagej.OUTPUT_FOLDER,
+        "review_handed_in": True,
+        "handed_in": imagej.HANDED_IN[name],
+        "program": imagej.MACRO_NAMES[name],
+        "rerun_notes": f"ij{activity}_run",
+        "extra_seconds": imagej.MACRO_TIMEOUT + 10.0,
+        "needs_imagej": True,
+    }
+
 
 TASKS = {
     "activity1_imagej": (
@@ -147,12 +159,17 @@ TASKS = {
 
 #: The track's two assignments.
 ASSIGNMENTS = (
-    Assignment("activity1_imagej", TASKS["activity1_imagej"], uses=_USES, **_TRACK),
+    Assignment(
+        "activity1_imagej",
+        TASKS["activity1_imagej"],
+        uses=_USES,
+        **_track("activity1_imagej", 1),
+    ),
     Assignment(
         "activity2_imagej",
         TASKS["activity2_imagej"],
         uses=_USES,
         placeholders=frozenset({"activity2.choice_missing"}),
-        **_TRACK,
+        **_track("activity2_imagej", 2),
     ),
 )

@@ -212,6 +212,19 @@ class Assignment:
     review_handed_in : bool
         Whether the files handed in are reviewed as a program's own output
         (:mod:`outputsaving.classroom.imagej_review`).
+    handed_in : tuple of str
+        What is handed in besides the notebooks (a macro, its output folder),
+        kept for grading.
+    program : str
+        The handed-in program the hidden tests run again (a macro's file
+        name); "" when there is none.
+    rerun_notes : str
+        The name the hidden tests' re-run of ``program`` gives its evidence
+        notes (``ij1_run``).
+    extra_seconds : float
+        Time allowed beyond the solution's run (the re-run's own time limit).
+    needs_imagej : bool
+        Whether grading it needs ImageJ on the grading machine.
     uses : mapping
         Grading module (its full name, or the end of it from a dot) -> the
         :class:`Use` rules, in order, naming the tasks whose points a
@@ -228,6 +241,11 @@ class Assignment:
     tasks: tuple[Task, ...]
     files_folder: str = ""
     review_handed_in: bool = False
+    handed_in: tuple[str, ...] = ()
+    program: str = ""
+    rerun_notes: str = ""
+    extra_seconds: float = 0.0
+    needs_imagej: bool = False
     uses: Mapping[str, tuple[Use, ...]] = field(
         default_factory=lambda: MappingProxyType({})
     )
