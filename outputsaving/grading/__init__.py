@@ -18,7 +18,9 @@ Fiji's wording). Shared:
 :mod:`~outputsaving.grading.common`, :mod:`~outputsaving.grading.literals`
 (answers read without running them), :mod:`~outputsaving.grading.evidence`
 (what the class grader's audit checks again, with :mod:`outputsaving.monitor`),
-:mod:`~outputsaving.grading.rerun` (the settings re-run) and
+:mod:`~outputsaving.grading.rerun` (the settings re-run),
+:mod:`~outputsaving.grading.environment` (what the class grader sets in the
+kernel's environment: the grader flag, the unseen seed) and
 :mod:`~outputsaving.grading.feedback` (what the feedback shows).
 
 What the class grader re-checks of each assignment's tasks, declared once:
