@@ -852,6 +852,55 @@ def test_a_roi_zip_appended_to_gets_one_message(page, lab, course):
     assert result.count("The following cell failed:") == 1
 
 
+#: save_label_mask keeping the labels' int32: ImageJ opens it as 32-bit float.
+MASK_INT32 = (
+    "def save_label_mask(labels, output_dir):\n"
+    '    path = Path(output_dir) / "labels.tif"\n'
+    "    tifffile.imwrite(path, np.asarray(labels).astype(np.int32))\n"
+    "    return path\n"
+)
+MASK_CELL = "a1_task2_save_label_mask"
+#: save_rois writing one .roi file each into a folder, and returning the folder.
+ROIS_FOLDER = (
+    "def save_rois(rois, output_dir):\n"
+    '    folder = Path(output_dir) / "rois"\n'
+    "    folder.mkdir(exist_ok=True)\n"
+    "    for number, roi in enumerate(rois, start=1):\n"
+    '        roifile.roiwrite(folder / f"{number}.roi", roi)\n'
+    "    return folder\n"
+)
+
+
+def test_an_int32_mask_and_a_folder_of_rois_get_the_course_messages(page, lab, course):
+    """Issue 21 §3: the same words in the self-check and in Validate.
+
+    An int32 mask passes with its note (ImageJ opens it as 32-bit float); a
+    folder of .roi files is told what it is, not "no file was found".
+    """
+    answers = {
+        **course.solution_answers(ASSIGNMENT),
+        MASK_CELL: MASK_INT32,
+        ROIS_CELL: ROIS_FOLDER,
+    }
+    cells, checks = _answer_and_run(page, lab, course, "int32_rois_folder", answers)
+    mask = " ".join(_output_text(checks[2]).split())
+    assert mask.startswith("Your label mask passes."), mask
+    assert "which ImageJ opens as 32-bit float" in mask, mask
+    rois = " ".join(_output_text(checks[4]).split())
+    assert rois.startswith("Your ROI set does not pass yet:"), rois
+    assert "is a folder holding 6 .roi files, not one ROI set" in rois, rois
+    assert "No file was found" not in rois, rois
+    _show(page, checks[4])
+    _screenshot(page, "activity1-selfcheck-rois-folder")
+    _show(page, cells.first)
+    dialog = _open_validate(page)
+    result = " ".join(dialog.inner_text().split())
+    page.keyboard.press("Escape")
+    assert result.startswith(f"Validation Results {SUMMARY_ROIS}"), result[:300]
+    assert "is a folder holding 6 .roi files, not one ROI set" in result
+    assert "No file was found" not in result
+
+
 # -- the solutions (issue 21 §4) -------------------------------------------------
 
 
