@@ -17,7 +17,7 @@ Rows of different tasks of one assignment combine freely: a notebook built
 from the released student notebook, with the solution's answers and any
 rows of distinct tasks applied, deserves, cell by cell, the full points
 minus the costs of its defects (:func:`deserved`).
-``tests/test_fairness_combinations.py`` grades a seeded draw of pairs and
+``tests/fairness/test_fairness_combinations.py`` grades a seeded draw of pairs and
 triples; ``scripts/grade_every_pair.py`` grades every pair.
 
 This is instructor material (solutions, and mistakes one step from them): it

@@ -29,7 +29,7 @@ reading the installed package does not show them at a glance. This is a best
 effort only: the salt is public, and anyone can test guesses against the
 digests. To accept a new synonym, add ``answer_digest(text, question=...)`` to
 the question's table below; the plain answers, with the reasons, live in the
-quiz's solution notebook and in ``tests/test_grading_quiz.py``.
+quiz's solution notebook and in ``tests/grading/test_grading_quiz.py``.
 
 Feedback says which part of an answer is wrong or missing (for example "You
 named 2 of the 3 output types."), never the expected answer.

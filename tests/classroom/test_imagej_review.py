@@ -23,7 +23,7 @@ from outputsaving.grading.evidence import EVIDENCE_FOLDER
 
 A1 = "activity1_imagej"
 TEMPLATE = (
-    Path(__file__).resolve().parents[1] / "source" / A1 / "activity1_template.ijm"
+    Path(__file__).resolve().parents[2] / "source" / A1 / "activity1_template.ijm"
 )
 
 

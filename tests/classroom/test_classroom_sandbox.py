@@ -34,7 +34,7 @@ from outputsaving.classroom.kernels import (
 )
 from outputsaving.classroom.sandbox import sandbox_command
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MiB = 2**20
 
 

@@ -7,7 +7,8 @@ in the real sandbox. Each test cell must get its full points minus the costs
 of the combination's defects.
 
 Each combination is a test of its own, whose id names its rows: running one
-id (``pytest 'tests/test_fairness_combinations.py::test_...[a1_dir_str+a1_mask_jpeg]'``)
+id (``pytest
+'tests/fairness/test_fairness_combinations.py::test_...[a1_dir_str+a1_mask_jpeg]'``)
 grades only that notebook. ``scripts/grade_every_pair.py`` grades every pair.
 """
 

@@ -22,7 +22,7 @@ from outputsaving.grading import activity1
 
 pytestmark = pytest.mark.imagej
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = (
     REPO / "source" / "activity2_imagej" / "activity2_imagej_customise_saving.ipynb"
 )

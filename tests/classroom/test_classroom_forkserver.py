@@ -26,7 +26,7 @@ from waiting import LIFETIME, PATIENCE, processes_with, wait_until
 from outputsaving.classroom.forkserver import ForkServer, ForkServerError
 from outputsaving.classroom.kernels import BlockingSandboxedKernelManager
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MiB = 2**20
 
 pytestmark = [
