@@ -483,6 +483,7 @@ def test_without_imagej_the_rerun_tests_say_so_and_name_no_mistake(
 def test_grade_refuses_before_it_starts_where_imagej_is_missing(
     monkeypatch, tmp_path, unsafe
 ):
+    from outputsaving import imagej_run
     from outputsaving.classroom.engine import grade_class
     from outputsaving.classroom.outcomes import GradingRefused
 
@@ -490,7 +491,7 @@ def test_grade_refuses_before_it_starts_where_imagej_is_missing(
     case = BY_NAME["ij1_template"]
     files = {MACRO[A1]: macro_of(case).encode("utf-8")}
     course.submit("learner", A1, _notebook(case), files=files)
-    monkeypatch.setattr(grader, "find_imagej", lambda: None)
+    monkeypatch.setattr(imagej_run, "find_imagej", lambda: None)
     with pytest.raises(GradingRefused, match="sudo apt-get install imagej"):
         grade_class(course.root, unsafe=unsafe, progress=False, stream=io.StringIO())
     assert not (course.root / "autograded").exists()
