@@ -29,10 +29,11 @@ from outputsaving.grading.tasks import (
     Assignment,
     Evidence,
     FileCheck,
-    OutputDir,
     Task,
     Unseen,
     Use,
+    file_task,
+    output_dir_task,
 )
 from outputsaving.messages import fill
 
@@ -141,76 +142,54 @@ def _title(task: int) -> str:
 
 
 TASKS = (
-    Task(
-        "a1_task1",
-        _title(1),
-        visible=("a1_task1_output_dir_visible",),
-        hidden=("a1_task1_output_dir_hidden",),
-        output_dir=OutputDir("a1_task1_output_dir"),
-    ),
-    Task(
+    output_dir_task("a1", _title(1)),
+    file_task(
         "a1_task2",
         _title(2),
-        visible=("a1_task2_mask_lossless_visible",),
-        hidden=("a1_task2_mask_fresh_folder_hidden",),
-        files=FileCheck(
-            IMAGE_FORMATS, activity1.label_mask_result, "classroom.audit_label_mask"
+        visible="a1_task2_mask_lossless_visible",
+        hidden="a1_task2_mask_fresh_folder_hidden",
+        formats=IMAGE_FORMATS,
+        check=activity1.label_mask_result,
+        message="classroom.audit_label_mask",
+        key="a1_mask",
+        unseen=_unseen(
+            "save_label_mask",
+            activity1_unseen.unseen_mask_result,
+            activity1_unseen.unseen_labels,
         ),
-        evidence=(
-            Evidence(
-                "a1_task2_mask_fresh_folder_hidden",
-                "a1_mask",
-                check=activity1.label_mask_result,
-                unseen=_unseen(
-                    "save_label_mask",
-                    activity1_unseen.unseen_mask_result,
-                    activity1_unseen.unseen_labels,
-                ),
-            ),
-        ),
-        visible_keys=("a1_mask_visible",),
+        visible_key="a1_mask_visible",
     ),
-    Task(
+    file_task(
         "a1_task3",
         _title(3),
-        visible=("a1_task3_table_tab_visible",),
-        hidden=("a1_task3_table_fresh_folder_hidden",),
-        files=FileCheck(("text",), activity1.table_result, "classroom.audit_table"),
-        evidence=(
-            Evidence(
-                "a1_task3_table_fresh_folder_hidden",
-                "a1_table",
-                check=activity1.table_result,
-                unseen=_unseen(
-                    "save_table",
-                    activity1_unseen.unseen_table_result,
-                    activity1_unseen.unseen_table,
-                ),
-            ),
+        visible="a1_task3_table_tab_visible",
+        hidden="a1_task3_table_fresh_folder_hidden",
+        formats=("text",),
+        check=activity1.table_result,
+        message="classroom.audit_table",
+        key="a1_table",
+        unseen=_unseen(
+            "save_table",
+            activity1_unseen.unseen_table_result,
+            activity1_unseen.unseen_table,
         ),
-        visible_keys=("a1_table_visible",),
+        visible_key="a1_table_visible",
     ),
-    Task(
+    file_task(
         "a1_task4",
         _title(4),
-        visible=("a1_task4_rois_zip_visible",),
-        hidden=("a1_task4_rois_rerun_hidden",),
-        files=FileCheck(
-            ("zip", "imagej_roi"), activity1.rois_result, "classroom.audit_rois"
+        visible="a1_task4_rois_zip_visible",
+        hidden="a1_task4_rois_rerun_hidden",
+        formats=("zip", "imagej_roi"),
+        check=activity1.rois_result,
+        message="classroom.audit_rois",
+        key="a1_rois",
+        unseen=_unseen(
+            "save_rois",
+            activity1_unseen.unseen_rois_result,
+            activity1_unseen.unseen_labels,
         ),
-        evidence=(
-            Evidence(
-                "a1_task4_rois_rerun_hidden",
-                "a1_rois",
-                check=activity1.rois_result,
-                unseen=_unseen(
-                    "save_rois",
-                    activity1_unseen.unseen_rois_result,
-                    activity1_unseen.unseen_labels,
-                ),
-            ),
-        ),
-        visible_keys=("a1_rois_visible",),
+        visible_key="a1_rois_visible",
     ),
     Task(
         "a1_task5",

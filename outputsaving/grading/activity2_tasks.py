@@ -19,11 +19,11 @@ from outputsaving.grading.tasks import (
     Answer,
     Assignment,
     Evidence,
-    FileCheck,
-    OutputDir,
     Task,
     Unseen,
     Use,
+    file_task,
+    output_dir_task,
 )
 from outputsaving.messages import fill
 
@@ -111,46 +111,34 @@ def _title(task: int) -> str:
 
 def _mask_format(fmt: str) -> Task:
     """Task 3's check of one of the three formats."""
-    check = partial(activity2.mask_format_result, fmt=fmt)
     key = f"a2_{fmt}"
-    return Task(
+    return file_task(
         "a2_task3",
         _title(3),
-        visible=("a2_task3_mask_formats_visible",),
-        hidden=(f"a2_task3_{fmt}_hidden",),
-        files=FileCheck(IMAGE_FORMATS, check, f"classroom.audit_{fmt}"),
-        evidence=(
-            Evidence(f"a2_task3_{fmt}_hidden", key, check=check, unseen=_unseen(key)),
-        ),
-        visible_keys=("a2_masks_visible",),
+        visible="a2_task3_mask_formats_visible",
+        hidden=f"a2_task3_{fmt}_hidden",
+        formats=IMAGE_FORMATS,
+        check=partial(activity2.mask_format_result, fmt=fmt),
+        message=f"classroom.audit_{fmt}",
+        key=key,
+        unseen=_unseen(key),
+        visible_key="a2_masks_visible",
     )
 
 
 TASKS = (
-    Task(
-        "a2_task1",
-        _title(1),
-        visible=("a2_task1_output_dir_visible",),
-        hidden=("a2_task1_output_dir_hidden",),
-        output_dir=OutputDir("a2_task1_output_dir"),
-    ),
-    Task(
+    output_dir_task("a2", _title(1)),
+    file_task(
         "a2_task2",
         _title(2),
-        visible=("a2_task2_table_csv_visible",),
-        hidden=("a2_task2_table_csv_hidden",),
-        files=FileCheck(
-            ("text",), activity2.table_csv_result, "classroom.audit_table_csv"
-        ),
-        evidence=(
-            Evidence(
-                "a2_task2_table_csv_hidden",
-                "a2_table_csv",
-                check=activity2.table_csv_result,
-                unseen=_unseen("a2_table_csv"),
-            ),
-        ),
-        visible_keys=("a2_table_csv_visible",),
+        visible="a2_task2_table_csv_visible",
+        hidden="a2_task2_table_csv_hidden",
+        formats=("text",),
+        check=activity2.table_csv_result,
+        message="classroom.audit_table_csv",
+        key="a2_table_csv",
+        unseen=_unseen("a2_table_csv"),
+        visible_key="a2_table_csv_visible",
     ),
     # The three formats' grade_ids (a2_task3_png16_hidden, a2_task3_jpeg_hidden,
     # a2_task3_colour_png_hidden) and evidence keys (a2_png16, ...).
@@ -181,23 +169,17 @@ TASKS = (
         ),
     ),
     Task("a2_task5", _title(5), answers=format_choices("a2_task5")),
-    Task(
+    file_task(
         "a2_task6",
         _title(6),
-        visible=("a2_task6_nuclei_mask_visible",),
-        hidden=("a2_task6_nuclei_mask_hidden",),
-        files=FileCheck(
-            IMAGE_FORMATS, activity2.nuclei_mask_result, "classroom.audit_nuclei_mask"
-        ),
-        evidence=(
-            Evidence(
-                "a2_task6_nuclei_mask_hidden",
-                "a2_nuclei",
-                check=activity2.nuclei_mask_result,
-                unseen=_unseen("a2_nuclei"),
-            ),
-        ),
-        visible_keys=("a2_nuclei_visible",),
+        visible="a2_task6_nuclei_mask_visible",
+        hidden="a2_task6_nuclei_mask_hidden",
+        formats=IMAGE_FORMATS,
+        check=activity2.nuclei_mask_result,
+        message="classroom.audit_nuclei_mask",
+        key="a2_nuclei",
+        unseen=_unseen("a2_nuclei"),
+        visible_key="a2_nuclei_visible",
     ),
 )
 

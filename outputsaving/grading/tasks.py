@@ -256,3 +256,42 @@ class Assignment:
     def evidence(self) -> tuple[Evidence, ...]:
         """Every cell of it judged on its tests' evidence, in task order."""
         return tuple(e for task in self.tasks for e in task.evidence)
+
+
+def output_dir_task(prefix: str, title: str) -> Task:
+    """Task 1 of a Python activity: its output folder (``<prefix>_task1_...``)."""
+    task = f"{prefix}_task1"
+    return Task(
+        task,
+        title,
+        visible=(f"{task}_output_dir_visible",),
+        hidden=(f"{task}_output_dir_hidden",),
+        output_dir=OutputDir(f"{task}_output_dir"),
+    )
+
+
+def file_task(
+    name: str,
+    title: str,
+    *,
+    visible: str,
+    hidden: str,
+    formats: tuple[str, ...],
+    check: Callable,
+    message: str,
+    key: str,
+    unseen: Unseen,
+    visible_key: str,
+) -> Task:
+    """A task checked through one saved file: its visible test checks the file,
+    its hidden test's evidence (``key``) is checked the same way and on unseen
+    data."""
+    return Task(
+        name,
+        title,
+        visible=(visible,),
+        hidden=(hidden,),
+        files=FileCheck(formats, check, message),
+        evidence=(Evidence(hidden, key, check=check, unseen=unseen),),
+        visible_keys=(visible_key,),
+    )
