@@ -283,6 +283,24 @@ def spare_kernel_enabled(config) -> bool:
     return value not in (False, "False", "false", "0", 0)
 
 
+def put_first(webapp, handler) -> None:
+    """Move the host rule that routes to ``handler`` ahead of the others.
+
+    Tornado tries its host rules in order, and nbgrader's rule for the same
+    address came first.
+    """
+    rules = webapp.default_router.rules
+    (index,) = (
+        i
+        for i, rule in enumerate(rules)
+        if any(
+            getattr(sub, "target", None) is handler
+            for sub in getattr(rule.target, "rules", ())
+        )
+    )
+    rules.insert(0, rules.pop(index))
+
+
 def _jupyter_server_extension_points():
     return [{"module": "outputsaving_lab"}]
 
@@ -292,10 +310,7 @@ def _load_jupyter_server_extension(serverapp):
     webapp.settings.setdefault("root_dir", serverapp.root_dir)
     route = url_path_join(webapp.settings["base_url"], r"/assignments/validate")
     webapp.add_handlers(".*$", [(route, CourseValidateHandler)])
-    # Tornado tries its host rules in order and nbgrader's came first: move
-    # this one (added just before the catch-all last rule) to the front.
-    rules = webapp.default_router.rules
-    rules.insert(0, rules.pop(-2))
+    put_first(webapp, CourseValidateHandler)
     SPARE.log = serverapp.log
     SPARE.enabled = spare_kernel_enabled(serverapp.config)
     ioloop.IOLoop.current().add_callback(SPARE.start)  # once the server runs

@@ -218,3 +218,21 @@ def test_a_hub_can_turn_the_spare_kernel_off():
     spare.enabled = outputsaving_lab.spare_kernel_enabled(config)
     spare.start()
     assert spare.km is None  # no kernel was started
+
+
+def test_the_course_route_goes_ahead_of_nbgraders():
+    import outputsaving_lab
+    from tornado import web
+
+    class Nbgrader(web.RequestHandler):
+        pass
+
+    app = web.Application([(r"/tree", web.RequestHandler)])
+    app.add_handlers(".*$", [(r"/assignments/validate", Nbgrader)])
+    app.add_handlers(
+        ".*$", [(r"/assignments/validate", outputsaving_lab.CourseValidateHandler)]
+    )
+    outputsaving_lab.put_first(app, outputsaving_lab.CourseValidateHandler)
+    router = app.default_router.rules[0].target
+    assert router.rules[0].target is outputsaving_lab.CourseValidateHandler
+    assert len(app.default_router.rules) == 3  # nothing lost
