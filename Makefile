@@ -77,6 +77,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_grading.py
 	$(BIN)/python benchmarks/bench_dask.py
 	$(BIN)/python benchmarks/bench_class.py
+	$(BIN)/python benchmarks/bench_feedback.py
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .ruff_cache

@@ -10,6 +10,7 @@ where nbgrader's feedback would be.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -87,6 +88,48 @@ def feedback_count(written: int, failed: Sequence[str]) -> str:
     return line
 
 
+@functools.cache
+def compiled_templates():
+    """This process's compiled feedback templates: a Jinja bytecode cache.
+
+    nbgrader makes a new HTML exporter, so a new Jinja environment, for each
+    submission, and Jinja compiled nbconvert's templates again for each: about
+    a quarter of a feedback page's time. Jinja checks a template's source
+    against the checksum it was compiled from: a changed template is compiled
+    again. ``compiled``: how many templates were compiled, not found here.
+    """
+    from jinja2.bccache import BytecodeCache
+
+    class CompiledTemplates(BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[str, bytes] = {}
+            self.compiled = 0
+
+        def load_bytecode(self, bucket) -> None:
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])
+
+        def dump_bytecode(self, bucket) -> None:
+            self.compiled += 1
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    return CompiledTemplates()
+
+
+@functools.cache
+def feedback_exporter() -> type:
+    """nbconvert's HTMLExporter, its templates kept by :func:`compiled_templates`."""
+    from nbconvert.exporters import HTMLExporter
+
+    class FeedbackExporter(HTMLExporter):
+        def _create_environment(self):
+            environment = super()._create_environment()
+            environment.bytecode_cache = compiled_templates()
+            return environment
+
+    return FeedbackExporter
+
+
 def generate_feedback(task: FeedbackTask) -> FeedbackResult:
     """nbgrader's generate_feedback for one submission (in a worker)."""
     from nbgrader.converters import GenerateFeedback
@@ -96,6 +139,7 @@ def generate_feedback(task: FeedbackTask) -> FeedbackResult:
     config = copy.deepcopy(task.config)
     config.CourseDirectory.root = task.course_dir
     config.HTMLExporter.template_name = "feedback"
+    config.GenerateFeedback.exporter_class = feedback_exporter()
     config.CourseDirectory.assignment_id = task.assignment
     config.CourseDirectory.student_id = task.student
     app = GenerateFeedback(coursedir=CourseDirectory(config=config), config=config)
