@@ -38,6 +38,7 @@ __all__ = [
     "answer_cell",
     "environment",
     "grade_ids",
+    "share_solution_times",
     "with_answers",
 ]
 
@@ -167,6 +168,18 @@ def _shared_solution_times(root: Path) -> None:
         state.mkdir(exist_ok=True)
         text = json.dumps(_SOLUTION_TIMES, indent=1)
         (state / "solution_times.json").write_text(text, encoding="utf-8")
+
+
+def share_solution_times(root: Path) -> None:
+    """Let a course folder that is not a :class:`Course` copy share solution times.
+
+    ``root`` (a copy of ``source/`` made otherwise, e.g. the demo class) starts
+    with the times earlier copies measured (:func:`_shared_solution_times`),
+    and the times its own grading measures go to later copies.
+    """
+    root = Path(root)
+    _shared_solution_times(root)
+    _COPIES.append(root)
 
 
 class Course:

@@ -1,9 +1,11 @@
 """The demo class (scripts/make_demo_class.py): its layout, and a few graded.
 
 One build of the whole class (nbgrader generates the student versions); then
-five quiz submissions of it (right ones, one saved by Colab and one renamed
-among them, a partly wrong one and an endless loop) are graded by
-:func:`grade_class`.
+one :func:`grade_class` run of a copy of it grades nine of its submissions:
+five quiz ones (right ones, one saved by Colab and one renamed among them, a
+partly wrong one and an endless loop) and four whose mistakes the report must
+name in words (untouched notebooks, a patched grader, outputs saved to an
+absolute folder).
 """
 
 from __future__ import annotations
@@ -139,45 +141,83 @@ def test_building_refuses_to_replace_a_folder_that_is_not_a_demo_class(tmp_path)
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
-def test_five_quiz_submissions_grade_as_expected(demo, tmp_path, unsafe):
-    source, manifest = demo
-    root_gradebook = REPO / "gradebook.db"
-    before = root_gradebook.stat().st_mtime if root_gradebook.exists() else None
-    folder = tmp_path / "class"
-    shutil.copytree(source, folder)
-    # Two right notebooks as the world sends them: saved by Colab, renamed.
+def _five_quiz_submissions(manifest) -> dict[str, str]:
+    """Five quiz submissions: student -> variant.
+
+    Two right notebooks as the world sends them (saved by Colab, renamed),
+    one more right one, a partly wrong one and an endless loop.
+    """
     (elsewhere,) = [s for s, a, _ in manifest["saved_elsewhere"] if a == "quiz"]
     (renamed,) = [s for s, a, _ in manifest["renamed"] if a == "quiz"]
     assert manifest["students"][elsewhere]["quiz"] == "solution"
     assert manifest["students"][renamed]["quiz"] == "solution"
-    chosen = {
+    return {
         elsewhere: "solution",
         renamed: "solution",
         _student_with(manifest, "quiz", "solution"): "solution",
         _student_with(manifest, "quiz", "two_types_lossless"): "two_types_lossless",
         _student_with(manifest, "quiz", "endless_loop"): "endless_loop",
     }
-    for student in list((folder / "submitted").iterdir()):
-        if student.name not in chosen:
-            shutil.rmtree(student)
-        else:
-            for assignment in ("activity1", "activity2"):
-                shutil.rmtree(student / assignment)
+
+
+def _report_submissions(manifest) -> set[tuple[str, str]]:
+    """Untouched notebooks, a patched grader, outputs saved to an absolute folder."""
+    return {
+        (_student_with(manifest, "quiz", "untouched"), "quiz"),
+        (_student_with(manifest, "activity2", "untouched"), "activity2"),
+        (_student_with(manifest, "activity1", "patch_grader"), "activity1"),
+        (_student_with(manifest, "activity1", "output_absolute_missing"), "activity1"),
+    }
+
+
+@pytest.fixture(scope="module")
+def graded(demo, tmp_path_factory, unsafe):
+    """A copy of the demo class with the submissions of the two tests below only,
+    graded by one :func:`grade_class` run.
+
+    Returns ``(folder, result, root_gradebook_mtime_before, after)``. The copy
+    starts with the solution run times other copies of the course measured
+    in this session (its ``source/`` is the repository's), so that the
+    grading runs no solution again when they did.
+    """
+    from nbgrader_course import share_solution_times
+
+    source, manifest = demo
+    root_gradebook = REPO / "gradebook.db"
+    before = root_gradebook.stat().st_mtime if root_gradebook.exists() else None
+    folder = tmp_path_factory.mktemp("graded") / "class"
+    shutil.copytree(source, folder)
+    share_solution_times(folder)
+    chosen = {(s, "quiz") for s in _five_quiz_submissions(manifest)}
+    chosen |= _report_submissions(manifest)
+    for path in list((folder / "submitted").glob("*/*")):
+        if (path.parent.name, path.name) not in chosen:
+            shutil.rmtree(path)
     result = grade_class(
         folder,
-        assignments=["quiz"],
         workers=2,
         unsafe=unsafe,
         # The grader's default floor: the endless loop costs that much, and
-        # the honest notebooks end far within it, also on a loaded machine.
+        # the honest notebooks end far within it (or within three times their
+        # solution's run time), also on a loaded machine.
         time_floor=30.0,
         time_factor=3.0,
         feedback=False,
         progress=False,
         stream=io.StringIO(),
     )
-    outcomes = {o.student: o for o in result.outcomes}
-    assert set(outcomes) == set(chosen)
+    assert {(o.student, o.assignment) for o in result.outcomes} == chosen
+    after = root_gradebook.stat().st_mtime if root_gradebook.exists() else None
+    return folder, result, before, after
+
+
+def test_five_quiz_submissions_grade_as_expected(demo, graded):
+    _, manifest = demo
+    folder, result, before, after = graded
+    chosen = _five_quiz_submissions(manifest)
+    outcomes = {o.student: o for o in result.outcomes if o.assignment == "quiz"}
+    untouched = _student_with(manifest, "quiz", "untouched")  # the report's
+    assert set(outcomes) == set(chosen) | {untouched}
     for student, variant in chosen.items():
         outcome = outcomes[student]
         if variant == "endless_loop":
@@ -190,11 +230,10 @@ def test_five_quiz_submissions_grade_as_expected(demo, tmp_path, unsafe):
         assert outcome.max_score == 6
     assert (folder / "gradebook.db").is_file()
     assert result.exports["figure"].is_file()
-    after = root_gradebook.stat().st_mtime if root_gradebook.exists() else None
     assert after == before  # the course's own gradebook is never touched
 
 
-def test_the_report_names_the_demo_class_mistakes_in_words(demo, tmp_path, unsafe):
+def test_the_report_names_the_demo_class_mistakes_in_words(demo, graded):
     """Untouched notebooks, audit overrides and outputs saved outside the folder.
 
     Before, the summary figure named these by a grade_id (``quiz_q1_one_type``)
@@ -204,32 +243,16 @@ def test_the_report_names_the_demo_class_mistakes_in_words(demo, tmp_path, unsaf
 
     from outputsaving.classroom.report import mistake_counts
 
-    source, manifest = demo
-    folder = tmp_path / "class"
-    shutil.copytree(source, folder)
-    chosen = {
-        (_student_with(manifest, "quiz", "untouched"), "quiz"),
-        (_student_with(manifest, "activity2", "untouched"), "activity2"),
-        (_student_with(manifest, "activity1", "patch_grader"), "activity1"),
-        (_student_with(manifest, "activity1", "output_absolute_missing"), "activity1"),
-    }
-    for path in list((folder / "submitted").glob("*/*")):
-        if (path.parent.name, path.name) not in chosen:
-            shutil.rmtree(path)
-    result = grade_class(
-        folder,
-        workers=2,
-        unsafe=unsafe,
-        time_budget=120,
-        feedback=False,
-        progress=False,
-        stream=io.StringIO(),
-    )
-    assert {(o.student, o.assignment) for o in result.outcomes} == chosen
-    labels = mistake_counts(result.outcomes)
+    _, manifest = demo
+    _, result, _, _ = graded
+    chosen = _report_submissions(manifest)
+    mine = [o for o in result.outcomes if (o.student, o.assignment) in chosen]
+    assert {(o.student, o.assignment) for o in mine} == chosen
+    labels = mistake_counts(mine)
     code = re.compile(r"\b[a-z][a-z0-9]*\.[a-z_]+[a-z0-9_]*\b")
     grade_id = re.compile(r"\b(?:a\d+_task\d+|quiz_q\d+)")
-    for label in labels:
+    # The five quiz submissions' labels (the endless loop's) read as words too.
+    for label in mistake_counts(result.outcomes):
         assert not code.search(label), label
         assert not grade_id.search(label), label
     assert any("not done yet" in label for label in labels)  # untouched
@@ -238,7 +261,11 @@ def test_the_report_names_the_demo_class_mistakes_in_words(demo, tmp_path, unsaf
     # Outputs saved to an absolute folder: the audit's 0 says why, plainly
     # (the hidden tests give the functions a folder of their own: full marks).
     student = _student_with(manifest, "activity1", "output_absolute_missing")
-    (outcome,) = [o for o in result.outcomes if o.student == student]
+    (outcome,) = [
+        o
+        for o in result.outcomes
+        if (o.student, o.assignment) == (student, "activity1")
+    ]
     assert outcome.grades["a1_task2_mask_fresh_folder_hidden"][0] == 3
     assert outcome.grades["a1_task2_mask_lossless_visible"][0] == 0
     assert outcome.grades["a1_task1_output_dir_hidden"][0] == 0  # not relative
