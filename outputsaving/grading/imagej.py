@@ -79,10 +79,12 @@ __all__ = [
     "grade_upload",
     "imagej_missing_message",
     "macro_hints",
+    "macro_is_template",
     "rerun",
     "rerun_task_result",
     "run_macro",
     "saved_file_result",
+    "untouched_result",
     "upload_result",
 ]
 
@@ -460,10 +462,43 @@ def _went_elsewhere(note: dict) -> bool:
     return bool(hints.get("absolute") or note.get("stray"))
 
 
+def macro_is_template(macro_file, /, *, activity: int) -> bool:
+    """Whether ``macro_file`` is still the released template of ``activity``
+    (its normalised text, :data:`TEMPLATE_DIGESTS`): nothing written yet."""
+    macro = Path(macro_file)
+    try:
+        if not macro.is_file():
+            return False
+    except OSError:
+        return False
+    text, _ = _read_macro(macro)
+    return text is not None and _is_template(text, activity)
+
+
+def _is_template(text: str, activity: int) -> bool:
+    return _text_digest(text) == TEMPLATE_DIGESTS.get(activity)
+
+
+#: Outcomes of a re-run that are no fault of the macro's text: said as they are.
+_NOT_THE_MACRO = frozenset({"no_macro", "no_imagej", "failed"})
+
+
+def untouched_result(macro_name: str, /) -> CheckResult:
+    """The re-run's verdict on the released template, handed in as it is."""
+    result = task_result("macro re-run", "")
+    result.add("imagej.rerun_untouched", path=macro_name)
+    return result
+
+
 def rerun_task_result(
-    task: str, note: dict, folder: Path | None, /
+    task: str, note: dict, folder: Path | None, /, *, untouched: str = ""
 ) -> list[CheckResult]:
     """Judge one task of a macro's re-run: what it wrote into ``folder``.
+
+    ``untouched``: the macro's name when it is still the released template
+    (:func:`macro_is_template`); a failure then says that the macro is not
+    written yet (:func:`untouched_result`) rather than what the template's run
+    did not save, unless ImageJ could not run it at all.
 
     Parameters
     ----------
@@ -481,6 +516,18 @@ def rerun_task_result(
         ``"output_folder"``, when the macro finished, wrote into its folder
         and nowhere else).
     """
+    results = _rerun_results(task, note, folder)
+    if (
+        untouched
+        and note.get("outcome") not in _NOT_THE_MACRO
+        and not all(r.passed for r in results)
+    ):
+        return [untouched_result(untouched)]
+    return results
+
+
+def _rerun_results(task: str, note: dict, folder: Path | None) -> list[CheckResult]:
+    """:func:`rerun_task_result`, whatever the macro's text."""
     result = task_result("macro re-run", "")
     outcome = note.get("outcome")
     written = [
@@ -539,7 +586,15 @@ def rerun_task_result(
 def _grade_rerun(macro_file, task: str, activity: int) -> None:
     __tracebackhide__ = True
     run = rerun(macro_file, activity=activity)
-    assert_passes(*rerun_task_result(task, run.note(), run.folder))
+    untouched = macro_is_template(macro_file, activity=activity)
+    assert_passes(
+        *rerun_task_result(
+            task,
+            run.note(),
+            run.folder,
+            untouched=Path(macro_file).name if untouched else "",
+        )
+    )
 
 
 def grade_rerun_output_folder(macro_file, /, *, activity: int = 1) -> None:
@@ -679,7 +734,7 @@ def upload_result(macro_file, output_dir, /, *, activity: int = 1, notes: bool =
         text, problem = _read_macro(macro)
         if text is None:
             result.add("imagej.macro_unreadable", path=macro, found=problem)
-        elif _text_digest(text) == TEMPLATE_DIGESTS.get(activity):
+        elif _is_template(text, activity):
             result.add("imagej.macro_untouched", path=macro)
     try:
         present = [p for p in folder.rglob("*") if p.is_file()]

@@ -28,18 +28,31 @@ from outputsaving.messages import fill
 __all__ = ["ASSIGNMENTS", "TASKS"]
 
 
-def _rerun(task: str):
+def _rerun(task: str, activity: int):
     """A task's evidence: what the macro wrote when the kernel re-ran it.
 
     The note of each run (``ij<activity>_run-*.json``) says how it ended; the
     folder beside it holds the files the macro wrote into its output folder.
+    When the macro handed in is still the released template, a failure (no
+    evidence included) says so (:func:`~outputsaving.grading.imagej.untouched_result`).
     """
+    name = imagej.MACRO_NAMES[f"activity{activity}_imagej"]
 
-    def judge(found, _root) -> list[CheckResult]:
+    def judge(found, root) -> list[CheckResult]:
+        macro = Path(root).parent / name
+        untouched = name if imagej.macro_is_template(macro, activity=activity) else ""
         results = per_folder(
-            found, lambda note, folder: imagej.rerun_task_result(task, note, folder)
-        )
-        return results or [no_evidence()]
+            found,
+            lambda note, folder: imagej.rerun_task_result(
+                task, note, folder, untouched=untouched
+            ),
+        ) or [no_evidence()]
+        if untouched and any("classroom.audit_no_evidence" in r.codes for r in results):
+            # Nothing of the learner's to check: the macro is not written yet.
+            said = {"classroom.audit_no_evidence", "imagej.rerun_untouched"}
+            kept = [r for r in results if not said & set(r.codes)]
+            results = [imagej.untouched_result(untouched), *kept]
+        return results
 
     return judge
 
@@ -69,7 +82,7 @@ def _task(activity: int, number: int, task: str, visible: str, hidden: str) -> T
         visible=(visible,),
         hidden=(hidden,),
         files=_files(task),
-        evidence=(Evidence(hidden, f"ij{activity}_run", judge=_rerun(task)),),
+        evidence=(Evidence(hidden, f"ij{activity}_run", judge=_rerun(task, activity)),),
     )
 
 
@@ -82,7 +95,9 @@ def _upload_task(assignment: str, activity: int) -> Task:
         hidden=(hidden,),
         files=FolderCheck(partial(_upload, assignment, activity)),
         evidence=(
-            Evidence(hidden, f"ij{activity}_run", judge=_rerun("output_folder")),
+            Evidence(
+                hidden, f"ij{activity}_run", judge=_rerun("output_folder", activity)
+            ),
         ),
     )
 

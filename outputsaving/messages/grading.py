@@ -484,6 +484,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The grader found no macro to run again. Upload your edited macro next to "
         "this notebook under its released name.",
     ),
+    # A re-run of the released template as it is: not written yet, whatever
+    # else went wrong.
+    "imagej.rerun_untouched": (
+        E,
+        "Your {path} is still the template as released: the macro for this task "
+        "is not written yet, so there is nothing of yours to run again and check. "
+        "Write it in Fiji, save it, upload it here in place of the template, then "
+        "run this notebook's cells again.",
+    ),
     "imagej.not_installed": (
         E,
         "ImageJ is not installed where this notebook was graded, so your macro "
