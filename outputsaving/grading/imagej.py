@@ -27,6 +27,7 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
 from outputsaving import monitor
 from outputsaving.datasets import RANDOM_SHAPES, data_path
+from outputsaving.files import read_regular
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2
 from outputsaving.grading.common import assert_passes, task_result
@@ -34,6 +35,7 @@ from outputsaving.grading.imagej_rerun import rerun
 from outputsaving.grading.imagej_words import FIJI_WORDING, fiji_finding
 from outputsaving.imagej_run import (
     MACRO_TIMEOUT,
+    MAX_MACRO_BYTES,
     OUTPUT_FOLDER,
     ImageJInstall,
     MacroRun,
@@ -465,14 +467,14 @@ def _went_elsewhere(note: dict) -> bool:
 def macro_is_template(macro_file, /, *, activity: int) -> bool:
     """Whether ``macro_file`` is still the released template of ``activity``
     (its normalised text, :data:`TEMPLATE_DIGESTS`): nothing written yet."""
-    macro = Path(macro_file)
     try:
-        if not macro.is_file():
-            return False
+        # Never through a link, never blocking on a FIFO: the grader reads it too.
+        data = read_regular(macro_file, MAX_MACRO_BYTES)
     except OSError:
         return False
-    text, _ = _read_macro(macro)
-    return text is not None and _is_template(text, activity)
+    return b"\x00" not in data and _is_template(
+        data.decode("utf-8", errors="replace"), activity
+    )
 
 
 def _is_template(text: str, activity: int) -> bool:

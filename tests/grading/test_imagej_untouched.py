@@ -56,6 +56,21 @@ def test_the_released_template_is_known_and_a_written_macro_is_not(
     assert not imagej.macro_is_template(tmp_path / "missing.ijm", activity=activity)
 
 
+def test_a_link_or_a_fifo_in_place_of_the_macro_is_never_read(tmp_path):
+    """The grader reads the macro without following links or opening a FIFO."""
+    import os
+
+    template = tmp_path / "template.ijm"
+    template.write_text(_template(A1))
+    assert imagej.macro_is_template(template, activity=1)
+    link = tmp_path / MACRO[A1]
+    link.symlink_to(template)
+    assert not imagej.macro_is_template(link, activity=1)
+    fifo = tmp_path / "fifo.ijm"
+    os.mkfifo(fifo)  # opened for reading, a FIFO without a writer would block
+    assert not imagej.macro_is_template(fifo, activity=1)
+
+
 @pytest.mark.parametrize("task", ["output_folder", "mask", "table", "rois", "nuclei"])
 def test_the_rerun_of_the_untouched_template_says_it_is_not_written_yet(tmp_path, task):
     results = imagej.rerun_task_result(
