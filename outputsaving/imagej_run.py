@@ -40,7 +40,7 @@ from pathlib import Path
 
 from outputsaving import monitor
 from outputsaving.datasets import MANY_NUCLEI, RANDOM_SHAPES, data_path
-from outputsaving.files import copy_regular, walk_no_follow
+from outputsaving.files import copy_regular, open_no_follow, walk_no_follow
 
 __all__ = [
     "IMAGEJ_JARS",
@@ -220,10 +220,14 @@ def macro_hints(text: str) -> dict[str, list[str]]:
     }
 
 
-def _read_macro(path: Path) -> tuple[str | None, str]:
-    """``(text, problem)``: the macro's text, or why it is not a macro."""
+def _read_macro(path: Path, *, follow: bool = True) -> tuple[str | None, str]:
+    """``(text, problem)``: the macro's text, or why it is not a macro.
+
+    ``follow`` False (the class grader, reading a graded folder): never through
+    a link, never a FIFO or device (:func:`outputsaving.files.open_no_follow`).
+    """
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb") if follow else open_no_follow(path) as handle:
             data = handle.read(MAX_MACRO_BYTES + 1)
     except OSError as error:
         return None, type(error).__name__

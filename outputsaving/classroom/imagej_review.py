@@ -175,7 +175,7 @@ def review_reasons(assignment: str, workdir: Path) -> list[str]:
     reasons = []
     declared = declaration(assignment)
     macro = workdir / declared.program
-    text, _ = imagej_run._read_macro(macro) if macro.is_file() else (None, "")
+    text, _ = imagej_run._read_macro(macro, follow=False)
     copies = copied_files(text) if text else []
     if copies:
         reasons.append(

@@ -130,3 +130,22 @@ def test_a_long_list_says_how_many_more(tmp_path):
     handed = {f"extra{i}.txt": b"x" for i in range(6)}
     (reason,) = review_reasons(A1, _submission(tmp_path, handed, {}))
     assert "and 3 more" in reason
+
+
+def test_a_macro_replaced_by_a_link_or_a_fifo_is_never_read(tmp_path):
+    """The review reads the graded folder's macro without following a link
+    (to a file of the grader's) or opening a FIFO (it would block)."""
+    import os
+
+    labels = activity1.reference_labels()
+    made = _files(labels)
+    elsewhere = tmp_path / "elsewhere.ijm"
+    elsewhere.write_text('File.copy(inputDir + "labels.tif", outputDir + "l.tif");\n')
+    work = _submission(tmp_path, made, made)
+    macro = work / "activity1_template.ijm"
+    macro.unlink()
+    macro.symlink_to(elsewhere)
+    assert review_reasons(A1, work) == []
+    macro.unlink()
+    os.mkfifo(macro)
+    assert review_reasons(A1, work) == []
