@@ -22,24 +22,20 @@ writes count.
 from __future__ import annotations
 
 import contextlib
-import re
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
 from outputsaving import monitor
 from outputsaving.datasets import RANDOM_SHAPES, data_path
-from outputsaving.files import read_regular
 from outputsaving.findings import CheckResult
 from outputsaving.grading import activity1, activity2
 from outputsaving.grading.common import assert_passes, task_result
 from outputsaving.grading.imagej_rerun import rerun
-from outputsaving.grading.imagej_words import FIJI_WORDING, fiji_finding
+from outputsaving.grading.imagej_words import FIJI_WORDING, fiji_finding, objects_words
 from outputsaving.imagej_run import (
     MACRO_TIMEOUT,
-    MAX_MACRO_BYTES,
     OUTPUT_FOLDER,
     ImageJInstall,
     MacroRun,
-    _code_lines,
     _read_macro,
     _text_digest,
     find_imagej,
@@ -250,7 +246,9 @@ def _check(task: str, path, folder, *, own_objects: bool = False) -> list[CheckR
         and all(r.passed for r in _check_against(task, path, folder, objects))
     ):
         result = CheckResult(kind=results[0].kind, path=results[0].path)
-        result.add("imagej.other_objects", **_objects_words(objects, here))
+        result.add(
+            "imagej.other_objects", **objects_words(objects, here, MACRO_NAMES.values())
+        )
         return [result]
     return _fiji(results, task=task)
 
@@ -333,50 +331,6 @@ def _own_objects(folder: Path):
 #: Files of a folder looked at for its count mask, at most.
 MAX_LISTED = 200
 _OWN_OBJECTS: dict = {}
-
-
-def _objects_words(objects, folder: Path) -> dict:
-    """What differs between the files' objects and the analysis's, in Fiji's terms."""
-    import numpy as np
-
-    areas = np.bincount(objects[objects > 0].ravel())
-    areas = areas[areas > 0]
-    low, high = activity1.MIN_SIZE, activity1.MAX_SIZE
-    outside = [int(a) for a in areas if not low <= a <= high]
-    detail = ""
-    if outside:
-        detail = fill("imagej.objects_outside", areas=", ".join(map(str, outside[:3])))
-    return {
-        "found": len(areas),
-        "expected": int(activity1.reference_labels().max()),
-        "low": low,
-        "high": high,
-        "detail": detail,
-        "macro": _size_words(folder),
-    }
-
-
-_SIZE = re.compile(r"size=([0-9.]+-(?:[0-9.]+|Infinity))")
-_SETTING = re.compile(r"^\s*(minSize|maxSize)\s*=\s*([^;/\n]+)", re.MULTILINE)
-
-
-def _size_words(folder: Path) -> str:
-    """The size filter the macro next to ``folder`` gives Analyze Particles."""
-    for name in MACRO_NAMES.values():
-        macro = folder.parent / name
-        text, _ = _read_macro(macro) if macro.is_file() else (None, "")
-        if text is None:
-            continue
-        code = "\n".join(_code_lines(text))
-        found = _SIZE.search(code)
-        if found:
-            return fill("imagej.objects_macro_size", size=found.group(1))
-        settings = {k: v.strip() for k, v in _SETTING.findall(code)}
-        given = {"minSize": str(activity1.MIN_SIZE), "maxSize": str(activity1.MAX_SIZE)}
-        changed = [f"{k} = {v}" for k, v in settings.items() if v != given.get(k)]
-        if changed:
-            return fill("imagej.objects_macro_settings", settings=", ".join(changed))
-    return ""
 
 
 # -- the re-run's verdict per task (hidden tests and the audit) -----------------------
@@ -467,14 +421,9 @@ def _went_elsewhere(note: dict) -> bool:
 def macro_is_template(macro_file, /, *, activity: int) -> bool:
     """Whether ``macro_file`` is still the released template of ``activity``
     (its normalised text, :data:`TEMPLATE_DIGESTS`): nothing written yet."""
-    try:
-        # Never through a link, never blocking on a FIFO: the grader reads it too.
-        data = read_regular(macro_file, MAX_MACRO_BYTES)
-    except OSError:
-        return False
-    return b"\x00" not in data and _is_template(
-        data.decode("utf-8", errors="replace"), activity
-    )
+    # Never through a link, never blocking on a FIFO: the grader reads it too.
+    text, _ = _read_macro(Path(macro_file), follow=False)
+    return text is not None and _is_template(text, activity)
 
 
 def _is_template(text: str, activity: int) -> bool:

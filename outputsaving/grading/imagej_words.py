@@ -11,6 +11,9 @@ three ways:
   catalogue's text holds once) and an ``imagej.advice_*`` text follows;
 - :data:`REVIEWED`: its words were read and are right for Fiji as they are.
 
+:func:`objects_words` says, in Fiji's terms, how a mask's objects differ from
+the analysis's (their count, sizes outside the filter, the macro's own filter).
+
 A test holds every code of the checkers that can judge a handed-in file to
 one of the three, and collects the codes the track emits over the Fiji
 catalogue.
@@ -18,11 +21,17 @@ catalogue.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
 from outputsaving import monitor
 from outputsaving.findings import CheckResult, Finding
+from outputsaving.grading import activity1
+from outputsaving.imagej_run import _code_lines, _read_macro
 from outputsaving.messages import fill
 
-__all__ = ["FIJI_ADVICE", "FIJI_WORDING", "REVIEWED", "fiji_finding"]
+__all__ = ["FIJI_ADVICE", "FIJI_WORDING", "REVIEWED", "fiji_finding", "objects_words"]
 
 #: Checker findings, and the words for what Fiji did instead.
 FIJI_WORDING = {
@@ -172,3 +181,50 @@ def fiji_result(result: CheckResult) -> CheckResult:
 
 
 monitor.watch(__name__)
+
+
+def objects_words(objects, folder: Path, macro_names: Iterable[str]) -> dict:
+    """What differs between the files' objects and the analysis's, in Fiji's terms.
+
+    ``macro_names``: the macros next to ``folder`` whose size filter is named.
+    """
+    import numpy as np
+
+    areas = np.bincount(objects[objects > 0].ravel())
+    areas = areas[areas > 0]
+    low, high = activity1.MIN_SIZE, activity1.MAX_SIZE
+    outside = [int(a) for a in areas if not low <= a <= high]
+    detail = ""
+    if outside:
+        detail = fill("imagej.objects_outside", areas=", ".join(map(str, outside[:3])))
+    return {
+        "found": len(areas),
+        "expected": int(activity1.reference_labels().max()),
+        "low": low,
+        "high": high,
+        "detail": detail,
+        "macro": _size_words(folder, macro_names),
+    }
+
+
+_SIZE = re.compile(r"size=([0-9.]+-(?:[0-9.]+|Infinity))")
+_SETTING = re.compile(r"^\s*(minSize|maxSize)\s*=\s*([^;/\n]+)", re.MULTILINE)
+
+
+def _size_words(folder: Path, macro_names: Iterable[str]) -> str:
+    """The size filter the macro next to ``folder`` gives Analyze Particles."""
+    for name in macro_names:
+        # Never through a link: the class grader's audit checks the files too.
+        text, _ = _read_macro(folder.parent / name, follow=False)
+        if text is None:
+            continue
+        code = "\n".join(_code_lines(text))
+        found = _SIZE.search(code)
+        if found:
+            return fill("imagej.objects_macro_size", size=found.group(1))
+        settings = {k: v.strip() for k, v in _SETTING.findall(code)}
+        given = {"minSize": str(activity1.MIN_SIZE), "maxSize": str(activity1.MAX_SIZE)}
+        changed = [f"{k} = {v}" for k, v in settings.items() if v != given.get(k)]
+        if changed:
+            return fill("imagej.objects_macro_settings", settings=", ".join(changed))
+    return ""
